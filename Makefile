@@ -1,0 +1,50 @@
+# Two commands do everything on a fresh clone: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+export GX_ANALYTICS_ENABLED := False
+export DAGSTER_HOME := $(CURDIR)
+export STO_DAGSTER_DIR ?= $(CURDIR)/data_out/dagster
+
+.PHONY: setup run test ui lint format bench sample clean
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
+	  || $(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## Materialise every asset (bundled synthetic sample unless STO_MIRROR / ARGS say otherwise).
+run: $(STAMP)
+	$(BIN)/sto run $(ARGS)
+
+## Lint, format check and the whole test suite.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Dagster UI on http://127.0.0.1:3000 with the project-local run history.
+ui: $(STAMP)
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipeline.definitions
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Wall time and peak memory of a full materialisation on the real 2019 data (not a test).
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py --mirror ../shared/data/duo --mirror ../shared/data/geo --years 2019
+
+## Regenerate the bundled synthetic sample.
+sample: $(STAMP)
+	$(BIN)/python scripts/generate_sample.py
+
+clean:
+	rm -rf data_out/sto.duckdb data_out/.staging data_out/dagster

@@ -1,0 +1,235 @@
+"""`sto` command line: materialise the pipeline in-process and report its state.
+
+    sto run [--years Y ...] [--mirror DIR ...] [--out DIR] [--offline] [--online] [--select ASSET ...]
+    sto status [--out DIR]
+
+`sto run` builds into a staging copy of the published DuckDB file and publishes it only when every
+asset and blocking check succeeded; on failure it exits non-zero and the last good database stays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline.paths import DATA_OUT, DOWNLOAD_DIR, PROJECT_ROOT
+
+
+def _env_setup(out: Path) -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
+    os.environ.setdefault("STO_DAGSTER_DIR", str(out / "dagster"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sto", description="STO / Techniekpact / SEOR monitoring pipeline")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="materialise all assets (or a selection)")
+    run.add_argument("--years", nargs="+", type=int, help="peiljaren to (re)load; default: all available")
+    run.add_argument("--mirror", action="append", default=[], help="directory holding official files (repeatable)")
+    run.add_argument("--out", type=Path, default=None, help="output directory (default data_out/)")
+    run.add_argument("--offline", action="store_true", help="never download; mirrors and cache only")
+    run.add_argument("--online", action="store_true", help="use the real sources (download) even without --mirror")
+    run.add_argument("--select", nargs="+", default=None, help="asset names to materialise (with their checks)")
+    st = sub.add_parser("status", help="assets and years with last materialisation and check outcome")
+    st.add_argument("--out", type=Path, default=None)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out = (args.out or Path(os.environ.get("STO_OUT", DATA_OUT))).resolve()
+    _env_setup(out)
+    if args.command == "run":
+        return cmd_run(args, out)
+    return cmd_status(out)
+
+
+def _mode(args: argparse.Namespace) -> dict[str, Any]:
+    env_mirrors = [m for m in os.environ.get("STO_MIRROR", "").split(os.pathsep) if m]
+    mirrors = [str(Path(m).resolve()) for m in (args.mirror or env_mirrors)]
+    for m in mirrors:
+        if not Path(m).is_dir():
+            raise SystemExit(f"sto: --mirror {m}: not a directory")
+    online = args.online or os.environ.get("STO_ONLINE", "") in ("1", "true", "yes")
+    return {
+        "mirrors": mirrors,
+        "cache_dir": os.environ.get("STO_CACHE", str(DOWNLOAD_DIR)),
+        "offline": bool(args.offline),
+        "sample": not mirrors and not online,
+    }
+
+
+def plan_phases(assets: list, selected: set | None) -> tuple[list, list, list]:
+    """Split asset keys into: unpartitioned upstream of yearly assets, yearly assets, the rest."""
+    deps: dict = {}
+    partitioned: set = set()
+    for a in assets:
+        for key in a.keys:
+            deps[key] = set(a.asset_deps.get(key, set()))
+            if a.partitions_def is not None:
+                partitioned.add(key)
+    keys = set(deps) if selected is None else set(selected)
+
+    def upstream(ks: set) -> set:
+        seen, todo = set(), list(ks)
+        while todo:
+            k = todo.pop()
+            for d in deps.get(k, ()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
+    yearly = keys & partitioned
+    before = (upstream(yearly) & keys) - partitioned
+    after = keys - yearly - before
+    order = sorted
+    return order(before), order(yearly), order(after)
+
+
+def available_years(fetcher, candidates: list[int]) -> list[int]:
+    return [y for y in candidates if fetcher.locate("duo_vo_students", y) is not None]
+
+
+def cmd_run(args: argparse.Namespace, out: Path) -> int:
+    import dagster as dg
+
+    from pipeline import publish as pub
+    from pipeline.config import default_config
+    from pipeline.definitions import build_definitions, load_assets_and_checks
+    from pipeline.resources import StoResource
+
+    from pipeline.definitions import RUN_T0
+
+    t0 = RUN_T0[0] = time.monotonic()
+    mode = _mode(args)
+    cfg = default_config()
+    published = out / "sto.duckdb"
+    try:
+        with pub.run_lock(out):
+            stale = pub.clean_stale_staging(out)
+            if stale:
+                print(f"recovered: removed {len(stale)} staging file(s) of an interrupted run")
+            staging = pub.prepare_staging(published)
+            resource = StoResource(db_path=str(staging), **mode)
+            fetcher = resource.fetcher()
+            years = args.years or available_years(fetcher, cfg.peiljaren)
+            bad = [y for y in years if y not in cfg.peiljaren]
+            if bad:
+                pub.discard(staging)
+                print(f"sto: peiljaar {bad} outside the configured range {cfg.peiljaren[0]}–{cfg.peiljaren[-1]} "
+                      "(pipeline/config/pipeline.yaml)", file=sys.stderr)
+                return 2
+            if not years:
+                pub.discard(staging)
+                print("sto: no DUO pupils file found for any peiljaar; give --years and --mirror, or --online",
+                      file=sys.stderr)
+                return 2
+            source = "bundled SYNTHETIC sample (data_raw/sample)" if mode["sample"] else (
+                f"mirrors {mode['mirrors']}" + ("" if mode["offline"] else " + download cache/online"))
+            print(f"sto run: peiljaren {years}; sources: {source}; output {published}")
+            assets, _ = load_assets_and_checks()
+            selected = None
+            if args.select:
+                names = {k.to_user_string(): k for a in assets for k in a.keys}
+                unknown = [s for s in args.select if s not in names]
+                if unknown:
+                    pub.discard(staging)
+                    print(f"sto: unknown asset(s) {unknown}; known: {sorted(names)}", file=sys.stderr)
+                    return 2
+                selected = {names[s] for s in args.select}
+            before, yearly, after = plan_phases(assets, selected)
+            defs = build_definitions(resource, quiet=True)
+            job = defs.resolve_job_def("sto_all")
+            instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
+            phases = [(before, None)] + [(yearly, str(y)) for y in years] + [(after, None)]
+            try:
+                for keys, part in phases:
+                    if not keys:
+                        continue
+                    result = job.execute_in_process(
+                        instance=instance, asset_selection=keys, partition_key=part, raise_on_error=False,
+                        run_config={"loggers": {"console": {}}},
+                        tags={"sto/source": "sample" if mode["sample"] else "real"},
+                    )
+                    if not result.success:
+                        _report_failure(result)
+                        pub.discard(staging)
+                        print(f"sto run FAILED after {time.monotonic() - t0:.1f}s; "
+                              f"published database unchanged: {published}", file=sys.stderr)
+                        return 1
+                pub.publish(staging, published)
+            except BaseException:
+                pub.discard(staging)
+                raise
+    except pub.RunLockedError as exc:
+        print(f"sto: {exc}", file=sys.stderr)
+        return 3
+    print(f"sto run OK in {time.monotonic() - t0:.1f}s; published {published}")
+    return 0
+
+
+def _report_failure(result) -> None:
+    for ev in result.all_events:
+        if ev.event_type_value == "STEP_FAILURE":
+            err = ev.event_specific_data.error
+            msg = err.message.strip() if err else ""
+            while err is not None and err.cause is not None:
+                err = err.cause
+                msg = err.message.strip()
+            print(f"error in {ev.step_key}: {msg}", file=sys.stderr)
+        elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
+            d = ev.event_specific_data
+            if not d.passed and d.severity.value == "ERROR":
+                failed = {k: v.value for k, v in d.metadata.items() if str(v.value).startswith("FAILED")}
+                print(f"blocking check failed: {d.asset_key.to_user_string()}.{d.check_name}: {failed}",
+                      file=sys.stderr)
+
+
+def cmd_status(out: Path) -> int:
+    import dagster as dg
+    import duckdb
+
+    from pipeline.definitions import load_assets_and_checks
+
+    assets, _ = load_assets_and_checks()
+    instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
+    published = out / "sto.duckdb"
+    checks: dict[str, tuple] = {}
+    if published.exists():
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            rows = con.execute("""
+                SELECT asset, coalesce(partition, 'None'), bool_and(success), max(checked_at)
+                FROM audit.check_results
+                WHERE run_id IN (SELECT run_id FROM audit.check_results GROUP BY run_id)
+                QUALIFY row_number() OVER (PARTITION BY asset, coalesce(partition, 'None') ORDER BY max(checked_at) DESC) = 1
+                GROUP BY asset, coalesce(partition, 'None'), run_id""").fetchall()
+            checks = {(a, p): (ok, t) for a, p, ok, t in rows}
+        except duckdb.Error:
+            pass
+        finally:
+            con.close()
+    print(f"{'asset':34} {'partition':9} {'last materialised (UTC)':24} checks")
+    for a in sorted(assets, key=lambda a: a.key.to_user_string()):
+        key = a.key
+        name = key.to_user_string()
+        parts = sorted(instance.get_materialized_partitions(key)) if a.partitions_def else [None]
+        if not parts:
+            parts = [None]
+        for p in parts:
+            ev = instance.get_latest_materialization_event(key) if p is None else None
+            ts = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ev.timestamp)) if ev else ("(see year)" if p else "never")
+            ck = checks.get((name, p if p else "None"))
+            ck_s = "-" if ck is None else ("passed" if ck[0] else "FAILED")
+            print(f"{name:34} {p or '':9} {ts:24} {ck_s}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""DuckDB helpers: SQL files, table writes and the metadata every asset reports.
+
+Why: assets write their tables directly into DuckDB (no pickled IO), so the SQL in `sql/` is what an
+evaluator reads and what runs; table metadata (rows, schema, content hash) comes from one place.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from pipeline.paths import SQL_DIR
+
+SCHEMAS = ("raw", "core", "marts", "audit")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def ident(name: str) -> str:
+    """Validate a (possibly schema-qualified) SQL identifier from config or code; quote each part."""
+    parts = name.split(".")
+    for part in parts:
+        if not _IDENT.match(part):
+            raise ValueError(f"invalid SQL identifier {name!r}: only letters, digits and _ allowed")
+    return ".".join(f'"{p}"' for p in parts)
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse and make sure the layer schemas exist."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        for schema in SCHEMAS:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    return con
+
+
+def read_sql(name: str) -> str:
+    """Text of `sql/<name>.sql`."""
+    path = SQL_DIR / f"{name}.sql"
+    return path.read_text(encoding="utf-8")
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> None:
+    """Run every statement of `sql/<name>.sql`; named parameters ($name) are bound where used."""
+    text = read_sql(name)
+    statements = [s.strip() for s in _split_sql(text) if s.strip()]
+    for stmt in statements:
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in stmt}
+        con.execute(stmt, used) if used else con.execute(stmt)
+
+
+def _split_sql(text: str) -> list[str]:
+    """Split on ';' at line ends, ignoring '--' comments (our SQL files keep one statement per ';')."""
+    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("--")]
+    return re.split(r";\s*$", "\n".join(lines), flags=re.MULTILINE)
+
+
+def _contiguous(df: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB cannot scan pandas columns that are strided views (e.g. after df.iloc[::-1]): copy."""
+    return df.copy()
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+    """Replace a table with a DataFrame's contents."""
+    con.register("_df_in", _contiguous(df))
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {ident(table)} AS SELECT * FROM _df_in")
+    finally:
+        con.unregister("_df_in")
+
+
+def replace_partition(
+    con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: str, value: Any
+) -> None:
+    """Replace the rows of one partition (e.g. one peiljaar) of a table, creating it when new."""
+    con.register("_df_in", _contiguous(df))
+    try:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema || '.' || table_name = ?",
+            [table],
+        ).fetchone()[0]
+        if not exists:
+            con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM _df_in")
+        else:
+            con.execute(f"DELETE FROM {ident(table)} WHERE {ident(key)} = ?", [value])
+            con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM _df_in")
+    finally:
+        con.unregister("_df_in")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: list | None = None) -> str:
+    """Order-independent md5 over all rows: equal hashes mean equal table contents."""
+    sql = (
+        f"SELECT coalesce(md5(string_agg(h, '' ORDER BY h)), md5('')) FROM "
+        f"(SELECT md5(CAST(t AS VARCHAR)) AS h FROM {ident(table)} t {where})"
+    )
+    return con.execute(sql, params or []).fetchone()[0]
+
+
+def table_metadata(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: str = "",
+    params: list | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Dagster metadata for a table: row count, column schema, content checksum."""
+    rows = con.execute(f"SELECT count(*) FROM {ident(table)} t {where}", params or []).fetchone()[0]
+    cols = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        table.split("."),
+    ).fetchall()
+    meta: dict[str, Any] = {
+        "table": dg.MetadataValue.text(table),
+        "dagster/row_count": dg.MetadataValue.int(int(rows)),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name=c, type=t) for c, t in cols]
+        ),
+        "content_sha": dg.MetadataValue.text(content_hash(con, table, where, params)),
+    }
+    for k, v in (extra or {}).items():
+        meta[k] = v
+    return meta

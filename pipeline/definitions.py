@@ -1,0 +1,129 @@
+"""Dagster Definitions: every asset, check, job and schedule of the pipeline.
+
+`defs` (module level) is what the Dagster UI loads (`make ui`); the CLI builds its own with
+`build_definitions(...)` so that it can point the resource at a run's staging file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import time
+from typing import Any
+
+import dagster as dg
+
+from pipeline.partitions import PEILJAAR
+from pipeline.resources import StoResource, settings_from_env
+
+ASSET_MODULES = ["assets.raw", "assets.core"]
+CHECK_MODULES = ["assets.raw_checks", "assets.core_checks"]
+OPTIONAL_MODULES = ["assets.marts", "assets.marts_checks", "assets.seor", "assets.seor_checks",
+                    "assets.monitoring", "assets.monitoring_checks"]
+
+
+def _modules() -> tuple[list[Any], list[Any]]:
+    mods = [importlib.import_module(m) for m in ASSET_MODULES + CHECK_MODULES]
+    for name in OPTIONAL_MODULES:
+        try:
+            mods.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return mods, []
+
+
+def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    """All assets and asset checks from the layer modules."""
+    mods, _ = _modules()
+    assets = list(dg.load_assets_from_modules(mods))
+    checks = list(dg.load_asset_checks_from_modules(mods))
+    return assets, checks
+
+
+RUN_T0 = [time.monotonic()]  # reset by the CLI at the start of `sto run`
+
+
+class _ProgressHandler(logging.Handler):
+    """Prints one line per step start/finish and check outcome: asset, year, elapsed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.materialized: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        ev = meta.get("dagster_event")
+        if ev is None:
+            msg = record.getMessage()
+            if record.levelno >= logging.WARNING and "Dependencies for step" not in msg:
+                self._print(f"  {record.levelname.lower()}: {msg.split(' - ')[-1]}")
+            return
+        et = ev.event_type_value
+        step = meta.get("step_key") or ""
+        part = ev.partition or ""
+        label = f"{step}{f' [{part}]' if part else ''}"
+        if et == "ASSET_MATERIALIZATION":
+            self.materialized.add(step)
+        elif et == "STEP_SUCCESS" and step in self.materialized:
+            self._print(f"✓ {label}")
+        elif et == "STEP_FAILURE":
+            err = ev.event_specific_data.error
+            msg = err.message.strip() if err else "failed"
+            if err and err.cause:
+                msg = err.cause.message.strip()
+            self._print(f"✗ {label}: {msg}")
+        elif et == "ASSET_CHECK_EVALUATION":
+            d = ev.event_specific_data
+            status = "passed" if d.passed else f"FAILED ({d.severity.value})"
+            self._print(f"  check {d.asset_key.to_user_string()}.{d.check_name}: {status}")
+
+    def _print(self, line: str) -> None:
+        print(f"[{time.monotonic() - RUN_T0[0]:7.1f}s] {line}", file=sys.stdout, flush=True)
+
+
+@dg.logger(description="Concise progress lines for the sto CLI.")
+def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    lg = logging.getLogger("sto.progress")
+    lg.setLevel(logging.DEBUG)
+    lg.propagate = False
+    if not lg.handlers:
+        lg.addHandler(_ProgressHandler())
+    return lg
+
+
+duo_year_job = dg.define_asset_job(
+    "duo_year_job",
+    selection=dg.AssetSelection.assets("raw_duo_vo_students", "core_duo_vo_students"),
+    partitions_def=PEILJAAR,
+    description="Load one DUO peiljaar (raw and core pupils). Downstream marts: run `sto run` or the all-assets job.",
+)
+
+
+@dg.schedule(job=duo_year_job, cron_schedule="0 6 15 11 *", default_status=dg.DefaultScheduleStatus.STOPPED,
+             description="Yearly refresh after DUO publishes the October count (off by default).")
+def yearly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    year = context.scheduled_execution_time.year
+    return dg.RunRequest(partition_key=str(year), run_key=f"peiljaar-{year}")
+
+
+def build_definitions(resource: StoResource | None = None, quiet: bool = False) -> dg.Definitions:
+    """Definitions with the given resource settings (default: from STO_* environment variables)."""
+    assets, checks = load_assets_and_checks()
+    kwargs: dict[str, Any] = {}
+    if quiet:
+        kwargs["loggers"] = {"console": progress_logger}
+    all_job = dg.define_asset_job("sto_all", selection=dg.AssetSelection.all(include_sources=False),
+                                  description="Every asset and check (the sto CLI runs it in phases).")
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=checks,
+        jobs=[duo_year_job, all_job],
+        schedules=[yearly_refresh],
+        resources={"sto": resource or StoResource(**settings_from_env())},
+        **kwargs,
+    )
+
+
+defs = build_definitions()

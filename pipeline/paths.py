@@ -1,0 +1,14 @@
+"""Project paths, resolved once so every module agrees on where things live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "pipeline" / "config"
+SQL_DIR = PROJECT_ROOT / "sql"
+DATA_RAW = PROJECT_ROOT / "data_raw"
+SAMPLE_DIR = DATA_RAW / "sample"
+DOWNLOAD_DIR = DATA_RAW / "downloads"
+DATA_OUT = PROJECT_ROOT / "data_out"
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -1,0 +1,56 @@
+"""Shared fixtures: paths to ../shared/data (real files, skipped when absent) and pipeline runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+SPEC = ROOT.parent / "shared" / "spec"
+DUO = SHARED / "duo"
+GEO = SHARED / "geo"
+PUPILS_2019 = DUO / "leerlingen-vo-per-vestiging-naar-onderwijstype-2019.csv"
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+
+def need_shared() -> None:
+    if not PUPILS_2019.exists() or not (GEO / "NL_full.txt.gz").exists():
+        pytest.skip("../shared/data is not available")
+
+
+def run_sto(out: Path, *args: str) -> int:
+    """Run the CLI in-process into `out` with a private Dagster instance directory."""
+    from pipeline.cli import main
+
+    os.environ["STO_DAGSTER_DIR"] = str(out / "dagster")
+    return main(["run", "--out", str(out), *args])
+
+
+@pytest.fixture(scope="session")
+def sample_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole pipeline materialised once on the bundled synthetic sample."""
+    out = tmp_path_factory.mktemp("sample_run")
+    assert run_sto(out) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole pipeline materialised once on the real 2019 files in ../shared/data."""
+    need_shared()
+    out = tmp_path_factory.mktemp("real_run")
+    assert run_sto(out, "--mirror", str(DUO), "--mirror", str(GEO), "--years", "2019", "--offline") == 0
+    return out
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
