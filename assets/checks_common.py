@@ -1,6 +1,5 @@
 """Shared helpers for asset-check modules."""
 
-
 import dagster as dg
 
 

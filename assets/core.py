@@ -1,6 +1,5 @@
 """core_ layer: tidy, typed, geocoded tables that marts and evaluators build on."""
 
-
 import dagster as dg
 import pandas as pd
 import requests
@@ -47,9 +46,7 @@ def core_vmbo_profile(sto: StoResource) -> dg.MaterializeResult:
         db.replace_table(con, "core.vmbo_profile", dim)
         db.replace_table(con, "core.vmbo_profile_label", labels[["label", "profile_code"]])
         db.replace_table(con, "core.n_profile_label", nlab)
-        meta = db.table_metadata(
-            con, "core.vmbo_profile", extra={"flags": dg.MetadataValue.json(cfg["flags"])}
-        )
+        meta = db.table_metadata(con, "core.vmbo_profile", extra={"flags": dg.MetadataValue.json(cfg["flags"])})
     return dg.MaterializeResult(metadata=meta)
 
 
@@ -65,18 +62,32 @@ def core_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) ->
     year = int(context.partition_key)
     c = sto.config.pipeline["censored"]
     with sto.connect() as con:
-        db.run_sql(con, "core_duo_vo_students", {
-            "peiljaar": year, "point_value": int(c["point_value"]),
-            "censored_lower": int(c["lower"]), "censored_upper": int(c["upper"]),
-        })
+        db.run_sql(
+            con,
+            "core_duo_vo_students",
+            {
+                "peiljaar": year,
+                "point_value": int(c["point_value"]),
+                "censored_lower": int(c["lower"]),
+                "censored_upper": int(c["upper"]),
+            },
+        )
         total, censored = con.execute(
             "SELECT coalesce(sum(n), 0), count(*) FILTER (WHERE n_censored) FROM core.duo_vo_students "
-            "WHERE peiljaar = ?", [year]).fetchone()
-        meta = db.table_metadata(con, "core.duo_vo_students", "WHERE peiljaar = ?", [year], extra={
-            "n_pupils": dg.MetadataValue.int(int(total)),
-            "n_censored_cells": dg.MetadataValue.int(int(censored)),
-            "censored_point_value": dg.MetadataValue.int(int(c["point_value"])),
-        })
+            "WHERE peiljaar = ?",
+            [year],
+        ).fetchone()
+        meta = db.table_metadata(
+            con,
+            "core.duo_vo_students",
+            "WHERE peiljaar = ?",
+            [year],
+            extra={
+                "n_pupils": dg.MetadataValue.int(int(total)),
+                "n_censored_cells": dg.MetadataValue.int(int(censored)),
+                "censored_point_value": dg.MetadataValue.int(int(c["point_value"])),
+            },
+        )
     return dg.MaterializeResult(metadata=meta)
 
 
@@ -86,9 +97,15 @@ def _geocode(con, sto: StoResource, entities: pd.DataFrame) -> None:
     con.register("_geo_in", entities)
     con.execute("CREATE OR REPLACE TEMP TABLE geocode_input AS SELECT * FROM _geo_in")
     con.unregister("_geo_in")
-    db.run_sql(con, "geocode_chain", {
-        "prec_address_point": prec["address_point"], "prec_pc6": prec["pc6_centroid"], "prec_pc4": prec["pc4_centroid"],
-    })
+    db.run_sql(
+        con,
+        "geocode_chain",
+        {
+            "prec_address_point": prec["address_point"],
+            "prec_pc6": prec["pc6_centroid"],
+            "prec_pc4": prec["pc4_centroid"],
+        },
+    )
 
 
 @dg.asset(
@@ -114,20 +131,26 @@ def core_school_locations(context: dg.AssetExecutionContext, sto: StoResource) -
         if not sto.sample and not sto.offline:
             _pdok_fill(context, con, sto)
         db.run_sql(con, "core_school_locations")
-        mix = con.execute(
-            "SELECT geocode_method, count(*) FROM core.school_locations GROUP BY 1 ORDER BY 1").fetchall()
-        meta = db.table_metadata(con, "core.school_locations", extra={
-            "geocode_methods": dg.MetadataValue.json({m: int(n) for m, n in mix}),
-        })
+        mix = con.execute("SELECT geocode_method, count(*) FROM core.school_locations GROUP BY 1 ORDER BY 1").fetchall()
+        meta = db.table_metadata(
+            con,
+            "core.school_locations",
+            extra={
+                "geocode_methods": dg.MetadataValue.json({m: int(n) for m, n in mix}),
+            },
+        )
     return dg.MaterializeResult(metadata=meta)
 
 
 def _pdok_fill(context: dg.AssetExecutionContext, con, sto: StoResource, limit: int = 200) -> None:
     """Online only: ask PDOK Locatieserver for locations the offline chain could not place."""
-    todo = con.execute("""
+    todo = con.execute(
+        """
         SELECT a.vestiging_code, a.postcode, a.house_number FROM geocode_output g
         JOIN raw.duo_vo_locations a ON a.vestiging_code = g.entity_key
-        WHERE g.geocode_method = 'none' AND a.pc6 IS NOT NULL LIMIT ?""", [limit]).df()
+        WHERE g.geocode_method = 'none' AND a.pc6 IS NOT NULL LIMIT ?""",
+        [limit],
+    ).df()
     if todo.empty:
         return
     url = sto.config.pipeline["geocoding"]["pdok_url"]
@@ -143,10 +166,12 @@ def _pdok_fill(context: dg.AssetExecutionContext, con, sto: StoResource, limit: 
             found.append({"entity_key": code, "lat": hit[0], "lon": hit[1]})
     if found:
         con.register("_pdok", pd.DataFrame(found))
-        con.execute("""
+        con.execute(
+            """
             UPDATE geocode_output g SET lat = p.lat, lon = p.lon, geocode_method = 'pdok', precision_m = ?
             FROM _pdok p WHERE p.entity_key = g.entity_key""",
-            [sto.config.pipeline["geocoding"]["precision_m"]["pdok"]])
+            [sto.config.pipeline["geocoding"]["precision_m"]["pdok"]],
+        )
         con.unregister("_pdok")
 
 
@@ -158,18 +183,36 @@ def _pdok_fill(context: dg.AssetExecutionContext, con, sto: StoResource, limit: 
 )
 def core_campuses(sto: StoResource) -> dg.MaterializeResult:
     rows = sto.config.campuses["campuses"]
-    cfg = pd.DataFrame([{
-        "campus_code": c["code"], "name": c["name"], "address": c["address"], "postcode": c["postcode"],
-        "city": c.get("city"), "lat": c.get("lat"), "lon": c.get("lon"),
-        "precision_m": c.get("precision_m"), "source_note": c.get("source_note"),
-    } for c in rows])
+    cfg = pd.DataFrame(
+        [
+            {
+                "campus_code": c["code"],
+                "name": c["name"],
+                "address": c["address"],
+                "postcode": c["postcode"],
+                "city": c.get("city"),
+                "lat": c.get("lat"),
+                "lon": c.get("lon"),
+                "precision_m": c.get("precision_m"),
+                "source_note": c.get("source_note"),
+            }
+            for c in rows
+        ]
+    )
     pc = cfg["postcode"].str.replace(" ", "", regex=False).str.upper()
-    entities = pd.DataFrame({
-        "entity_key": cfg["campus_code"], "pc6": pc, "pc4": pc.str[:4],
-        "override_lat": pd.to_numeric(cfg["lat"]), "override_lon": pd.to_numeric(cfg["lon"]),
-        "override_precision_m": pd.to_numeric(cfg["precision_m"]), "override_note": cfg["source_note"],
-        "point_lat": float("nan"), "point_lon": float("nan"),
-    })
+    entities = pd.DataFrame(
+        {
+            "entity_key": cfg["campus_code"],
+            "pc6": pc,
+            "pc4": pc.str[:4],
+            "override_lat": pd.to_numeric(cfg["lat"]),
+            "override_lon": pd.to_numeric(cfg["lon"]),
+            "override_precision_m": pd.to_numeric(cfg["precision_m"]),
+            "override_note": cfg["source_note"],
+            "point_lat": float("nan"),
+            "point_lon": float("nan"),
+        }
+    )
     entities[["point_lat", "point_lon"]] = entities[["point_lat", "point_lon"]].astype("float64")
     with sto.connect() as con:
         _geocode(con, sto, entities)
@@ -192,9 +235,16 @@ def core_pupil_locations(sto: StoResource) -> dg.MaterializeResult:
         cov = con.execute("""
             SELECT peiljaar, count(*) AS n, avg(in_address_file::INT) AS joined, avg((lat IS NOT NULL)::INT) AS geocoded
             FROM core.pupil_locations GROUP BY 1 ORDER BY 1""").fetchall()
-        meta = db.table_metadata(con, "core.pupil_locations", extra={
-            "coverage": dg.MetadataValue.json(
-                {str(y): {"locations": n, "in_address_file": round(j, 4), "geocoded": round(g, 4)} for y, n, j, g in cov}
-            ),
-        })
+        meta = db.table_metadata(
+            con,
+            "core.pupil_locations",
+            extra={
+                "coverage": dg.MetadataValue.json(
+                    {
+                        str(y): {"locations": n, "in_address_file": round(j, 4), "geocoded": round(g, 4)}
+                        for y, n, j, g in cov
+                    }
+                ),
+            },
+        )
     return dg.MaterializeResult(metadata=meta)

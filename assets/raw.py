@@ -4,7 +4,6 @@ Raw tables keep the source's values as text (counts included) plus `source_file`
 core figure can be traced back to the exact cell it came from.
 """
 
-
 import dagster as dg
 import pandas as pd
 
@@ -21,8 +20,13 @@ RAW = dict(group_name="raw", owners=[OWNER], kinds={"duckdb", "csv"})
 
 
 def _finish(
-    context: dg.AssetExecutionContext, sto: StoResource, table: str, df: pd.DataFrame,
-    fetched: FetchedFile | None, partition: int | None = None, extra: dict | None = None,
+    context: dg.AssetExecutionContext,
+    sto: StoResource,
+    table: str,
+    df: pd.DataFrame,
+    fetched: FetchedFile | None,
+    partition: int | None = None,
+    extra: dict | None = None,
 ) -> dg.MaterializeResult:
     with sto.connect() as con:
         if partition is None:
@@ -99,13 +103,20 @@ def raw_school_points(context: dg.AssetExecutionContext, sto: StoResource) -> dg
         fetched = fetcher.fetch("school_points")
     if fetched is None:
         context.log.warning("no address-point file configured: geocoding falls back to postcode centroids")
-        df = pd.DataFrame({"vestiging_code": pd.Series(dtype="string"), "pc6": pd.Series(dtype="string"),
-                           "lon": pd.Series(dtype="float64"), "lat": pd.Series(dtype="float64"),
-                           "type": pd.Series(dtype="string")})
+        df = pd.DataFrame(
+            {
+                "vestiging_code": pd.Series(dtype="string"),
+                "pc6": pd.Series(dtype="string"),
+                "lon": pd.Series(dtype="float64"),
+                "lat": pd.Series(dtype="float64"),
+                "type": pd.Series(dtype="string"),
+            }
+        )
     else:
         df = parse_school_points(fetched.path, sto.config.source("school_points").get("archive_member"))
-    return _finish(context, sto, "raw.school_points", df, fetched,
-                   extra={"configured": dg.MetadataValue.bool(fetched is not None)})
+    return _finish(
+        context, sto, "raw.school_points", df, fetched, extra={"configured": dg.MetadataValue.bool(fetched is not None)}
+    )
 
 
 @dg.asset(
@@ -116,9 +127,16 @@ def raw_school_points(context: dg.AssetExecutionContext, sto: StoResource) -> dg
 def raw_geocode_overrides(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     fetched = sto.fetcher(local=True).locate("geocode_overrides")
     if fetched is None:
-        df = pd.DataFrame({"source_row": pd.Series(dtype="int64"), "vestiging_code": pd.Series(dtype="string"),
-                           "source_note": pd.Series(dtype="string"), "lat": pd.Series(dtype="float64"),
-                           "lon": pd.Series(dtype="float64"), "precision_m": pd.Series(dtype="float64")})
+        df = pd.DataFrame(
+            {
+                "source_row": pd.Series(dtype="int64"),
+                "vestiging_code": pd.Series(dtype="string"),
+                "source_note": pd.Series(dtype="string"),
+                "lat": pd.Series(dtype="float64"),
+                "lon": pd.Series(dtype="float64"),
+                "precision_m": pd.Series(dtype="float64"),
+            }
+        )
     else:
         df = parse_overrides(fetched.path)
     return _finish(context, sto, "raw.geocode_overrides", df, fetched)

@@ -1,6 +1,5 @@
 """Blocking great-expectations checks on the raw_ layer."""
 
-
 import dagster as dg
 
 from assets.checks_common import partition_of, year_filter
@@ -10,14 +9,28 @@ from pipeline.validation import E, check_result
 
 COUNT_COLS = [f"lj{lj}_{s}" for lj in range(1, 7) for s in ("m", "v")]
 PROVINCES = [
-    "Drenthe", "Flevoland", "Friesland", "Fryslân", "Gelderland", "Groningen", "Limburg", "Noord-Brabant",
-    "Noord-Holland", "Overijssel", "Utrecht", "Zeeland", "Zuid-Holland",
+    "Drenthe",
+    "Flevoland",
+    "Friesland",
+    "Fryslân",
+    "Gelderland",
+    "Groningen",
+    "Limburg",
+    "Noord-Brabant",
+    "Noord-Holland",
+    "Overijssel",
+    "Utrecht",
+    "Zeeland",
+    "Zuid-Holland",
 ]
 
 
-@dg.asset_check(asset="raw_duo_vo_students", blocking=True,
-                description="Schema, keys, counts (integer or '<5') and known onderwijstype/afdeling labels; "
-                "unknown labels are listed.")
+@dg.asset_check(
+    asset="raw_duo_vo_students",
+    blocking=True,
+    description="Schema, keys, counts (integer or '<5') and known onderwijstype/afdeling labels; "
+    "unknown labels are listed.",
+)
 def raw_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoResource) -> dg.AssetCheckResult:
     year = partition_of(context)
     where, params = year_filter(year)
@@ -33,36 +46,55 @@ def raw_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoRe
             E.ExpectColumnValuesToNotBeNull(column="vestiging_code"),
             E.ExpectColumnValuesToMatchRegex(column="vestiging_code", regex=r"^[0-9]{2}[A-Z0-9]{2}[0-9]{2}$"),
             E.ExpectColumnValuesToBeInSet(column="onderwijstype_label", value_set=ot_labels),
-            E.ExpectColumnValuesToBeBetween(column="peiljaar", min_value=min(cfg.peiljaren), max_value=max(cfg.peiljaren)),
+            E.ExpectColumnValuesToBeBetween(
+                column="peiljaar", min_value=min(cfg.peiljaren), max_value=max(cfg.peiljaren)
+            ),
             E.ExpectCompoundColumnsToBeUnique(
-                column_list=["peiljaar", "vestiging_code", "onderwijstype_label", "afdeling", "opleidingscode"]),
-            *[E.ExpectColumnValuesToMatchRegex(column=c, regex=r"^([0-9]+|<5)$") for c in COUNT_COLS],
+                column_list=["peiljaar", "vestiging_code", "onderwijstype_label", "afdeling", "opleidingscode"]
+            ),
+            *[E.ExpectColumnValuesToMatchRegex(column=c, regex=r"^(?:[0-9]+|<5)$") for c in COUNT_COLS],
         ]
         result = check_result(con, context, "raw_duo_vo_students", "valid", df, expectations, partition=str(year))
         # vmbo afdeling labels are checked on the vmbo rows only (other types carry havo/vwo profiles).
         labels = check_result(
-            con, context, "raw_duo_vo_students", "known_vmbo_afdeling", vm,
-            [E.ExpectColumnValuesToBeInSet(column="afdeling", value_set=vmbo_labels)], partition=str(year))
+            con,
+            context,
+            "raw_duo_vo_students",
+            "known_vmbo_afdeling",
+            vm,
+            [E.ExpectColumnValuesToBeInSet(column="afdeling", value_set=vmbo_labels)],
+            partition=str(year),
+        )
     return dg.AssetCheckResult(
         passed=result.passed and labels.passed,
         metadata={**result.metadata, **{f"vmbo {k}": v for k, v in labels.metadata.items()}},
     )
 
 
-@dg.asset_check(asset="raw_duo_vo_locations", blocking=True,
-                description="Unique 6-character vestiging codes, postcodes, gemeente codes, provinces.")
+@dg.asset_check(
+    asset="raw_duo_vo_locations",
+    blocking=True,
+    description="Unique 6-character vestiging codes, postcodes, gemeente codes, provinces.",
+)
 def raw_duo_vo_locations_valid(context: dg.AssetCheckExecutionContext, sto: StoResource) -> dg.AssetCheckResult:
     with sto.connect() as con:
         df = con.execute("SELECT * FROM raw.duo_vo_locations").df()
-        return check_result(con, context, "raw_duo_vo_locations", "valid", df, [
-            E.ExpectTableRowCountToBeBetween(min_value=1),
-            E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
-            E.ExpectColumnValuesToMatchRegex(column="vestiging_code", regex=r"^[0-9]{2}[A-Z0-9]{2}[0-9]{2}$"),
-            E.ExpectColumnValuesToMatchRegex(column="gemeente_code", regex=r"^[0-9]{4}$"),
-            E.ExpectColumnValuesToBeInSet(column="provincie", value_set=PROVINCES),
-            # A malformed postcode cannot be geocoded by postcode: listed here, placed (or not) downstream.
-            E.ExpectColumnValuesToMatchRegex(column="postcode", regex=r"^[1-9][0-9]{3} ?[A-Z]{2}$", mostly=0.99),
-        ])
+        return check_result(
+            con,
+            context,
+            "raw_duo_vo_locations",
+            "valid",
+            df,
+            [
+                E.ExpectTableRowCountToBeBetween(min_value=1),
+                E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
+                E.ExpectColumnValuesToMatchRegex(column="vestiging_code", regex=r"^[0-9]{2}[A-Z0-9]{2}[0-9]{2}$"),
+                E.ExpectColumnValuesToMatchRegex(column="gemeente_code", regex=r"^[0-9]{4}$"),
+                E.ExpectColumnValuesToBeInSet(column="provincie", value_set=PROVINCES),
+                # A malformed postcode cannot be geocoded by postcode: listed here, placed (or not) downstream.
+                E.ExpectColumnValuesToMatchRegex(column="postcode", regex=r"^[1-9][0-9]{3} ?[A-Z]{2}$", mostly=0.99),
+            ],
+        )
 
 
 def _geo_expectations(key: str, regex: str, min_rows: int) -> list:
@@ -78,36 +110,54 @@ def _geo_expectations(key: str, regex: str, min_rows: int) -> list:
 def raw_geonames_pc6_valid(context: dg.AssetCheckExecutionContext, sto: StoResource) -> dg.AssetCheckResult:
     with sto.connect() as con:
         df = con.execute("SELECT pc6, lat, lon FROM raw.geonames_pc6").df()
-        return check_result(con, context, "raw_geonames_pc6", "valid", df,
-                            _geo_expectations("pc6", r"^[1-9][0-9]{3}[A-Z]{2}$", 1))
+        return check_result(
+            con, context, "raw_geonames_pc6", "valid", df, _geo_expectations("pc6", r"^[1-9][0-9]{3}[A-Z]{2}$", 1)
+        )
 
 
 @dg.asset_check(asset="raw_geonames_pc4", blocking=True, description="PC4 keys and Dutch lat/lon ranges.")
 def raw_geonames_pc4_valid(context: dg.AssetCheckExecutionContext, sto: StoResource) -> dg.AssetCheckResult:
     with sto.connect() as con:
         df = con.execute("SELECT pc4, lat, lon FROM raw.geonames_pc4").df()
-        return check_result(con, context, "raw_geonames_pc4", "valid", df,
-                            _geo_expectations("pc4", r"^[1-9][0-9]{3}$", 1))
+        return check_result(
+            con, context, "raw_geonames_pc4", "valid", df, _geo_expectations("pc4", r"^[1-9][0-9]{3}$", 1)
+        )
 
 
 @dg.asset_check(asset="raw_school_points", blocking=True, description="Vestiging codes and Dutch lat/lon.")
 def raw_school_points_valid(context: dg.AssetCheckExecutionContext, sto: StoResource) -> dg.AssetCheckResult:
     with sto.connect() as con:
         df = con.execute("SELECT * FROM raw.school_points").df()
-        return check_result(con, context, "raw_school_points", "valid", df, [
-            E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
-            E.ExpectColumnValuesToBeBetween(column="lat", min_value=50.7, max_value=53.6),
-            E.ExpectColumnValuesToBeBetween(column="lon", min_value=3.3, max_value=7.3),
-        ])
+        return check_result(
+            con,
+            context,
+            "raw_school_points",
+            "valid",
+            df,
+            [
+                E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
+                E.ExpectColumnValuesToBeBetween(column="lat", min_value=50.7, max_value=53.6),
+                E.ExpectColumnValuesToBeBetween(column="lon", min_value=3.3, max_value=7.3),
+            ],
+        )
 
 
-@dg.asset_check(asset="raw_geocode_overrides", blocking=True, description="One override per vestiging, Dutch lat/lon, a note.")
+@dg.asset_check(
+    asset="raw_geocode_overrides", blocking=True, description="One override per vestiging, Dutch lat/lon, a note."
+)
 def raw_geocode_overrides_valid(context: dg.AssetCheckExecutionContext, sto: StoResource) -> dg.AssetCheckResult:
     with sto.connect() as con:
         df = con.execute("SELECT * FROM raw.geocode_overrides").df()
-        return check_result(con, context, "raw_geocode_overrides", "valid", df, [
-            E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
-            E.ExpectColumnValuesToBeBetween(column="lat", min_value=50.7, max_value=53.6),
-            E.ExpectColumnValuesToBeBetween(column="lon", min_value=3.3, max_value=7.3),
-            E.ExpectColumnValuesToNotBeNull(column="source_note"),
-        ])
+        return check_result(
+            con,
+            context,
+            "raw_geocode_overrides",
+            "valid",
+            df,
+            [
+                E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
+                E.ExpectColumnValuesToBeBetween(column="lat", min_value=50.7, max_value=53.6),
+                E.ExpectColumnValuesToBeBetween(column="lon", min_value=3.3, max_value=7.3),
+                E.ExpectColumnValuesToNotBeNull(column="source_note"),
+            ],
+        )

@@ -46,7 +46,9 @@ def read_member(path: Path | str, member: str | None = None, max_bytes: int = MA
                 raise InputError(f"{path}: expected a member {member!r}, found {names}")
             info = zf.getinfo(member)
             if info.file_size > max_bytes:
-                raise InputError(f"{path}: member {member!r} is {info.file_size} bytes, over the {max_bytes} limit; refused")
+                raise InputError(
+                    f"{path}: member {member!r} is {info.file_size} bytes, over the {max_bytes} limit; refused"
+                )
             try:
                 with zf.open(info) as fh:
                     data = fh.read(max_bytes + 1)

@@ -19,11 +19,20 @@ def record_source(con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: Fe
     """Append one fetched file to audit.source_files (the run's input manifest)."""
     con.execute(SOURCE_DDL)
     row = pd.DataFrame(
-        [{
-            "run_id": run_id, "asset": asset, "source_id": f.source_id, "peiljaar": f.peiljaar,
-            "path": f.path, "origin": f.origin, "origin_kind": f.origin_kind, "size": f.size,
-            "sha256": f.sha256, "retrieved_at": f.retrieved_at,
-        }]
+        [
+            {
+                "run_id": run_id,
+                "asset": asset,
+                "source_id": f.source_id,
+                "peiljaar": f.peiljaar,
+                "path": f.path,
+                "origin": f.origin,
+                "origin_kind": f.origin_kind,
+                "size": f.size,
+                "sha256": f.sha256,
+                "retrieved_at": f.retrieved_at,
+            }
+        ]
     )
     con.register("_src_in", row)
     try:

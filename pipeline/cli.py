@@ -101,10 +101,8 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
 
     from pipeline import publish as pub
     from pipeline.config import default_config
-    from pipeline.definitions import build_definitions, load_assets_and_checks
+    from pipeline.definitions import RUN_T0, build_definitions, load_assets_and_checks
     from pipeline.resources import StoResource
-
-    from pipeline.definitions import RUN_T0
 
     t0 = RUN_T0[0] = time.monotonic()
     mode = _mode(args)
@@ -122,16 +120,24 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
             bad = [y for y in years if y not in cfg.peiljaren]
             if bad:
                 pub.discard(staging)
-                print(f"sto: peiljaar {bad} outside the configured range {cfg.peiljaren[0]}–{cfg.peiljaren[-1]} "
-                      "(pipeline/config/pipeline.yaml)", file=sys.stderr)
+                print(
+                    f"sto: peiljaar {bad} outside the configured range {cfg.peiljaren[0]}–{cfg.peiljaren[-1]} "
+                    "(pipeline/config/pipeline.yaml)",
+                    file=sys.stderr,
+                )
                 return 2
             if not years:
                 pub.discard(staging)
-                print("sto: no DUO pupils file found for any peiljaar; give --years and --mirror, or --online",
-                      file=sys.stderr)
+                print(
+                    "sto: no DUO pupils file found for any peiljaar; give --years and --mirror, or --online",
+                    file=sys.stderr,
+                )
                 return 2
-            source = "bundled SYNTHETIC sample (data_raw/sample)" if mode["sample"] else (
-                f"mirrors {mode['mirrors']}" + ("" if mode["offline"] else " + download cache/online"))
+            source = (
+                "bundled SYNTHETIC sample (data_raw/sample)"
+                if mode["sample"]
+                else (f"mirrors {mode['mirrors']}" + ("" if mode["offline"] else " + download cache/online"))
+            )
             print(f"sto run: peiljaren {years}; sources: {source}; output {published}")
             assets, _ = load_assets_and_checks()
             selected = None
@@ -148,21 +154,30 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
             job = defs.resolve_job_def("sto_all")
             instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
             phases = [(before, None)] + [(yearly, str(y)) for y in years] + [(after, None)]
+            run_ids: list[str] = []
             try:
                 for keys, part in phases:
                     if not keys:
                         continue
                     result = job.execute_in_process(
-                        instance=instance, asset_selection=keys, partition_key=part, raise_on_error=False,
+                        instance=instance,
+                        asset_selection=keys,
+                        partition_key=part,
+                        raise_on_error=False,
                         run_config={"loggers": {"console": {}}},
                         tags={"sto/source": "sample" if mode["sample"] else "real"},
                     )
+                    run_ids.append(result.run_id)
                     if not result.success:
                         _report_failure(result)
                         pub.discard(staging)
-                        print(f"sto run FAILED after {time.monotonic() - t0:.1f}s; "
-                              f"published database unchanged: {published}", file=sys.stderr)
+                        print(
+                            f"sto run FAILED after {time.monotonic() - t0:.1f}s; "
+                            f"published database unchanged: {published}",
+                            file=sys.stderr,
+                        )
                         return 1
+                _record_provenance(staging, run_ids, years, mode, assets, selected)
                 pub.publish(staging, published)
             except BaseException:
                 pub.discard(staging)
@@ -172,6 +187,29 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
         return 3
     print(f"sto run OK in {time.monotonic() - t0:.1f}s; published {published}")
     return 0
+
+
+def _record_provenance(
+    staging: Path, run_ids: list[str], years: list[int], mode: dict, assets: list, selected: set | None
+) -> None:
+    """Write the run's audit.provenance row into the staging database before it is published."""
+    import uuid
+
+    import duckdb
+
+    from pipeline.provenance import record_run
+
+    lineage = {
+        k.to_user_string(): sorted(d.to_user_string() for d in a.asset_deps.get(k, set()))
+        for a in assets
+        for k in a.keys
+        if selected is None or k in selected
+    }
+    con = duckdb.connect(str(staging))
+    try:
+        record_run(con, uuid.uuid4().hex, run_ids, years, "sample" if mode["sample"] else "real", lineage)
+    finally:
+        con.close()
 
 
 def _report_failure(result) -> None:
@@ -187,8 +225,9 @@ def _report_failure(result) -> None:
             d = ev.event_specific_data
             if not d.passed and d.severity.value == "ERROR":
                 failed = {k: v.value for k, v in d.metadata.items() if str(v.value).startswith("FAILED")}
-                print(f"blocking check failed: {d.asset_key.to_user_string()}.{d.check_name}: {failed}",
-                      file=sys.stderr)
+                print(
+                    f"blocking check failed: {d.asset_key.to_user_string()}.{d.check_name}: {failed}", file=sys.stderr
+                )
 
 
 def cmd_status(out: Path) -> int:
@@ -224,7 +263,11 @@ def cmd_status(out: Path) -> int:
             parts = [None]
         for p in parts:
             ev = instance.get_latest_materialization_event(key) if p is None else None
-            ts = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ev.timestamp)) if ev else ("(see year)" if p else "never")
+            ts = (
+                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ev.timestamp))
+                if ev
+                else ("(see year)" if p else "never")
+            )
             ck = checks.get((name, p if p else "None"))
             ck_s = "-" if ck is None else ("passed" if ck[0] else "FAILED")
             print(f"{name:34} {p or '':9} {ts:24} {ck_s}")

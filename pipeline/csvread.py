@@ -55,9 +55,7 @@ def read_text_csv(
     if delimiter is None:
         delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
         if first_line.count(delimiter) == 0:
-            raise InputError(
-                f"{path}: row 1: expected a header separated by ';' or ',', found {first_line[:80]!r}"
-            )
+            raise InputError(f"{path}: row 1: expected a header separated by ';' or ',', found {first_line[:80]!r}")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
     try:
         rows = list(reader)
@@ -84,9 +82,7 @@ def read_text_csv(
     if required:
         missing = [c for c in required if c not in header]
         if missing:
-            raise InputError(
-                f"{path}: row 1: missing required column(s) {missing}; found columns {header}"
-            )
+            raise InputError(f"{path}: row 1: missing required column(s) {missing}; found columns {header}")
     df = pd.DataFrame(data, columns=header, dtype="string")
     df = df.apply(lambda s: s.str.strip())
     df.insert(0, "source_row", range(2, len(df) + 2))

@@ -73,9 +73,7 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) 
         con.unregister("_df_in")
 
 
-def replace_partition(
-    con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: str, value: Any
-) -> None:
+def replace_partition(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: str, value: Any) -> None:
     """Replace the rows of one partition (e.g. one peiljaar) of a table, creating it when new."""
     con.register("_df_in", _contiguous(df))
     try:
@@ -128,11 +126,12 @@ def table_metadata(
     meta: dict[str, Any] = {
         "table": dg.MetadataValue.text(table),
         "dagster/row_count": dg.MetadataValue.int(int(rows)),
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name=c, type=t) for c, t in cols]
-        ),
+        "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(name=c, type=t) for c, t in cols]),
         "content_sha": dg.MetadataValue.text(content_hash(con, table, where, params)),
     }
+    from pipeline.provenance import asset_provenance_metadata
+
+    meta.update(asset_provenance_metadata())
     for k, v in (extra or {}).items():
         meta[k] = v
     return meta

@@ -19,8 +19,14 @@ from pipeline.resources import StoResource, settings_from_env
 
 ASSET_MODULES = ["assets.raw", "assets.core"]
 CHECK_MODULES = ["assets.raw_checks", "assets.core_checks"]
-OPTIONAL_MODULES = ["assets.marts", "assets.marts_checks", "assets.seor", "assets.seor_checks",
-                    "assets.monitoring", "assets.monitoring_checks"]
+OPTIONAL_MODULES = [
+    "assets.marts",
+    "assets.marts_checks",
+    "assets.seor",
+    "assets.seor_checks",
+    "assets.monitoring",
+    "assets.monitoring_checks",
+]
 
 
 def _modules() -> tuple[list[Any], list[Any]]:
@@ -101,8 +107,12 @@ duo_year_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(job=duo_year_job, cron_schedule="0 6 15 11 *", default_status=dg.DefaultScheduleStatus.STOPPED,
-             description="Yearly refresh after DUO publishes the October count (off by default).")
+@dg.schedule(
+    job=duo_year_job,
+    cron_schedule="0 6 15 11 *",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Yearly refresh after DUO publishes the October count (off by default).",
+)
 def yearly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     year = context.scheduled_execution_time.year
     return dg.RunRequest(partition_key=str(year), run_key=f"peiljaar-{year}")
@@ -114,8 +124,11 @@ def build_definitions(resource: StoResource | None = None, quiet: bool = False) 
     kwargs: dict[str, Any] = {}
     if quiet:
         kwargs["loggers"] = {"console": progress_logger}
-    all_job = dg.define_asset_job("sto_all", selection=dg.AssetSelection.all(include_sources=False),
-                                  description="Every asset and check (the sto CLI runs it in phases).")
+    all_job = dg.define_asset_job(
+        "sto_all",
+        selection=dg.AssetSelection.all(include_sources=False),
+        description="Every asset and check (the sto CLI runs it in phases).",
+    )
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,

@@ -14,9 +14,7 @@ import pandas as pd
 
 from pipeline.csvread import InputError, read_text_csv
 
-COUNT_COLUMNS = [
-    f"LEER- OF VERBLIJFSJAAR {lj} - {sex}" for lj in range(1, 7) for sex in ("MAN", "VROUW")
-]
+COUNT_COLUMNS = [f"LEER- OF VERBLIJFSJAAR {lj} - {sex}" for lj in range(1, 7) for sex in ("MAN", "VROUW")]
 # canonical name -> accepted header names, oldest generation first
 PUPIL_COLUMNS: dict[str, list[str]] = {
     "brin": ["BRIN NUMMER", "INSTELLINGSCODE"],
@@ -57,9 +55,7 @@ def parse_pupils(path: Path | str, peiljaar: int) -> tuple[pd.DataFrame, dict[st
             mapping[canon] = col
     missing += [c for c in COUNT_COLUMNS if c not in df.columns]
     if missing:
-        raise InputError(
-            f"{path}: row 1: missing column(s) {missing}; found columns {list(df.columns[1:])}"
-        )
+        raise InputError(f"{path}: row 1: missing column(s) {missing}; found columns {list(df.columns[1:])}")
     generation = "2023+" if mapping["brin"] == "INSTELLINGSCODE" else "pre-2023"
     known = set(mapping.values()) | set(COUNT_COLUMNS) | {"source_row", "SAMENWERKINGSVERBAND", "LWOO INDICATIE"}
     extra = [c for c in df.columns if c not in known]
@@ -77,9 +73,14 @@ def parse_pupils(path: Path | str, peiljaar: int) -> tuple[pd.DataFrame, dict[st
     vest = out["vestiging_nr"].str.upper()
     code = vest.where(vest.str.len() == 6, brin + vest)
     bad_key = ~brin.str.match(BRIN_RE) | ~code.str.match(VEST_RE) | (code.str[:4] != brin)
-    _raise_cells(path, out, bad_key, f"{mapping['brin']}/{mapping['vestiging_nr']}",
-                 "a 4-character instelling code and a 2-digit (or 6-character) vestiging code",
-                 brin + "/" + vest)
+    _raise_cells(
+        path,
+        out,
+        bad_key,
+        f"{mapping['brin']}/{mapping['vestiging_nr']}",
+        "a 4-character instelling code and a 2-digit (or 6-character) vestiging code",
+        brin + "/" + vest,
+    )
     out["vestiging_code"] = code
     out["brin"] = brin
 
@@ -92,8 +93,7 @@ def parse_pupils(path: Path | str, peiljaar: int) -> tuple[pd.DataFrame, dict[st
             for r, c in list(zip(rows, cols, strict=True))[:10]
         ]
         raise InputError(
-            f"{path}: expected a non-negative integer count or '<5', found {len(rows)} bad cell(s): "
-            + "; ".join(cells)
+            f"{path}: expected a non-negative integer count or '<5', found {len(rows)} bad cell(s): " + "; ".join(cells)
         )
     for c in COUNT_COLUMNS:
         lj, sex = re.match(r"LEER- OF VERBLIJFSJAAR (\d) - (MAN|VROUW)", c).groups()
@@ -134,7 +134,10 @@ ADDRESS_COLUMNS: dict[str, str] = {
     "onderwijsgebied_code": "ONDERWIJSGEBIED CODE",
     "onderwijsgebied_name": "ONDERWIJSGEBIED NAAM",
 }
-ADDRESS_ALIASES = {"VESTIGINGSNUMMER": ["VESTIGINGSNUMMER", "VESTIGINGSCODE"], "BRIN NUMMER": ["BRIN NUMMER", "INSTELLINGSCODE"]}
+ADDRESS_ALIASES = {
+    "VESTIGINGSNUMMER": ["VESTIGINGSNUMMER", "VESTIGINGSCODE"],
+    "BRIN NUMMER": ["BRIN NUMMER", "INSTELLINGSCODE"],
+}
 PC6_RE = re.compile(r"^[1-9][0-9]{3} ?[A-Z]{2}$")
 
 
@@ -152,8 +155,14 @@ def parse_addresses(path: Path | str) -> tuple[pd.DataFrame, dict[str, str]]:
     if missing:
         raise InputError(f"{path}: row 1: missing column(s) {missing}; found columns {list(df.columns[1:])}")
     out["vestiging_code"] = out["vestiging_code"].str.upper()
-    _raise_cells(path, out, ~out["vestiging_code"].str.match(VEST_RE), "VESTIGINGSNUMMER",
-                 "a 6-character vestiging code like 18BR00", out["vestiging_code"])
+    _raise_cells(
+        path,
+        out,
+        ~out["vestiging_code"].str.match(VEST_RE),
+        "VESTIGINGSNUMMER",
+        "a 6-character vestiging code like 18BR00",
+        out["vestiging_code"],
+    )
     dup = out["vestiging_code"].duplicated(keep=False)
     _raise_cells(path, out, dup, "VESTIGINGSNUMMER", "unique vestiging codes (one row each)", out["vestiging_code"])
     pc = out["postcode"].str.upper().str.replace(r"\s+", " ", regex=True)

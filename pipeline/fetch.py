@@ -151,8 +151,14 @@ class Fetcher:
                 p = mirror / name
                 if p.is_file():
                     return FetchedFile(
-                        source_id, peiljaar, str(p), str(p.resolve()), "mirror",
-                        p.stat().st_size, sha256_file(p), _now(),
+                        source_id,
+                        peiljaar,
+                        str(p),
+                        str(p.resolve()),
+                        "mirror",
+                        p.stat().st_size,
+                        sha256_file(p),
+                        _now(),
                     )
         if self.cache_dir:
             manifest = self._read_manifest()
@@ -166,8 +172,14 @@ class Fetcher:
                         p.unlink()
                         continue
                     return FetchedFile(
-                        source_id, peiljaar, str(p), entry["url"], "cache",
-                        p.stat().st_size, digest, entry["retrieved_at"],
+                        source_id,
+                        peiljaar,
+                        str(p),
+                        entry["url"],
+                        "cache",
+                        p.stat().st_size,
+                        digest,
+                        entry["retrieved_at"],
                     )
         return None
 
@@ -191,7 +203,9 @@ class Fetcher:
         manifest = self._read_manifest()
         manifest[names[0]] = {"url": url, "sha256": sha, "size": size, "retrieved_at": _now()}
         self._write_manifest(manifest)
-        return FetchedFile(source_id, peiljaar, str(dest), url, "download", size, sha, manifest[names[0]]["retrieved_at"])
+        return FetchedFile(
+            source_id, peiljaar, str(dest), url, "download", size, sha, manifest[names[0]]["retrieved_at"]
+        )
 
     # -- download --------------------------------------------------------------------------------
     def _check_url(self, url: str) -> None:
@@ -206,7 +220,10 @@ class Fetcher:
         for _ in range(5):
             self._check_url(url)
             resp = self.session.get(
-                url, stream=True, timeout=self.timeout, allow_redirects=False,
+                url,
+                stream=True,
+                timeout=self.timeout,
+                allow_redirects=False,
                 headers={"User-Agent": USER_AGENT},
             )
             if resp.is_redirect or resp.status_code in (301, 302, 303, 307, 308):
@@ -247,12 +264,15 @@ class Fetcher:
                     raise FetchError(f"{url}: server returned an HTML/XML page instead of {dest.name}")
                 digest = h.hexdigest()
                 if expected_sha256 and digest != expected_sha256:
-                    raise FetchError(
-                        f"{url}: checksum mismatch, expected sha256 {expected_sha256}, found {digest}"
-                    )
+                    raise FetchError(f"{url}: checksum mismatch, expected sha256 {expected_sha256}, found {digest}")
                 os.replace(tmp, dest)
                 return digest, size
-            except (_Retryable, requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            except (
+                _Retryable,
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 last = exc
                 if attempt < self.retries:
                     time.sleep(self.backoff_s * 2 ** (attempt - 1))

@@ -15,8 +15,18 @@ from pipeline.archive import read_member
 from pipeline.csvread import InputError
 
 GEONAMES_COLUMNS = [
-    "country", "postcode", "place", "provincie", "provincie_code", "gemeente", "gemeente_code",
-    "admin3", "admin3_code", "lat", "lon", "accuracy",
+    "country",
+    "postcode",
+    "place",
+    "provincie",
+    "provincie_code",
+    "gemeente",
+    "gemeente_code",
+    "admin3",
+    "admin3_code",
+    "lat",
+    "lon",
+    "accuracy",
 ]
 
 
@@ -25,8 +35,13 @@ def parse_geonames(path: Path | str, member: str | None = None, level: str = "pc
     raw = read_member(path, member)
     text = raw.decode("utf-8")
     df = pd.read_csv(
-        io.StringIO(text), sep="\t", header=None, names=GEONAMES_COLUMNS, dtype=str,
-        quoting=csv.QUOTE_NONE, keep_default_na=False,
+        io.StringIO(text),
+        sep="\t",
+        header=None,
+        names=GEONAMES_COLUMNS,
+        dtype=str,
+        quoting=csv.QUOTE_NONE,
+        keep_default_na=False,
     )
     if df.empty:
         raise InputError(f"{path}: expected GeoNames rows, found none")
@@ -43,8 +58,13 @@ def parse_geonames(path: Path | str, member: str | None = None, level: str = "pc
     pattern = r"^[1-9][0-9]{3}[A-Z]{2}$" if level == "pc6" else r"^[1-9][0-9]{3}$"
     out = pd.DataFrame(
         {
-            level: key, "place": df["place"], "provincie": df["provincie"], "gemeente": df["gemeente"],
-            "gemeente_code": df["gemeente_code"], "lat": df["lat"], "lon": df["lon"],
+            level: key,
+            "place": df["place"],
+            "provincie": df["provincie"],
+            "gemeente": df["gemeente"],
+            "gemeente_code": df["gemeente_code"],
+            "lat": df["lat"],
+            "lon": df["lon"],
             "source_row": range(1, len(df) + 1),
         }
     )

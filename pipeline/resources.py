@@ -7,9 +7,9 @@ and a fetcher over the configured mirrors), and the CLI swaps both per run (stag
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import dagster as dg
 import duckdb

@@ -98,11 +98,17 @@ def check_result(
     rows = pd.DataFrame(
         [
             {
-                "run_id": run_id, "asset": asset, "partition": partition, "check_name": check_name,
-                "expectation": r["expectation"], "kwargs": json.dumps(r["kwargs"], default=str, sort_keys=True),
-                "success": r["success"], "unexpected_count": r["unexpected_count"],
+                "run_id": run_id,
+                "asset": asset,
+                "partition": partition,
+                "check_name": check_name,
+                "expectation": r["expectation"],
+                "kwargs": json.dumps(r["kwargs"], default=str, sort_keys=True),
+                "success": r["success"],
+                "unexpected_count": r["unexpected_count"],
                 "observed": json.dumps(r["observed"], default=str, sort_keys=True),
-                "severity": severity.value, "checked_at": now,
+                "severity": severity.value,
+                "checked_at": now,
             }
             for r in results
         ]

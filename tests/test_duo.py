@@ -7,11 +7,31 @@ import pytest
 from pipeline.csvread import InputError
 from pipeline.duo import COUNT_COLUMNS, parse_addresses, parse_pupils
 
-OLD = ["BRIN NUMMER", "VESTIGINGSNUMMER", "INSTELLINGSNAAM VESTIGING", "PLAATSNAAM VESTIGING", "PROVINCIE VESTIGING",
-       "ONDERWIJSTYPE VO EN LEER- OF VERBLIJFSJAAR", "VMBO SECTOR", "AFDELING", "ELEMENTCODE", "OPLEIDINGSNAAM"]
-NEW = ["INSTELLINGSCODE", "VESTIGINGSCODE", "INSTELLINGSNAAM VESTIGING", "PLAATSNAAM VESTIGING", "PROVINCIE VESTIGING",
-       "SAMENWERKINGSVERBAND", "ONDERWIJSTYPE VO EN LEER- OF VERBLIJFSJAAR", "VMBO SECTOR", "AFDELING",
-       "OPLEIDINGSCODE", "OPLEIDINGSNAAM"]
+OLD = [
+    "BRIN NUMMER",
+    "VESTIGINGSNUMMER",
+    "INSTELLINGSNAAM VESTIGING",
+    "PLAATSNAAM VESTIGING",
+    "PROVINCIE VESTIGING",
+    "ONDERWIJSTYPE VO EN LEER- OF VERBLIJFSJAAR",
+    "VMBO SECTOR",
+    "AFDELING",
+    "ELEMENTCODE",
+    "OPLEIDINGSNAAM",
+]
+NEW = [
+    "INSTELLINGSCODE",
+    "VESTIGINGSCODE",
+    "INSTELLINGSNAAM VESTIGING",
+    "PLAATSNAAM VESTIGING",
+    "PROVINCIE VESTIGING",
+    "SAMENWERKINGSVERBAND",
+    "ONDERWIJSTYPE VO EN LEER- OF VERBLIJFSJAAR",
+    "VMBO SECTOR",
+    "AFDELING",
+    "OPLEIDINGSCODE",
+    "OPLEIDINGSNAAM",
+]
 
 
 def _write(path, header, rows, sep=";", enc="cp1252", quote=False):
@@ -24,8 +44,19 @@ def _write(path, header, rows, sep=";", enc="cp1252", quote=False):
 
 def test_old_generation_cp1252(tmp_path):
     counts = ["0", "0", "0", "0", "7", "3", "0", "0", "0", "0", "0", "0"]
-    row = ["99AA", "01", "Café School", "DELFT", "Zuid-Holland", "VMBO BL lj 3-4", "Techniek",
-           "Bouwen, wonen en interieur", "1234", "x", *counts]
+    row = [
+        "99AA",
+        "01",
+        "Café School",
+        "DELFT",
+        "Zuid-Holland",
+        "VMBO BL lj 3-4",
+        "Techniek",
+        "Bouwen, wonen en interieur",
+        "1234",
+        "x",
+        *counts,
+    ]
     df, info = parse_pupils(_write(tmp_path / "p.csv", OLD, [row]), 2019)
     assert info["header_generation"] == "pre-2023" and info["encoding"] == "cp1252"
     r = df.iloc[0]
@@ -35,8 +66,20 @@ def test_old_generation_cp1252(tmp_path):
 
 def test_new_generation_quoted_utf8_with_censoring(tmp_path):
     counts = ["<5", "12", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
-    row = ["99AB", "00", "School", "DELFT", "Zuid-Holland", "VO2801", "Brugjaar 1-2", "N.v.t.", "N.v.t.", "0024",
-           "x", *counts]
+    row = [
+        "99AB",
+        "00",
+        "School",
+        "DELFT",
+        "Zuid-Holland",
+        "VO2801",
+        "Brugjaar 1-2",
+        "N.v.t.",
+        "N.v.t.",
+        "0024",
+        "x",
+        *counts,
+    ]
     df, info = parse_pupils(_write(tmp_path / "p.csv", NEW, [row], sep=",", enc="utf-8", quote=True), 2023)
     assert info["header_generation"] == "2023+"
     assert df.iloc[0]["vestiging_code"] == "99AB00"
@@ -45,8 +88,20 @@ def test_new_generation_quoted_utf8_with_censoring(tmp_path):
 
 
 def test_six_character_vestigingscode_accepted(tmp_path):
-    row = ["99AB", "99AB03", "S", "P", "Zuid-Holland", "VO2801", "Brugjaar 1-2", "N.v.t.", "N.v.t.", "0024", "x",
-           *["1"] * 12]
+    row = [
+        "99AB",
+        "99AB03",
+        "S",
+        "P",
+        "Zuid-Holland",
+        "VO2801",
+        "Brugjaar 1-2",
+        "N.v.t.",
+        "N.v.t.",
+        "0024",
+        "x",
+        *["1"] * 12,
+    ]
     df, _ = parse_pupils(_write(tmp_path / "p.csv", NEW, [row], enc="utf-8"), 2023)
     assert df.iloc[0]["vestiging_code"] == "99AB03"
 
@@ -80,8 +135,26 @@ def test_addresses_duplicate_code_rejected(tmp_path):
     from pipeline.duo import ADDRESS_COLUMNS
 
     header = list(ADDRESS_COLUMNS.values())
-    row = ["99AA01", "99AA", "S", "Straat", "1", "2611 AB", "DELFT", "0503", "DELFT", "Zuid-Holland", "x", "VMBO",
-           "1", "c", "2", "r", "3", "o"]
+    row = [
+        "99AA01",
+        "99AA",
+        "S",
+        "Straat",
+        "1",
+        "2611 AB",
+        "DELFT",
+        "0503",
+        "DELFT",
+        "Zuid-Holland",
+        "x",
+        "VMBO",
+        "1",
+        "c",
+        "2",
+        "r",
+        "3",
+        "o",
+    ]
     p = tmp_path / "a.csv"
     p.write_text("\n".join([";".join(header), ";".join(row), ";".join(row)]) + "\n", encoding="cp1252")
     with pytest.raises(InputError, match="unique vestiging codes"):

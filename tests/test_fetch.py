@@ -16,17 +16,23 @@ import time
 import pytest
 import requests
 
-from pipeline.fetch import FetchError, Fetcher, sha256_file
+from pipeline.fetch import Fetcher, FetchError, sha256_file
 
 BODY = b"A;B\n1;2\n"
 
 
 def catalogue(url: str) -> dict:
-    return {"sources": {
-        "yearly": {"filename": "f-{peiljaar}.csv", "aliases": ["alias-{peiljaar}.csv"], "yearly": True,
-                   "url": url + "/f-{peiljaar}.csv"},
-        "plain": {"filename": "plain.csv", "aliases": [], "yearly": False, "url": url + "/plain.csv"},
-    }}
+    return {
+        "sources": {
+            "yearly": {
+                "filename": "f-{peiljaar}.csv",
+                "aliases": ["alias-{peiljaar}.csv"],
+                "yearly": True,
+                "url": url + "/f-{peiljaar}.csv",
+            },
+            "plain": {"filename": "plain.csv", "aliases": [], "yearly": False, "url": url + "/plain.csv"},
+        }
+    }
 
 
 def test_mirror_alias_and_offline_error(tmp_path):
@@ -86,9 +92,26 @@ def https_server(tmp_path_factory):
     d = tmp_path_factory.mktemp("tls")
     cert, key = d / "cert.pem", d / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
     )
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -105,8 +128,9 @@ def _fetcher(tmp_path, server, **kw):
     s = requests.Session()
     s.trust_env = False  # CA bundle env vars would override verify
     s.verify = str(cert)
-    return Fetcher(catalogue(url), [], tmp_path / "cache", session=s, extra_hosts={"127.0.0.1"},
-                   backoff_s=0.01, **kw), url
+    return Fetcher(
+        catalogue(url), [], tmp_path / "cache", session=s, extra_hosts={"127.0.0.1"}, backoff_s=0.01, **kw
+    ), url
 
 
 def test_download_then_cache_hit(tmp_path, https_server):

@@ -14,8 +14,10 @@ from tests.conftest import query, run_sto
 def _hashes(path, exclude_schemas=("audit",)) -> dict[str, str]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables "
-                             "WHERE table_schema NOT IN ('audit', 'information_schema') ORDER BY 1").fetchall()
+        tables = con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('audit', 'information_schema') ORDER BY 1"
+        ).fetchall()
         return {t: db.content_hash(con, t) for (t,) in tables if t.split(".")[0] not in exclude_schemas}
     finally:
         con.close()
@@ -51,16 +53,19 @@ def test_one_year_refresh_leaves_other_years(sample_out, tmp_path):
     dbf = out / "sto.duckdb"
     con = duckdb.connect(str(dbf))
     before = db.content_hash(con, "core.duo_vo_students", "WHERE peiljaar = ?", [2021])
-    runs_before = con.execute("SELECT count(DISTINCT run_id) FROM audit.source_files "
-                              "WHERE source_id = 'duo_vo_students' AND peiljaar = 2021").fetchone()[0]
+    runs_before = con.execute(
+        "SELECT count(DISTINCT run_id) FROM audit.source_files WHERE source_id = 'duo_vo_students' AND peiljaar = 2021"
+    ).fetchone()[0]
     con.close()
     assert run_sto(out, "--years", "2023") == 0
     con = duckdb.connect(str(dbf), read_only=True)
     assert db.content_hash(con, "core.duo_vo_students", "WHERE peiljaar = ?", [2021]) == before
-    runs_after = con.execute("SELECT count(DISTINCT run_id) FROM audit.source_files "
-                             "WHERE source_id = 'duo_vo_students' AND peiljaar = 2021").fetchone()[0]
-    loaded_2023 = con.execute("SELECT count(DISTINCT run_id) FROM audit.source_files "
-                              "WHERE source_id = 'duo_vo_students' AND peiljaar = 2023").fetchone()[0]
+    runs_after = con.execute(
+        "SELECT count(DISTINCT run_id) FROM audit.source_files WHERE source_id = 'duo_vo_students' AND peiljaar = 2021"
+    ).fetchone()[0]
+    loaded_2023 = con.execute(
+        "SELECT count(DISTINCT run_id) FROM audit.source_files WHERE source_id = 'duo_vo_students' AND peiljaar = 2023"
+    ).fetchone()[0]
     con.close()
     assert runs_after == runs_before  # 2021 was not re-read
     assert loaded_2023 == 2
@@ -74,8 +79,9 @@ def test_failed_run_keeps_published_database(sample_out, tmp_path):
     shutil.copytree(SAMPLE_DIR, mirror)
     bad = mirror / "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-2022.csv"
     lines = bad.read_text(encoding="utf-8").splitlines()
-    bad.write_text("\n".join(lines[: len(lines) // 2]) + "\n" + lines[-1][: len(lines[-1]) // 2] + "\n",
-                   encoding="utf-8")  # truncated mid-row
+    bad.write_text(
+        "\n".join(lines[: len(lines) // 2]) + "\n" + lines[-1][: len(lines[-1]) // 2] + "\n", encoding="utf-8"
+    )  # truncated mid-row
     assert run_sto(out, "--mirror", str(mirror), "--offline") != 0
     assert (out / "sto.duckdb").read_bytes() == published
     assert not any((out / ".staging").iterdir())

@@ -11,30 +11,55 @@ from pipeline import db
 @pytest.fixture()
 def con():
     c = db.connect(":memory:")
-    db.replace_table(c, "core.onderwijstype", pd.DataFrame([
-        {"label": "VMBO BL lj 3-4", "code": "VMBO-BB", "level": "vmbo", "leerweg": "BB"},
-        {"label": "HAVO lj 4-5", "code": "HAVO", "level": "havo", "leerweg": None},
-    ]))
+    db.replace_table(
+        c,
+        "core.onderwijstype",
+        pd.DataFrame(
+            [
+                {"label": "VMBO BL lj 3-4", "code": "VMBO-BB", "level": "vmbo", "leerweg": "BB"},
+                {"label": "HAVO lj 4-5", "code": "HAVO", "level": "havo", "leerweg": None},
+            ]
+        ),
+    )
     db.replace_table(c, "core.vmbo_profile_label", pd.DataFrame([{"label": "Groen", "profile_code": "GR"}]))
     db.replace_table(c, "core.n_profile_label", pd.DataFrame({"label": ["Natuur en Techniek", "Natuur en Gezondheid"]}))
     counts = {f"lj{lj}_{s}": "0" for lj in range(1, 7) for s in ("m", "v")}
-    raw = pd.DataFrame([
-        {**counts, "lj3_m": "12", "lj3_v": "<5", "onderwijstype_label": "VMBO BL lj 3-4", "afdeling": "Groen"},
-        {**counts, "lj4_v": "7", "onderwijstype_label": "HAVO lj 4-5", "afdeling": "Natuur en Techniek / Economie en Maatschappij"},
-        {**counts, "lj4_m": "5", "onderwijstype_label": "HAVO lj 4-5", "afdeling": "Cultuur en Maatschappij"},
-    ])
-    raw = raw.assign(peiljaar=2022, vestiging_code="99AA00", brin="99AA", instellingsnaam="S", plaatsnaam="P",
-                     provincie="Zuid-Holland", samenwerkingsverband=None, vmbo_sector="N.v.t.", opleidingscode="1",
-                     opleidingsnaam="x", header_generation="pre-2023", source_file="f.csv",
-                     source_row=range(2, 5))
+    raw = pd.DataFrame(
+        [
+            {**counts, "lj3_m": "12", "lj3_v": "<5", "onderwijstype_label": "VMBO BL lj 3-4", "afdeling": "Groen"},
+            {
+                **counts,
+                "lj4_v": "7",
+                "onderwijstype_label": "HAVO lj 4-5",
+                "afdeling": "Natuur en Techniek / Economie en Maatschappij",
+            },
+            {**counts, "lj4_m": "5", "onderwijstype_label": "HAVO lj 4-5", "afdeling": "Cultuur en Maatschappij"},
+        ]
+    )
+    raw = raw.assign(
+        peiljaar=2022,
+        vestiging_code="99AA00",
+        brin="99AA",
+        instellingsnaam="S",
+        plaatsnaam="P",
+        provincie="Zuid-Holland",
+        samenwerkingsverband=None,
+        vmbo_sector="N.v.t.",
+        opleidingscode="1",
+        opleidingsnaam="x",
+        header_generation="pre-2023",
+        source_file="f.csv",
+        source_row=range(2, 5),
+    )
     db.replace_table(c, "raw.duo_vo_students", raw)
     yield c
     c.close()
 
 
 def test_core_students_unpivot_censoring_and_profiles(con):
-    db.run_sql(con, "core_duo_vo_students", {"peiljaar": 2022, "point_value": 2, "censored_lower": 1,
-                                             "censored_upper": 4})
+    db.run_sql(
+        con, "core_duo_vo_students", {"peiljaar": 2022, "point_value": 2, "censored_lower": 1, "censored_upper": 4}
+    )
     df = con.execute("SELECT * FROM core.duo_vo_students ORDER BY source_row, sex").df()
     assert len(df) == 4  # zero cells dropped
     bb = df[df.onderwijstype == "VMBO-BB"].set_index("sex")
@@ -55,19 +80,38 @@ def test_core_students_rerun_replaces_partition(con):
 
 
 def test_geocode_chain_order(con):
-    db.replace_table(con, "raw.geonames_pc6", pd.DataFrame([
-        {"pc6": "2611AB", "lat": 52.0, "lon": 4.3}, {"pc6": "2611AB", "lat": 52.2, "lon": 4.5},
-        {"pc6": "2611AC", "lat": 52.01, "lon": 4.31}]))
+    db.replace_table(
+        con,
+        "raw.geonames_pc6",
+        pd.DataFrame(
+            [
+                {"pc6": "2611AB", "lat": 52.0, "lon": 4.3},
+                {"pc6": "2611AB", "lat": 52.2, "lon": 4.5},
+                {"pc6": "2611AC", "lat": 52.01, "lon": 4.31},
+            ]
+        ),
+    )
     db.replace_table(con, "raw.geonames_pc4", pd.DataFrame([{"pc4": "2611", "lat": 52.05, "lon": 4.35}]))
-    inp = pd.DataFrame([
-        # override beats everything; point beats pc6; pc6 (averaged duplicates); pc4 fallback; nothing.
-        {"entity_key": "A", "pc6": "2611AB", "pc4": "2611", "override_lat": 51.9, "override_lon": 4.0,
-         "override_precision_m": 5.0, "override_note": "survey", "point_lat": 52.5, "point_lon": 4.9},
-        {"entity_key": "B", "pc6": "2611AB", "pc4": "2611", "point_lat": 52.5, "point_lon": 4.9},
-        {"entity_key": "C", "pc6": "2611AB", "pc4": "2611"},
-        {"entity_key": "D", "pc6": "2611ZZ", "pc4": "2611"},
-        {"entity_key": "E", "pc6": "9999ZZ", "pc4": "9999"},
-    ])
+    inp = pd.DataFrame(
+        [
+            # override beats everything; point beats pc6; pc6 (averaged duplicates); pc4 fallback; nothing.
+            {
+                "entity_key": "A",
+                "pc6": "2611AB",
+                "pc4": "2611",
+                "override_lat": 51.9,
+                "override_lon": 4.0,
+                "override_precision_m": 5.0,
+                "override_note": "survey",
+                "point_lat": 52.5,
+                "point_lon": 4.9,
+            },
+            {"entity_key": "B", "pc6": "2611AB", "pc4": "2611", "point_lat": 52.5, "point_lon": 4.9},
+            {"entity_key": "C", "pc6": "2611AB", "pc4": "2611"},
+            {"entity_key": "D", "pc6": "2611ZZ", "pc4": "2611"},
+            {"entity_key": "E", "pc6": "9999ZZ", "pc4": "9999"},
+        ]
+    )
     for col in ["override_lat", "override_lon", "override_precision_m", "point_lat", "point_lon"]:
         inp[col] = inp[col].astype("float64")
     con.register("_i", inp)
@@ -75,7 +119,12 @@ def test_geocode_chain_order(con):
     db.run_sql(con, "geocode_chain", {"prec_address_point": 25, "prec_pc6": 305, "prec_pc4": 1334})
     out = con.execute("SELECT * FROM geocode_output ORDER BY entity_key").df().set_index("entity_key")
     assert out["geocode_method"].to_dict() == {
-        "A": "override", "B": "address_point", "C": "pc6_centroid", "D": "pc4_centroid", "E": "none"}
+        "A": "override",
+        "B": "address_point",
+        "C": "pc6_centroid",
+        "D": "pc4_centroid",
+        "E": "none",
+    }
     assert out.loc["C", "lat"] == pytest.approx(52.1) and out.loc["A", "precision_m"] == 5.0
     assert pd.isna(out.loc["E", "lat"])
 
