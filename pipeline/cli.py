@@ -230,7 +230,22 @@ def _report_failure(result) -> None:
                 )
 
 
+STATUS_SQL = """
+WITH latest AS (
+    SELECT asset, coalesce(partition, '') AS part, arg_max(run_id, checked_at) AS run_id
+    FROM audit.check_results GROUP BY ALL
+)
+SELECT c.asset, coalesce(c.partition, '') AS part,
+       count(*) FILTER (WHERE NOT c.success AND c.severity = 'ERROR') AS errors,
+       count(*) FILTER (WHERE NOT c.success AND c.severity = 'WARN') AS warnings
+FROM audit.check_results c
+JOIN latest l ON l.asset = c.asset AND l.part = coalesce(c.partition, '') AND l.run_id = c.run_id
+GROUP BY ALL
+"""
+
+
 def cmd_status(out: Path) -> int:
+    """Print every asset (and peiljaar) with its last materialisation and latest check outcome."""
     import dagster as dg
     import duckdb
 
@@ -239,38 +254,31 @@ def cmd_status(out: Path) -> int:
     assets, _ = load_assets_and_checks()
     instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
     published = out / "sto.duckdb"
-    checks: dict[str, tuple] = {}
+    checks: dict[tuple[str, str], tuple[int, int]] = {}
     if published.exists():
         con = duckdb.connect(str(published), read_only=True)
         try:
-            rows = con.execute("""
-                SELECT asset, coalesce(partition, 'None'), bool_and(success), max(checked_at)
-                FROM audit.check_results
-                WHERE run_id IN (SELECT run_id FROM audit.check_results GROUP BY run_id)
-                QUALIFY row_number() OVER (PARTITION BY asset, coalesce(partition, 'None') ORDER BY max(checked_at) DESC) = 1
-                GROUP BY asset, coalesce(partition, 'None'), run_id""").fetchall()
-            checks = {(a, p): (ok, t) for a, p, ok, t in rows}
+            checks = {(a, p): (e, w) for a, p, e, w in con.execute(STATUS_SQL).fetchall()}
         except duckdb.Error:
             pass
         finally:
             con.close()
-    print(f"{'asset':34} {'partition':9} {'last materialised (UTC)':24} checks")
+    else:
+        print(f"no published database at {published} yet")
+    print(f"{'asset':30} {'peiljaar':8} {'last materialised (UTC)':24} checks")
     for a in sorted(assets, key=lambda a: a.key.to_user_string()):
-        key = a.key
-        name = key.to_user_string()
-        parts = sorted(instance.get_materialized_partitions(key)) if a.partitions_def else [None]
-        if not parts:
-            parts = [None]
-        for p in parts:
-            ev = instance.get_latest_materialization_event(key) if p is None else None
-            ts = (
-                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ev.timestamp))
-                if ev
-                else ("(see year)" if p else "never")
-            )
-            ck = checks.get((name, p if p else "None"))
-            ck_s = "-" if ck is None else ("passed" if ck[0] else "FAILED")
-            print(f"{name:34} {p or '':9} {ts:24} {ck_s}")
+        name = a.key.to_user_string()
+        parts = sorted(instance.get_materialized_partitions(a.key)) if a.partitions_def else [""]
+        for p in parts or [""]:
+            flt = dg.AssetRecordsFilter(asset_key=a.key, asset_partitions=[p] if p else None)
+            recs = instance.fetch_materializations(flt, limit=1).records
+            ts = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(recs[0].timestamp)) if recs else "never"
+            ck = checks.get((name, p))
+            if ck is None:
+                ck_s = "-"
+            else:
+                ck_s = "FAILED" if ck[0] else ("passed" + (f" ({ck[1]} warning(s))" if ck[1] else ""))
+            print(f"{name:30} {p:8} {ts:24} {ck_s}")
     return 0
 
 

@@ -134,7 +134,8 @@ def build_definitions(resource: StoResource | None = None, quiet: bool = False) 
         asset_checks=checks,
         jobs=[duo_year_job, all_job],
         schedules=[yearly_refresh],
-        resources={"sto": resource or StoResource(**settings_from_env())},
+        resources={"sto": resource or StoResource(**settings_from_env(), atomic_publish=True)},
+        executor=dg.in_process_executor,  # one resource set-up per run: one staging copy per run
         **kwargs,
     )
 

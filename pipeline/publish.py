@@ -22,16 +22,23 @@ class RunLockedError(RuntimeError):
     """Another sto run holds the lock on this output directory."""
 
 
-@contextmanager
-def run_lock(out_dir: Path) -> Iterator[None]:
+def acquire_lock(out_dir: Path) -> IO[str]:
     """Exclusive, non-blocking lock per output directory; released by the OS if the process dies."""
     out_dir.mkdir(parents=True, exist_ok=True)
     fh = open(out_dir / ".sto.lock", "w")
     try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise RunLockedError(f"{out_dir}: another sto run is in progress (lock {out_dir / '.sto.lock'})") from exc
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        fh.close()
+        raise RunLockedError(f"{out_dir}: another sto run is in progress (lock {out_dir / '.sto.lock'})") from exc
+    return fh
+
+
+@contextmanager
+def run_lock(out_dir: Path) -> Iterator[None]:
+    """`acquire_lock` as a context manager."""
+    fh = acquire_lock(out_dir)
+    try:
         yield
     finally:
         fh.close()

@@ -10,24 +10,64 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
-from pipeline import db
+from pipeline import db, publish
 from pipeline.config import Config, default_config
 from pipeline.fetch import Fetcher
 from pipeline.paths import DATA_OUT, DATA_RAW, DOWNLOAD_DIR, SAMPLE_DIR
 
 
 class StoResource(dg.ConfigurableResource):
-    """Warehouse path plus source settings for one run."""
+    """Warehouse path plus source settings for one run.
+
+    With `atomic_publish` (the Dagster UI's setting) a run builds into a staging copy of `db_path` and
+    the copy replaces the published file at the end of the run only when no step failed and no blocking
+    check failed, just as `sto run` does (which manages staging itself and leaves this off).
+    """
 
     db_path: str = str(DATA_OUT / "sto.duckdb")
     mirrors: list[str] = []
     cache_dir: str = str(DOWNLOAD_DIR)
     offline: bool = False
     sample: bool = True
+    atomic_publish: bool = False
+    _staging: str | None = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if not self.atomic_publish:
+            return
+        published = Path(self.db_path)
+        self._lock = publish.acquire_lock(published.parent)
+        publish.clean_stale_staging(published.parent)
+        self._staging = str(publish.prepare_staging(published))
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if not self.atomic_publish or self._staging is None:
+            return
+        try:
+            staging, published = Path(self._staging), Path(self.db_path)
+            if _run_failed(context) or not staging.exists():
+                publish.discard(staging)
+                if context.log:
+                    context.log.warning(f"run failed: staging discarded, {published} unchanged")
+            else:
+                publish.publish(staging, published)
+        finally:
+            self._staging = None
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
+
+    @property
+    def warehouse_path(self) -> str:
+        """The file assets write to in this run (the staging copy under atomic publish)."""
+        return self._staging or self.db_path
 
     @property
     def config(self) -> Config:
@@ -35,8 +75,8 @@ class StoResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
-        con = db.connect(self.db_path)
+        Path(self.warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+        con = db.connect(self.warehouse_path)
         try:
             yield con
         finally:
@@ -51,6 +91,22 @@ class StoResource(dg.ConfigurableResource):
             return Fetcher(cfg.sources, mirrors + ([DATA_RAW] if local else []), None, offline=True)
         mirrors = [Path(m) for m in self.mirrors] + ([DATA_RAW] if local else [])
         return Fetcher(cfg.sources, mirrors, Path(self.cache_dir), offline=self.offline, extra_hosts=extra)
+
+
+def _run_failed(context: dg.InitResourceContext) -> bool:
+    """True when the run had a failed step or a failed ERROR-severity (blocking) asset check."""
+    evs = context.instance.all_logs(
+        context.run.run_id,
+        of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION},
+    )
+    for rec in evs:
+        ev = rec.dagster_event
+        if ev.event_type == dg.DagsterEventType.STEP_FAILURE:
+            return True
+        data = ev.event_specific_data
+        if not data.passed and data.severity == dg.AssetCheckSeverity.ERROR:
+            return True
+    return False
 
 
 def _host(url: str | None) -> str | None:

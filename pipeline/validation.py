@@ -90,6 +90,7 @@ def check_result(
     extra_metadata: dict[str, Any] | None = None,
 ) -> dg.AssetCheckResult:
     """Validate `df`, record each outcome in audit.check_results and return the Dagster result."""
+    partition = None if partition in (None, "None") else partition
     results = validate_frame(df, expectations, f"{asset}.{check_name}")
     passed = all(r["success"] for r in results)
     run_id = context.run.run_id if context is not None else "adhoc"
