@@ -43,8 +43,11 @@ def test_failed_ui_run_leaves_published_file(ui_defs, monkeypatch):
     cfg = cfgmod.default_config()
     broken = dict(cfg.onderwijstypes)
     broken["onderwijstypes"] = cfg.onderwijstypes["onderwijstypes"] + [cfg.onderwijstypes["onderwijstypes"][0]]
-    monkeypatch.setattr(StoResource, "config", property(lambda self: cfgmod.Config(
-        cfg.pipeline, cfg.profiles, broken, cfg.campuses, cfg.sources, cfg.files)))
+    monkeypatch.setattr(
+        StoResource,
+        "config",
+        property(lambda self: cfgmod.Config(cfg.pipeline, cfg.profiles, broken, cfg.campuses, cfg.sources, cfg.files)),
+    )
     result = _run(defs, ["core_onderwijstype"])
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert checks and not checks[0].event_specific_data.passed

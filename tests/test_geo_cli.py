@@ -1,0 +1,130 @@
+"""Small pure tests: PDOK response parsing, GeoNames/school-point parsers, CLI phase planning, status."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zipfile
+
+import pytest
+
+from pipeline.archive import read_member
+from pipeline.csvread import InputError
+from pipeline.geo import parse_geonames, parse_school_points, pdok_lookup
+
+
+class _Resp:
+    def __init__(self, payload):
+        self.payload = payload
+
+    def raise_for_status(self):
+        pass
+
+    def json(self):
+        return self.payload
+
+
+class _Session:
+    def __init__(self, payload):
+        self.payload, self.calls = payload, []
+
+    def get(self, url, params=None, timeout=None):
+        self.calls.append(params)
+        return _Resp(self.payload)
+
+
+def test_pdok_lookup_parses_centroid_and_builds_query():
+    s = _Session({"response": {"docs": [{"centroide_ll": "POINT(4.34161 52.07934)"}]}})
+    assert pdok_lookup(s, "https://api.pdok.nl/x", "2595 AN", "104-A") == (52.07934, 4.34161)
+    assert s.calls[0]["q"] == "postcode:2595AN AND huisnummer:104" and s.calls[0]["fq"] == "type:adres"
+    assert pdok_lookup(_Session({"response": {"docs": []}}), "u", "2595AN", "") is None
+
+
+GEONAMES = "NL\t2595 AN\t's-Gravenhage\tZuid-Holland\t11\t's-Gravenhage\t0518\t\t\t52.0793\t4.3416\t6\n"
+
+
+def test_geonames_plain_gz_zip_and_quotes(tmp_path):
+    plain = tmp_path / "NL_full.txt"
+    plain.write_text(GEONAMES + GEONAMES.replace("2595 AN", "2595 AP"))
+    gz = tmp_path / "NL_full.txt.gz"
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    zp = tmp_path / "NL_full.csv.zip"
+    with zipfile.ZipFile(zp, "w") as z:
+        z.writestr("NL_full.txt", plain.read_text())
+        z.writestr("readme.txt", "x")
+    for p, member in [(plain, None), (gz, None), (zp, "NL_full.txt")]:
+        df = parse_geonames(p, member, "pc6")
+        assert df["pc6"].tolist() == ["2595AN", "2595AP"] and df["place"].iloc[0] == "'s-Gravenhage"
+
+
+def test_geonames_bad_latitude_located(tmp_path):
+    p = tmp_path / "NL.txt"
+    p.write_text(GEONAMES.replace("52.0793", "north"))
+    with pytest.raises(InputError, match=r"row 1: expected lat/lon inside the Netherlands"):
+        parse_geonames(p)
+
+
+def test_zip_slip_and_oversize_refused(tmp_path):
+    zp = tmp_path / "evil.zip"
+    with zipfile.ZipFile(zp, "w") as z:
+        z.writestr("../../evil.json", "{}")
+    with pytest.raises(InputError, match="outside the target"):
+        read_member(zp)
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("scholen.geo.json", "0" * 100_000)
+    with pytest.raises(InputError, match="over the 1000 limit"):
+        read_member(big, "scholen.geo.json", max_bytes=1000)
+
+
+def test_school_points(tmp_path):
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "properties": {"vestigingscode": "99aa00", "postcode": "2611 AB", "type": "VO"},
+                "geometry": {"type": "Point", "coordinates": [4.35, 52.01]},
+            }
+        ],
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("scholen.geo.json", json.dumps(doc))
+    p = tmp_path / "s.zip"
+    p.write_bytes(buf.getvalue())
+    df = parse_school_points(p)
+    assert df.to_dict("records")[0] == {
+        "vestiging_code": "99AA00",
+        "pc6": "2611AB",
+        "lon": 4.35,
+        "lat": 52.01,
+        "type": "VO",
+    }
+    p.write_bytes(b"PK\x03\x04broken")
+    with pytest.raises(InputError, match="corrupt zip"):
+        parse_school_points(p)
+
+
+def test_plan_phases_orders_yearly_between_upstream_and_marts():
+    from pipeline.cli import plan_phases
+    from pipeline.definitions import load_assets_and_checks
+
+    assets, _ = load_assets_and_checks()
+    before, yearly, after = plan_phases(assets, None)
+    names = lambda ks: {k.to_user_string() for k in ks}  # noqa: E731
+    assert names(yearly) == {"raw_duo_vo_students", "core_duo_vo_students"}
+    assert {"core_vmbo_profile", "core_onderwijstype"} <= names(before)
+    assert "core_pupil_locations" in names(after) and not names(before) & names(after)
+
+
+def test_status_lists_years_and_checks(sample_out, capsys):
+    import os
+
+    from pipeline.cli import main
+
+    os.environ["STO_DAGSTER_DIR"] = str(sample_out / "dagster")
+    assert main(["status", "--out", str(sample_out)]) == 0
+    out = capsys.readouterr().out
+    assert "core_duo_vo_students           2022" in out
+    assert "FAILED" not in out and "passed" in out
