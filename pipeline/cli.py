@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--offline", action="store_true", help="never download; mirrors and cache only")
     run.add_argument("--online", action="store_true", help="use the real sources (download) even without --mirror")
     run.add_argument("--select", nargs="+", default=None, help="asset names to materialise (with their checks)")
+    run.add_argument("--no-export", action="store_true", help="skip CSV/Parquet exports of the marts")
+    ex = sub.add_parser("export", help="write every mart of the published database to data_out/exports/")
+    ex.add_argument("--out", type=Path, default=None)
     st = sub.add_parser("status", help="assets and years with last materialisation and check outcome")
     st.add_argument("--out", type=Path, default=None)
     return p
@@ -46,7 +49,22 @@ def main(argv: list[str] | None = None) -> int:
     _env_setup(out)
     if args.command == "run":
         return cmd_run(args, out)
+    if args.command == "export":
+        return cmd_export(out)
     return cmd_status(out)
+
+
+def cmd_export(out: Path) -> int:
+    """Export the published marts to CSV and Parquet under <out>/exports."""
+    from pipeline.export import export_marts
+
+    published = out / "sto.duckdb"
+    if not published.exists():
+        print(f"sto: no published database at {published}; run `sto run` first", file=sys.stderr)
+        return 2
+    files = export_marts(published, out / "exports")
+    print(f"exported {len(files)} file(s) to {out / 'exports'}")
+    return 0
 
 
 def _mode(args: argparse.Namespace) -> dict[str, Any]:
@@ -185,6 +203,8 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
     except pub.RunLockedError as exc:
         print(f"sto: {exc}", file=sys.stderr)
         return 3
+    if not args.no_export:
+        cmd_export(out)
     print(f"sto run OK in {time.monotonic() - t0:.1f}s; published {published}")
     return 0
 
