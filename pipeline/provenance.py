@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.config import default_config
+from pipeline.db import table_exists
 from pipeline.paths import PROJECT_ROOT
 
 PACKAGES = ["sto-pipeline", "dagster", "duckdb", "great_expectations", "pandas", "requests", "openpyxl"]
@@ -89,7 +90,7 @@ def record_run(
             "WHERE run_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL",
             [run_ids],
         ).df()
-        if _has_table(con, "audit.source_files")
+        if table_exists(con, "audit.source_files")
         else pd.DataFrame()
     )
     row = pd.DataFrame(
@@ -116,12 +117,3 @@ def record_run(
         con.execute("INSERT INTO audit.provenance BY NAME SELECT * FROM _prov")
     finally:
         con.unregister("_prov")
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    s, t = name.split(".")
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema=? AND table_name=?", [s, t]
-        ).fetchone()[0]
-    )
