@@ -44,6 +44,7 @@ class Config:
     campuses: dict[str, Any]
     sources: dict[str, Any]
     files: tuple[Path, ...]
+    extras: dict[str, Any] | None = None  # other pipeline/config/*.yaml (monitoring, seor, ...) by stem
 
     @property
     def peiljaren(self) -> list[int]:
@@ -69,6 +70,7 @@ class Config:
                 "onderwijstypes": self.onderwijstypes,
                 "campuses": self.campuses,
                 "sources": self.sources,
+                "extras": self.extras or {},
             },
             sort_keys=True,
             ensure_ascii=False,
@@ -91,7 +93,9 @@ def load_config(config_dir: Path | None = None, sources_file: Path | None = None
     for key in ("peiljaren", "censored", "validation", "geocoding", "reach"):
         if key not in pipeline:
             raise ConfigError(f"{files[0]}: missing key {key!r}")
-    return Config(pipeline, profiles, onderwijstypes, campuses, sources, files)
+    extra_files = sorted(p for p in cdir.glob("*.yaml") if p not in files)
+    extras = {p.stem: _load_yaml(p) for p in extra_files}
+    return Config(pipeline, profiles, onderwijstypes, campuses, sources, files + tuple(extra_files), extras)
 
 
 @lru_cache(maxsize=1)
