@@ -1,0 +1,454 @@
+"""STO and Techniekpact monitoring: exam and curated raw inputs, and the monitoring marts.
+
+Every mart is unpartitioned and rebuilt from all loaded peiljaren, so trends (status against the baseline,
+year-on-year deltas) always see every year. Definitions and thresholds come from
+pipeline/config/monitoring.yaml (plus the shared pipeline.yaml settings); SQL is in sql/mart_*.sql.
+"""
+
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from pipeline import db
+from pipeline import monitoring as mon
+from pipeline.audit import record_source, source_metadata
+from pipeline.exams import parse_exams, range_from_name
+from pipeline.resources import StoResource
+
+OWNER = "team:data-engineering"
+RAW = dict(group_name="raw", owners=[OWNER], kinds={"duckdb", "csv"})
+MARTS = dict(group_name="marts", owners=[OWNER], kinds={"duckdb", "sql"})
+PUPIL_DEPS = ["core_duo_vo_students", "core_vmbo_profile", "core_onderwijstype"]
+SCOPE_DEPS = [*PUPIL_DEPS, "core_school_locations", "core_campuses", "raw_sto_region_map"]
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+def _shared_params(sto: StoResource) -> dict[str, Any]:
+    """Parameters from pipeline.yaml that every monitoring SQL file may use."""
+    p = sto.config.pipeline
+    return {
+        "baseline_peiljaar": int(p["baseline_peiljaar"]),
+        "point_value": int(p["censored"]["point_value"]),
+        "earth_radius_km": float(p["geocoding"]["earth_radius_km"]),
+    }
+
+
+def _prepare_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp macros (haversine_km) and profile flags in long form (sql/mart_monitoring_macros.sql)."""
+    db.run_sql(con, "mart_monitoring_macros")
+
+
+def _prepare_scopes(con: duckdb.DuckDBPyConnection, sto: StoResource, cfg: dict[str, Any]) -> None:
+    """Temp objects shared by the regional marts: macros, profile flags, campus radii, loc_scope."""
+    _prepare_macros(con)
+    mon.register(con, "campus_radius", mon.campus_radius_frame(sto.config.pipeline["reach"]["sensitivity_radii_km"]))
+    con.execute("CREATE OR REPLACE TEMP TABLE sto_region_map AS SELECT * FROM raw.sto_region_map")
+    db.run_sql(
+        con,
+        "mart_monitoring_scopes",
+        {
+            "earth_radius_km": _shared_params(sto)["earth_radius_km"],
+            "unknown": cfg["unknown_scope_code"],
+            "scopes": list(cfg["scopes"]),
+        },
+    )
+
+
+def _meta(con: duckdb.DuckDBPyConnection, table: str, extra: dict[str, Any] | None = None) -> dg.MaterializeResult:
+    """Table metadata plus the monitoring config's sha256 (not part of Config.hash())."""
+    cfg = mon.monitoring_config()
+    more = {"monitoring_config_sha256": dg.MetadataValue.text(cfg["_sha256"])}
+    more.update(extra or {})
+    return dg.MaterializeResult(metadata=db.table_metadata(con, table, extra=more))
+
+
+def _md(df: pd.DataFrame) -> dg.MetadataValue:
+    """A small summary table for the Dagster UI."""
+    return dg.MetadataValue.md(df.to_markdown(index=False, floatfmt=".2f"))
+
+
+# ---- raw inputs ---------------------------------------------------------------------------------------------
+@dg.asset(
+    description="DUO 'examenkandidaten en geslaagden' vo, both layouts (2014-2019 cp1252 '100,0%' with "
+    "MAN/VROUW/ONBEKEND/TOTAAL; 2019-2024 UTF-8 quoted '<5' '90.9'), one text row per source row × school "
+    "year; a school year outside the file's range is an error. Table raw.duo_vo_exams.",
+    **RAW,
+)
+def raw_duo_vo_exams(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    fetcher = sto.fetcher()
+    frames, infos, fetched_all = [], {}, []
+    for source_id in mon.monitoring_config()["exams"]["sources"]:
+        fetched = fetcher.fetch(source_id)
+        # The range comes from the actual file name, else from the catalogue's canonical name.
+        expected = range_from_name(fetched.path) or range_from_name(fetcher.spec(source_id)["filename"])
+        df, info = parse_exams(fetched.path, expected)
+        context.log.info(f"{source_id}: {len(df)} rows from {fetched.origin} ({info})")
+        frames.append(df)
+        infos[source_id] = info
+        fetched_all.append(fetched)
+    out = pd.concat(frames, ignore_index=True)
+    with sto.connect() as con:
+        db.replace_table(con, "raw.duo_vo_exams", out)
+        meta: dict[str, Any] = {"files": dg.MetadataValue.json(infos)}
+        for f in fetched_all:
+            record_source(con, context.run.run_id, context.asset_key.to_user_string(), f)
+            meta.update({f"{f.source_id}.{k}": v for k, v in source_metadata(f).items()})
+        meta = db.table_metadata(con, "raw.duo_vo_exams", extra=meta)
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(
+    description="Curated published reference figures (data_raw/published/techniekpact.csv: indicator, "
+    "measure, peiljaar, scope, value, source URL per row; indicators.md §2). Table raw.published_figures.",
+    **RAW,
+)
+def raw_published_figures(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    path = mon.project_path(mon.monitoring_config()["reconciliation"]["published_file"])
+    df = mon.read_published(path)
+    fetched = mon.local_file("published_techniekpact", path)
+    with sto.connect() as con:
+        db.replace_table(con, "raw.published_figures", df)
+        record_source(con, context.run.run_id, context.asset_key.to_user_string(), fetched)
+        meta = db.table_metadata(con, "raw.published_figures", extra=source_metadata(fetched))
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(
+    description="Optional vestiging → STO-region mapping (format: pipeline/config/monitoring.yaml sto_regions). "
+    "STO region membership is not published as data: empty table when the file is absent, and then no "
+    "sto_region scope is built. Table raw.sto_region_map.",
+    **RAW,
+)
+def raw_sto_region_map(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    path = mon.project_path(mon.monitoring_config()["sto_regions"]["file"])
+    extra: dict[str, Any] = {"configured": dg.MetadataValue.bool(path.is_file())}
+    with sto.connect() as con:
+        if path.is_file():
+            df = mon.read_sto_region_map(path)
+            fetched = mon.local_file("sto_region_map", path)
+            record_source(con, context.run.run_id, context.asset_key.to_user_string(), fetched)
+            extra.update(source_metadata(fetched))
+        else:
+            context.log.info(f"no STO-region mapping at {path}: scope_type sto_region is not built")
+            df = mon.empty_sto_region_map()
+        db.replace_table(con, "raw.sto_region_map", df)
+        meta = db.table_metadata(con, "raw.sto_region_map", extra=extra)
+    return dg.MaterializeResult(metadata=meta)
+
+
+# ---- marts: profile offer and supply ----------------------------------------------------------------------
+def _offer_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
+    po = cfg["profile_offer"]
+    return {
+        **_shared_params(sto),
+        "onderwijstypes": list(po["onderwijstypes"]),
+        "leerjaren": [int(x) for x in po["leerjaren"]],
+        "min_offered": int(po["min_pupils_offered"]),
+    }
+
+
+@dg.asset(
+    deps=PUPIL_DEPS,
+    description="vmbo profile offer per location: bovenbouw B/K/G pupils per peiljaar × vestiging × profile, "
+    "offered (≥ configured pupils), status kept/new/dropped against the baseline 2017 (or the earliest loaded "
+    "year, stated per row) and against the previous loaded year. SQL: sql/mart_profile_offer_location.sql.",
+    **MARTS,
+)
+def mart_profile_offer_location(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    with sto.connect() as con:
+        db.run_sql(con, "mart_profile_offer_location", _offer_params(sto, cfg))
+        summary = con.execute("""
+            SELECT peiljaar, baseline_peiljaar, count(*) FILTER (WHERE offered) AS offered,
+                   count(*) FILTER (WHERE status_vs_baseline = 'new') AS new_vs_baseline,
+                   count(*) FILTER (WHERE status_vs_baseline = 'dropped') AS dropped_vs_baseline,
+                   count(*) FILTER (WHERE status_vs_previous = 'new') AS new_vs_previous,
+                   count(*) FILTER (WHERE status_vs_previous = 'dropped') AS dropped_vs_previous
+            FROM marts.profile_offer_location GROUP BY ALL ORDER BY 1""").df()
+        return _meta(con, "marts.profile_offer_location", {"per_year": _md(summary)})
+
+
+@dg.asset(
+    deps=["mart_profile_offer_location", *SCOPE_DEPS],
+    description="Locations offering each vmbo profile and their pupils per peiljaar × scope (national, "
+    "provincie, gemeente, COROP, RMC, onderwijsgebied, campus radius, STO region when mapped). "
+    "SQL: sql/mart_profile_offer_region.sql.",
+    **MARTS,
+)
+def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    with sto.connect() as con:
+        _prepare_scopes(con, sto, cfg)
+        db.run_sql(con, "mart_profile_offer_region")
+        return _meta(con, "marts.profile_offer_region")
+
+
+@dg.asset(
+    deps=[*PUPIL_DEPS, "core_school_locations", "core_campuses", "raw_sto_region_map"],
+    description="SEOR table 5.1/5.2 for every loaded peiljaar, campus and radius (5/10/15 km): share of B/K/G "
+    "pupils within the radius at a location offering any techniek, hard techniek, or each profile. "
+    "SQL: sql/mart_profile_supply_campus.sql.",
+    **MARTS,
+)
+def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    ps = cfg["profile_supply"]
+    with sto.connect() as con:
+        _prepare_scopes(con, sto, cfg)
+        mon.register(con, "supply_measure", mon.supply_measure_frame(cfg))
+        db.run_sql(
+            con,
+            "mart_profile_supply_campus",
+            {
+                **_shared_params(sto),
+                "onderwijstypes": list(ps["onderwijstypes"]),
+                "leerjaren": [int(x) for x in ps["leerjaren"]],
+                "single_kinds": list(ps["single_profile_kinds"]),
+                "min_offered": int(cfg["profile_offer"]["min_pupils_offered"]),
+            },
+        )
+        default_r = float(sto.config.pipeline["reach"]["default_radius_km"])
+        table = con.execute(
+            """
+            SELECT peiljaar, campus_code, measure, round(pct, 1) AS pct, n_pupils_base, n_locations
+            FROM marts.profile_supply_campus
+            WHERE radius_km = ? AND measure_kind = 'flag' ORDER BY peiljaar, campus_code, measure""",
+            [default_r],
+        ).df()
+        return _meta(con, "marts.profile_supply_campus", {f"flag_measures_{default_r:g}km": _md(table)})
+
+
+# ---- marts: shares ----------------------------------------------------------------------------------------
+@dg.asset(
+    deps=SCOPE_DEPS,
+    description="Techniekpact technology shares per peiljaar × scope × indicator (vmbo B/K/G leerjaar 3 in a "
+    "technical profile, overall and per leerweg; havo/vwo leerjaar 4 with an N-profile), girls' shares, "
+    "year-on-year and baseline deltas, censored-cell count. SQL: sql/mart_techniek_share.sql.",
+    **MARTS,
+)
+def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    with sto.connect() as con:
+        _prepare_scopes(con, sto, cfg)
+        mon.register(con, "share_indicator", mon.share_indicator_frame(cfg))
+        db.run_sql(con, "mart_techniek_share", _shared_params(sto))
+        nat = con.execute("""
+            SELECT peiljaar, indicator, n_total, n_techniek, round(pct, 2) AS pct, round(delta_pct_yoy, 2) AS yoy
+            FROM marts.techniek_share WHERE scope_type = 'national' ORDER BY peiljaar, indicator""").df()
+        return _meta(con, "marts.techniek_share", {"national": _md(nat)})
+
+
+@dg.asset(
+    deps=SCOPE_DEPS,
+    description="STO 'techniekarme regio': share of bovenbouw B/K/G pupils in an STO-hard profile (BWI, PIE, M&T) "
+    "per peiljaar × scope, techniekarm when below the configured 10%. SQL: sql/mart_techniekarm.sql.",
+    **MARTS,
+)
+def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    ta = cfg["techniekarm"]
+    with sto.connect() as con:
+        _prepare_scopes(con, sto, cfg)
+        db.run_sql(
+            con,
+            "mart_techniekarm",
+            {
+                **_shared_params(sto),
+                "onderwijstypes": list(ta["onderwijstypes"]),
+                "leerjaren": [int(x) for x in ta["leerjaren"]],
+                "hard_flag": ta["profile_flag"],
+                "threshold_pct": float(ta["threshold_pct"]),
+            },
+        )
+        arm = con.execute("""
+            SELECT peiljaar, scope_type, count(*) AS scopes, count(*) FILTER (WHERE is_techniekarm) AS techniekarm
+            FROM marts.techniekarm GROUP BY ALL ORDER BY 1, 2""").df()
+        return _meta(con, "marts.techniekarm", {"techniekarm_scopes": _md(arm)})
+
+
+@dg.asset(
+    deps=["mart_profile_offer_location", "core_school_locations"],
+    description="STO 'naburig aanbod': pairs of locations within the configured distance that both offer a "
+    "profile with small numbers (DuckDB self-join with bounding-box prefilter). SQL: sql/mart_nearby_offer.sql.",
+    **MARTS,
+)
+def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    nb = cfg["nearby_offer"]
+    with sto.connect() as con:
+        _prepare_macros(con)
+        db.run_sql(
+            con,
+            "mart_nearby_offer",
+            {
+                "earth_radius_km": _shared_params(sto)["earth_radius_km"],
+                "max_distance_km": float(nb["max_distance_km"]),
+                "max_small": int(nb["max_small_pupils"]),
+                "profile_kinds": list(nb["profile_kinds"]),
+            },
+        )
+        return _meta(con, "marts.nearby_offer")
+
+
+@dg.asset(
+    deps=SCOPE_DEPS,
+    description="All vo pupils per peiljaar × scope with change against the configured reference year (Twente "
+    "target: −8.5% by 2025, −16.5% by 2030 against 2021) and year on year. SQL: sql/mart_pupil_trend.sql.",
+    **MARTS,
+)
+def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    with sto.connect() as con:
+        _prepare_scopes(con, sto, cfg)
+        db.run_sql(
+            con,
+            "mart_pupil_trend",
+            {
+                "point_value": _shared_params(sto)["point_value"],
+                "reference_peiljaar": int(cfg["pupil_trend"]["reference_peiljaar"]),
+            },
+        )
+        return _meta(con, "marts.pupil_trend")
+
+
+# ---- marts: exams -----------------------------------------------------------------------------------------
+def _register_exam_dims(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> None:
+    dim, _, flags = mon.exam_programme_frames(cfg)
+    mon.register(con, "exam_programme", dim)
+    mon.register(con, "exam_programme_flag", flags)
+
+
+@dg.asset(
+    deps=["raw_duo_vo_exams"],
+    description="Exam candidates, passes and pass rate per school year × vestiging × onderwijstype × exam "
+    "programme, classified by level/leerweg/sector and named flags from monitoring.yaml; '<5' as the point "
+    "value with bounds. SQL: sql/mart_exam_results.sql.",
+    **MARTS,
+)
+def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    c = sto.config.pipeline["censored"]
+    with sto.connect() as con:
+        _register_exam_dims(con, cfg)
+        db.run_sql(
+            con,
+            "mart_exam_results",
+            {
+                "point_value": int(c["point_value"]),
+                "censored_lower": int(c["lower"]),
+                "censored_upper": int(c["upper"]),
+            },
+        )
+        per_year = con.execute("""
+            SELECT schooljaar, count(*) AS rows_, sum(n_candidates) AS candidates, sum(n_passed) AS passed,
+                   count(*) FILTER (WHERE candidates_censored) AS censored
+            FROM marts.exam_results GROUP BY 1 ORDER BY 1""").df()
+        return _meta(con, "marts.exam_results", {"per_school_year": _md(per_year)})
+
+
+@dg.asset(
+    deps=["mart_exam_results"],
+    description="National exam series 2014/15–2023/24: havo and vwo candidates with an N-profile, vmbo "
+    "candidates in sector techniek (B/K/G incl. LWT; TL), with shares and year-on-year deltas. "
+    "SQL: sql/mart_exam_national_series.sql.",
+    **MARTS,
+)
+def mart_exam_national_series(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    with sto.connect() as con:
+        _register_exam_dims(con, cfg)
+        mon.register(con, "exam_series", mon.exam_series_frame(cfg))
+        db.run_sql(con, "mart_exam_national_series", {"point_value": _shared_params(sto)["point_value"]})
+        series = con.execute("""
+            SELECT series, schooljaar, n_candidates_series, n_candidates_total, round(pct_series, 1) AS pct
+            FROM marts.exam_national_series ORDER BY series, schooljaar""").df()
+        return _meta(con, "marts.exam_national_series", {"series": _md(series)})
+
+
+# ---- reconciliation and catalogue -------------------------------------------------------------------------
+@dg.asset(
+    deps=["raw_published_figures", "mart_techniek_share"],
+    description="Staging rows of marts.reconciliation for source 'techniekpact': our techniek_share figures "
+    "against the published ones with tolerance and ok. SQL: sql/mart_reconciliation_techniekpact.sql.",
+    **MARTS,
+)
+def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()
+    rc = cfg["reconciliation"]
+    with sto.connect() as con:
+        mon.register(con, "share_indicator", mon.share_indicator_frame(cfg))
+        db.run_sql(
+            con,
+            "mart_reconciliation_techniekpact",
+            {
+                "tol_pct": float(rc["tolerance_pct_points"]),
+                "tol_count_rel": float(rc["tolerance_count_relative"]),
+            },
+        )
+        rows = con.execute("""
+            SELECT figure_id, indicator, peiljaar, round(ours, 2) AS ours, published, round(delta, 2) AS delta, ok
+            FROM marts.reconciliation_techniekpact WHERE ours IS NOT NULL ORDER BY indicator, peiljaar""").df()
+        return _meta(con, "marts.reconciliation_techniekpact", {"compared": _md(rows)})
+
+
+RECONCILIATION_DEPS = [c["asset"] for c in mon.monitoring_config()["reconciliation"]["contributors"]]
+
+
+@dg.asset(
+    deps=RECONCILIATION_DEPS,
+    description="Our figures against published ones for every source: union (by name) of every staging table "
+    "marts.reconciliation_<source> (contract in sql/mart_reconciliation.sql; contributors listed in "
+    "monitoring.yaml). SQL: sql/mart_reconciliation.sql.",
+    **MARTS,
+)
+def mart_reconciliation(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        tables = mon.reconciliation_staging_tables(con)
+        context.log.info(f"reconciliation sources: {tables}")
+        db.run_sql(con, "mart_reconciliation", {"staging_tables": tables})
+        summary = con.execute("""
+            SELECT source, count(*) AS figures, count(ours) AS compared, count(*) FILTER (WHERE ok) AS ok
+            FROM marts.reconciliation GROUP BY 1 ORDER BY 1""").df()
+        return _meta(
+            con, "marts.reconciliation", {"staging_tables": dg.MetadataValue.json(tables), "per_source": _md(summary)}
+        )
+
+
+CATALOG_DEPS = [
+    "mart_profile_offer_location",
+    "mart_profile_offer_region",
+    "mart_profile_supply_campus",
+    "mart_techniek_share",
+    "mart_techniekarm",
+    "mart_nearby_offer",
+    "mart_pupil_trend",
+    "mart_exam_results",
+    "mart_exam_national_series",
+    "mart_reconciliation",
+]
+
+
+@dg.asset(
+    deps=CATALOG_DEPS,
+    description="Every indicator of the specification (STO, Techniekpact, SEOR, programme targets) with "
+    "definition, source report, unit, grain, open-data support and the mart holding it (survey-based STO "
+    "indicators marked unavailable), from data_raw/published/indicator_catalog.yaml. "
+    "SQL: sql/mart_indicator_catalog.sql.",
+    **MARTS,
+)
+def mart_indicator_catalog(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    cfg = mon.monitoring_config()["catalog"]
+    path = mon.project_path(cfg["file"])
+    df = mon.read_catalog(path, list(cfg["availability"]))
+    with sto.connect() as con:
+        mon.register(con, "catalog_in", df)
+        db.run_sql(con, "mart_indicator_catalog")
+        record_source(
+            con, context.run.run_id, context.asset_key.to_user_string(), mon.local_file("indicator_catalog", path)
+        )
+        counts = con.execute(
+            "SELECT availability, count(*) AS n FROM marts.indicator_catalog GROUP BY 1 ORDER BY 1"
+        ).df()
+        return _meta(con, "marts.indicator_catalog", {"availability": _md(counts)})

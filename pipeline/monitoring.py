@@ -1,0 +1,329 @@
+"""STO / Techniekpact monitoring: configuration and the small curated inputs the marts need.
+
+Why a module of its own: every definition behind a monitoring figure (which pupils, which profile flag,
+thresholds, distances, exam programme classes) lives in `pipeline/config/monitoring.yaml`; this module reads
+it once, validates it, and turns the lists into small DataFrames that the SQL in `sql/mart_*.sql` joins as
+temp tables, so the SQL holds no literal definitions. It also reads the curated inputs (published figures,
+the indicator catalogue, the optional vestiging → STO-region mapping) with located errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import yaml
+
+from pipeline.config import ConfigError
+from pipeline.csvread import InputError, read_text_csv
+from pipeline.fetch import FetchedFile, sha256_file
+from pipeline.paths import CONFIG_DIR, PROJECT_ROOT
+
+REQUIRED_KEYS = (
+    "profile_offer",
+    "profile_supply",
+    "techniek_share",
+    "techniekarm",
+    "nearby_offer",
+    "scopes",
+    "unknown_scope_code",
+    "sto_regions",
+    "pupil_trend",
+    "exams",
+    "reconciliation",
+    "catalog",
+)
+PARTITIONING_SCOPES = ("national", "provincie", "gemeente", "corop", "rmc", "onderwijsgebied", "sto_region")
+KNOWN_SCOPES = (*PARTITIONING_SCOPES, "campus_radius")
+RECONCILIATION_COLUMNS = ["source", "indicator", "peiljaar", "scope", "ours", "published", "delta", "tolerance", "ok"]
+PUBLISHED_COLUMNS = [
+    "figure_id",
+    "source",
+    "indicator",
+    "measure",
+    "peiljaar",
+    "scope",
+    "value",
+    "unit",
+    "published_as",
+    "in_spec",
+    "source_url",
+    "note",
+]
+PUBLISHED_MEASURES = ("pct", "n_techniek", "pct_girls")
+STO_REGION_COLUMNS = ["vestiging_code", "sto_region_code", "sto_region_name", "source_note"]
+CATALOG_FIELDS = [
+    "id",
+    "programme",
+    "theme",
+    "name",
+    "definition",
+    "source_report",
+    "unit",
+    "grain",
+    "open_data",
+    "availability",
+    "mart",
+    "mart_filter",
+    "note",
+]
+
+
+def load_monitoring_config(path: Path | None = None) -> dict[str, Any]:
+    """Read and validate monitoring.yaml (path given for tests; default pipeline/config/monitoring.yaml)."""
+    p = Path(path) if path else CONFIG_DIR / "monitoring.yaml"
+    try:
+        cfg = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{p}: configuration file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{p}: expected a mapping at the top level")
+    missing = [k for k in REQUIRED_KEYS if k not in cfg]
+    if missing:
+        raise ConfigError(f"{p}: missing key(s) {missing}")
+    unknown = [s for s in cfg["scopes"] if s not in KNOWN_SCOPES]
+    if unknown:
+        raise ConfigError(f"{p}: scopes: unknown scope type(s) {unknown}; known: {list(KNOWN_SCOPES)}")
+    for ind in cfg["techniek_share"]["indicators"]:
+        num = ind.get("numerator")
+        if not (num == "n_profile" or (isinstance(num, dict) and "profile_flag" in num)):
+            raise ConfigError(
+                f"{p}: techniek_share indicator {ind.get('id')!r}: numerator must be "
+                f"'n_profile' or {{profile_flag: <flag>}}, found {num!r}"
+            )
+    ids = [i["id"] for i in cfg["techniek_share"]["indicators"]]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{p}: techniek_share indicator ids must be unique, found {ids}")
+    cfg["_path"] = str(p)
+    cfg["_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def monitoring_config() -> dict[str, Any]:
+    """The repository's monitoring configuration (read once per process)."""
+    return load_monitoring_config()
+
+
+def project_path(rel: str) -> Path:
+    """A path from the config, relative to the project root unless absolute."""
+    p = Path(rel)
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def local_file(source_id: str, path: Path) -> FetchedFile:
+    """Provenance record for a curated project file (read from the project's data_raw, like a mirror)."""
+    return FetchedFile(
+        source_id,
+        None,
+        str(path),
+        str(path.resolve()),
+        "mirror",
+        path.stat().st_size,
+        sha256_file(path),
+        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+# ---- temp tables for the SQL -------------------------------------------------------------------------------
+def register(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
+    """Materialise a DataFrame as a temp table (temp tables outlive `unregister`, views do not)."""
+    con.register("_mon_in", df.copy())
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _mon_in")
+    finally:
+        con.unregister("_mon_in")
+
+
+def share_indicator_frame(cfg: dict[str, Any]) -> pd.DataFrame:
+    """One row per techniek_share indicator: population filter and numerator (profile flag or n_profile)."""
+    rows = [
+        {
+            "indicator": i["id"],
+            "label": i["label"],
+            "onderwijstypes": list(i["onderwijstypes"]),
+            "leerjaren": [int(x) for x in i["leerjaren"]],
+            "numerator_kind": "n_profile" if i["numerator"] == "n_profile" else "profile_flag",
+            "profile_flag": None if i["numerator"] == "n_profile" else i["numerator"]["profile_flag"],
+        }
+        for i in cfg["techniek_share"]["indicators"]
+    ]
+    df = pd.DataFrame(rows)
+    df["profile_flag"] = df["profile_flag"].astype("string")
+    return df
+
+
+def supply_measure_frame(cfg: dict[str, Any]) -> pd.DataFrame:
+    """SEOR flag measures (name → profile flag); single-profile measures are added in SQL from the dimension."""
+    return pd.DataFrame([{"measure": m, "profile_flag": f} for m, f in cfg["profile_supply"]["flag_measures"].items()])
+
+
+def exam_programme_frames(cfg: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Exam programme dimension, its accepted names, and its flags in long form (inspectiecode, flag, value)."""
+    ex = cfg["exams"]
+    prog = pd.DataFrame(ex["programmes"])
+    prog["inspectiecode"] = prog["code"].astype(str)
+    dim = prog[["inspectiecode", "level", "leerweg", "sector"]].astype("string")
+    classified = prog["classified"] if "classified" in prog.columns else pd.Series(True, index=prog.index)
+    dim["classified"] = classified.fillna(True).astype(bool)
+    names = prog[["inspectiecode", "names"]].explode("names").rename(columns={"names": "opleidingsnaam"})
+    flags = prog.melt(id_vars=["inspectiecode"], value_vars=list(ex["flags"]), var_name="flag", value_name="value")
+    flags["value"] = flags["value"].astype(bool)
+    return dim, names, flags
+
+
+def exam_series_frame(cfg: dict[str, Any]) -> pd.DataFrame:
+    """National exam series: id, levels, leerwegen (null = all) and the numerator flag."""
+    df = pd.DataFrame(cfg["exams"]["series"])
+    df["leerwegen"] = df["leerwegen"].map(lambda v: list(v) if isinstance(v, list) else None)
+    return df[["id", "label", "levels", "leerwegen", "flag"]].rename(columns={"id": "series"})
+
+
+def campus_radius_frame(radii: list[float]) -> pd.DataFrame:
+    """The sensitivity radii as a one-column table."""
+    return pd.DataFrame({"radius_km": [float(r) for r in radii]})
+
+
+# ---- curated inputs ---------------------------------------------------------------------------------------
+def read_published(path: Path) -> pd.DataFrame:
+    """Published reference figures (data_raw/published/techniekpact.csv), validated cell by cell."""
+    df, _ = read_text_csv(path, required=PUBLISHED_COLUMNS)
+    checks = [
+        ("figure_id", df["figure_id"].str.match(r"^[a-z0-9][a-z0-9-]*$"), "a lower-case id"),
+        ("peiljaar", df["peiljaar"].str.match(r"^\d{4}$"), "a 4-digit peiljaar (school year YYYY/YYYY+1)"),
+        ("value", df["value"].str.match(r"^-?\d+(\.\d+)?$"), "a number with '.' as decimal point"),
+        ("measure", df["measure"].isin(PUBLISHED_MEASURES), f"one of {list(PUBLISHED_MEASURES)}"),
+        ("unit", df["unit"].isin(["pct", "count"]), "pct or count"),
+        ("scope", df["scope"].str.match(r"^[a-z_]+:.+$"), "'<scope_type>:<scope_code>', e.g. national:NL"),
+        ("in_spec", df["in_spec"].isin(["true", "false"]), "true or false"),
+        ("source_url", df["source_url"].str.match(r"^https?://\S+$"), "a URL"),
+    ]
+    for col, ok, expected in checks:
+        bad = ~ok.fillna(False).astype(bool)
+        if bad.any():
+            rows = df.loc[bad, "source_row"].tolist()[:10]
+            raise InputError(
+                f"{path}: column {col!r}: expected {expected}, found {df.loc[bad, col].tolist()[:10]} in row(s) {rows}"
+            )
+    dup = df["figure_id"].duplicated(keep=False)
+    if dup.any():
+        raise InputError(
+            f"{path}: column 'figure_id': expected unique ids, found duplicates "
+            f"{sorted(set(df.loc[dup, 'figure_id']))} in rows {df.loc[dup, 'source_row'].tolist()}"
+        )
+    out = df.copy()
+    out["peiljaar"] = out["peiljaar"].astype("int64")
+    out["value"] = out["value"].astype("float64")
+    out["in_spec"] = out["in_spec"] == "true"
+    out["scope_type"] = out["scope"].str.split(":", n=1).str[0]
+    out["scope_code"] = out["scope"].str.split(":", n=1).str[1]
+    out["source_file"] = Path(path).name
+    return out
+
+
+def read_sto_region_map(path: Path) -> pd.DataFrame:
+    """Optional vestiging → STO-region mapping (format documented in monitoring.yaml)."""
+    df, _ = read_text_csv(path, required=STO_REGION_COLUMNS)
+    code = df["vestiging_code"].str.upper()
+    bad = (
+        ~code.str.match(r"^[0-9]{2}[A-Z0-9]{2}[0-9]{2}$").fillna(False)
+        | df["sto_region_code"].isna()
+        | (df["sto_region_code"] == "")
+    )
+    if bad.any():
+        raise InputError(
+            f"{path}: columns vestiging_code/sto_region_code: expected a 6-character vestiging "
+            f"code and a region code, found {df.loc[bad, ['vestiging_code', 'sto_region_code']].values.tolist()[:10]} "
+            f"in row(s) {df.loc[bad, 'source_row'].tolist()[:10]}"
+        )
+    dup = code.duplicated(keep=False)
+    if dup.any():
+        raise InputError(
+            f"{path}: column 'vestiging_code': expected one row per vestiging, found duplicates "
+            f"{sorted(set(code[dup]))} in rows {df.loc[dup, 'source_row'].tolist()[:10]}"
+        )
+    out = df[["source_row", *STO_REGION_COLUMNS]].copy()
+    out["vestiging_code"] = code
+    out["source_file"] = Path(path).name
+    return out
+
+
+def empty_sto_region_map() -> pd.DataFrame:
+    """The mapping table's shape when no mapping file is given."""
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype="string")
+            for c in ["vestiging_code", "sto_region_code", "sto_region_name", "source_note", "source_file"]
+        }
+    ).assign(source_row=pd.Series(dtype="int64"))
+
+
+def read_catalog(path: Path, availability: list[str]) -> pd.DataFrame:
+    """Indicator catalogue YAML → one row per indicator, every field present, availability known."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {exc}") from exc
+    items = (doc or {}).get("indicators")
+    if not isinstance(items, list) or not items:
+        raise InputError(f"{path}: expected a list under 'indicators', found {type(items).__name__}")
+    for i, item in enumerate(items, start=1):
+        missing = [f for f in CATALOG_FIELDS if f not in item]
+        if missing:
+            raise InputError(f"{path}: indicator #{i} ({item.get('id')!r}): missing field(s) {missing}")
+        if item["availability"] not in availability:
+            raise InputError(
+                f"{path}: indicator {item['id']!r}: field 'availability': expected one of "
+                f"{availability}, found {item['availability']!r}"
+            )
+        if item["availability"] != "unavailable" and not item["mart"]:
+            raise InputError(
+                f"{path}: indicator {item['id']!r}: field 'mart': expected a table for "
+                f"availability {item['availability']!r}, found none"
+            )
+    df = pd.DataFrame(items)[CATALOG_FIELDS].rename(columns={"id": "indicator_id"})
+    df["open_data"] = df["open_data"].astype(bool)
+    for c in df.columns:
+        if c != "open_data":
+            df[c] = df[c].astype("string")
+    df["catalog_version"] = str(doc.get("version"))
+    return df
+
+
+# ---- reconciliation contract ------------------------------------------------------------------------------
+STAGING_RE = re.compile(r"^reconciliation_[a-z0-9_]+$")
+
+
+def reconciliation_staging_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every marts.reconciliation_<source> table present, checked against the contract's required columns."""
+    names = [
+        n
+        for (n,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
+            "AND table_name LIKE 'reconciliation\\_%' ESCAPE '\\' ORDER BY table_name"
+        ).fetchall()
+        if STAGING_RE.match(n)
+    ]
+    for n in names:
+        cols = {
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = ?",
+                [n],
+            ).fetchall()
+        }
+        missing = [c for c in RECONCILIATION_COLUMNS if c not in cols]
+        if missing:
+            raise InputError(
+                f"marts.{n}: reconciliation staging table lacks required column(s) {missing} "
+                "(contract: sql/mart_reconciliation.sql)"
+            )
+    return [f"marts.{n}" for n in names]
