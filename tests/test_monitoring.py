@@ -227,14 +227,14 @@ def test_reconciliation_contract_accepts_another_source(sample_copy):
     from assets.monitoring import mart_reconciliation
 
     con = duckdb.connect(str(sample_copy))
-    con.execute("""CREATE TABLE marts.reconciliation_seor AS SELECT 'seor' AS source, 'tabel_2_1.step_7' AS indicator,
+    con.execute("""CREATE TABLE marts.reconciliation_othersource AS SELECT 'othersource' AS source, 'tabel_2_1.step_7' AS indicator,
                    NULL::INTEGER AS peiljaar, 'inventory:Zuid-Holland' AS scope, 70.0 AS ours, 70 AS published,
                    0.0 AS delta, 0.0 AS tolerance, true AS ok, true AS comparable""")
     con.close()
     mart_reconciliation(dg.build_asset_context(), StoResource(db_path=str(sample_copy)))
     rows = dict(query(sample_copy, "SELECT source, count(*) FROM marts.reconciliation GROUP BY 1"))
-    assert rows["seor"] == 1 and rows["techniekpact"] > 30
-    extra = query(sample_copy, "SELECT comparable FROM marts.reconciliation WHERE source = 'seor'")
+    assert rows["othersource"] == 1 and rows["techniekpact"] > 30
+    extra = query(sample_copy, "SELECT comparable FROM marts.reconciliation WHERE source = 'othersource'")
     assert extra == [(True,)]  # extra columns of a source are kept
     con = duckdb.connect(str(sample_copy))
     con.execute("CREATE TABLE marts.reconciliation_broken AS SELECT 'x' AS source, 1.0 AS ours")
