@@ -7,7 +7,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_HOME := $(CURDIR)
 export STO_DAGSTER_DIR ?= $(CURDIR)/data_out/dagster
 
-.PHONY: setup run test ui lint format bench sample clean
+.PHONY: setup run test ui lint format bench sample clean safety
 setup: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
@@ -30,6 +30,10 @@ test: $(STAMP)
 ## Dagster UI on http://127.0.0.1:3000 with the project-local run history.
 ui: $(STAMP)
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipeline.definitions
+
+## Publish-safety trials: SIGKILL at random moments (25 trials), readers during a refresh.
+safety: $(STAMP)
+	STO_KILL_TRIALS=25 $(BIN)/python -m pytest -s tests/test_publish_safety.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
