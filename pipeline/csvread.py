@@ -24,6 +24,10 @@ def decode_bytes(raw: bytes, path: Path | str) -> tuple[str, str]:
     head = raw[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head")):
         raise InputError(f"{path}: row 1: expected a CSV header, found an HTML/XML page (an error page saved as CSV?)")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:512]:
+        raise InputError(
+            f"{path}: row 1: expected UTF-8 or Windows-1252 text, found UTF-16 or binary data (NUL bytes / UTF-16 byte-order mark)"
+        )
     if raw[:4] == b"PK\x03\x04":
         raise InputError(f"{path}: row 1: expected a CSV text file, found a zip archive")
     try:

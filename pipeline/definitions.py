@@ -84,6 +84,11 @@ class _ProgressHandler(logging.Handler):
             d = ev.event_specific_data
             status = "passed" if d.passed else f"FAILED ({d.severity.value})"
             self._print(f"  check {d.asset_key.to_user_string()}.{d.check_name}: {status}")
+            if not d.passed:  # say what failed and where (file, row, key), for warnings too
+                for k, v in d.metadata.items():
+                    text = str(v.value)
+                    if text.startswith("FAILED") or k in ("ungeocoded", "unplaced"):
+                        self._print(f"    {k}: {text[:600]}")
 
     def _print(self, line: str) -> None:
         print(f"[{time.monotonic() - RUN_T0[0]:7.1f}s] {line}", file=sys.stdout, flush=True)

@@ -33,7 +33,19 @@ GEONAMES_COLUMNS = [
 def parse_geonames(path: Path | str, member: str | None = None, level: str = "pc6") -> pd.DataFrame:
     """GeoNames postal-code dump (txt, gz or zip) → postcode, place, gemeente, lat, lon (one row each)."""
     raw = read_member(path, member)
-    text = raw.decode("utf-8")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}: row {line}: expected UTF-8 text (GeoNames dump), found undecodable bytes") from exc
+    fields = pd.Series(text.splitlines()).str.count("\t") + 1
+    bad_width = fields[fields != len(GEONAMES_COLUMNS)]
+    if len(bad_width):
+        i = int(bad_width.index[0])
+        raise InputError(
+            f"{path}: row {i + 1}: expected {len(GEONAMES_COLUMNS)} tab-separated fields, found {int(bad_width.iloc[0])} "
+            f"({len(bad_width)} such rows; not a GeoNames tab-separated dump?)"
+        )
     df = pd.read_csv(
         io.StringIO(text),
         sep="\t",
@@ -45,14 +57,15 @@ def parse_geonames(path: Path | str, member: str | None = None, level: str = "pc
     )
     if df.empty:
         raise InputError(f"{path}: expected GeoNames rows, found none")
-    df["lat"] = pd.to_numeric(df["lat"], errors="coerce")
-    df["lon"] = pd.to_numeric(df["lon"], errors="coerce")
+    lat_text, lon_text = df["lat"], df["lon"]
+    df["lat"] = pd.to_numeric(lat_text, errors="coerce")
+    df["lon"] = pd.to_numeric(lon_text, errors="coerce")
     bad = df["lat"].isna() | df["lon"].isna() | ~df["lat"].between(50.5, 53.7) | ~df["lon"].between(3.2, 7.3)
     if bad.any():
         i = int(bad.idxmax())
         raise InputError(
-            f"{path}: row {i + 1}: expected lat/lon inside the Netherlands, found "
-            f"{df.at[i, 'lat']!r}/{df.at[i, 'lon']!r} ({int(bad.sum())} such rows)"
+            f"{path}: row {i + 1} columns latitude/longitude (10th/11th field): expected decimal degrees inside "
+            f"the Netherlands, found {lat_text.iat[i]!r}/{lon_text.iat[i]!r} ({int(bad.sum())} such rows)"
         )
     key = df["postcode"].str.replace(" ", "", regex=False).str.upper()
     pattern = r"^[1-9][0-9]{3}[A-Z]{2}$" if level == "pc6" else r"^[1-9][0-9]{3}$"

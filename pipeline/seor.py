@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,8 +121,11 @@ def read_table(path: Path, sheet: str | int | None = None, header_row: int = 1) 
     if suffix in (".xlsx", ".xlsm", ".xls"):
         try:
             df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=header_row - 1, dtype=str)
-        except ValueError as exc:
-            raise InventoryError(f"{path}: cannot read sheet {sheet!r}: {exc}") from exc
+        except (ValueError, zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise InventoryError(
+                f"{path}: expected an .xlsx workbook with sheet {sheet if sheet is not None else 'the first'!r}, "
+                f"found a file that cannot be read as one ({type(exc).__name__}: {exc})"
+            ) from exc
         df.columns = [str(c).strip() for c in df.columns]
         df.insert(0, "source_row", range(header_row + 1, header_row + 1 + len(df)))
         df = df.astype({c: "string" for c in df.columns if c != "source_row"})

@@ -54,20 +54,50 @@ def validate_frame(df: pd.DataFrame, expectations: list[Any], suite_name: str) -
         res = er.result or {}
         unexpected = res.get("unexpected_list") or []
         distinct = sorted({str(v) for v in unexpected})[:MAX_LISTED]
+        observed: dict[str, Any] = {
+            "observed_value": _jsonable(res.get("observed_value")),
+            "unexpected_values": distinct,
+            "unexpected_percent": res.get("unexpected_percent"),
+        }
+        if not er.success:
+            rows = _locate(df, res.get("unexpected_index_list") or [])
+            if rows:
+                observed["rows"] = rows
         out.append(
             {
                 "expectation": cfg.type,
                 "kwargs": kwargs,
                 "success": bool(er.success),
                 "unexpected_count": int(res.get("unexpected_count") or 0),
-                "observed": {
-                    "observed_value": _jsonable(res.get("observed_value")),
-                    "unexpected_values": distinct,
-                    "unexpected_percent": res.get("unexpected_percent"),
-                },
+                "observed": observed,
             }
         )
     return out
+
+
+LOCATE_COLUMNS = (
+    "source_file",
+    "source_row",
+    "peiljaar",
+    "vestiging_code",
+    "campus_code",
+    "id",
+    "postcode",
+    "onderwijstype_label",
+    "afdeling",
+    "opleidingscode",
+)
+
+
+def _locate(df: pd.DataFrame, index: list[Any]) -> list[dict[str, Any]]:
+    """The failing rows as their identifying columns (source file and row first), so a failed check says
+    where to look, not only what was wrong."""
+    cols = [c for c in LOCATE_COLUMNS if c in df.columns]
+    if not cols or not index:
+        return []
+    idx = [i for i in index[:MAX_LISTED] if i in df.index]
+    sub = df.loc[idx, cols]
+    return [{k: _jsonable(v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in sub.to_dict("records")]
 
 
 def _jsonable(v: Any) -> Any:

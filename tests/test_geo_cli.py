@@ -61,7 +61,10 @@ def test_geonames_plain_gz_zip_and_quotes(tmp_path):
 def test_geonames_bad_latitude_located(tmp_path):
     p = tmp_path / "NL.txt"
     p.write_text(GEONAMES.replace("52.0793", "north"))
-    with pytest.raises(InputError, match=r"row 1: expected lat/lon inside the Netherlands"):
+    with pytest.raises(
+        InputError,
+        match=r"row 1 columns latitude/longitude.*expected decimal degrees inside the Netherlands, found 'north'",
+    ):
         parse_geonames(p)
 
 
