@@ -111,14 +111,16 @@ def _geocode(con, sto: StoResource, entities: pd.DataFrame) -> None:
 @dg.asset(
     deps=["raw_duo_vo_locations", "raw_geonames_pc6", "raw_geonames_pc4", "raw_school_points", "raw_geocode_overrides"],
     description="vo school locations with address, gemeente, provincie, COROP, RMC, onderwijsgebied and "
-    "coordinates from the geocoding chain override → address point → PC6 → PC4 → PDOK (online). "
-    "SQL: sql/geocode_chain.sql, sql/core_school_locations.sql. Table core.school_locations.",
+    "coordinates from the geocoding chain override → address point → PC6 → PC4 → PDOK (online), for every "
+    "loaded address snapshot (core.school_location_history) and as the current register (core.school_locations: "
+    "each vestiging from the newest snapshot that lists it). SQL: sql/geocode_chain.sql, "
+    "sql/core_school_locations.sql.",
     **CORE,
 )
 def core_school_locations(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
         entities = con.execute("""
-            SELECT a.vestiging_code AS entity_key, a.pc6, a.pc4,
+            SELECT a.snapshot_sha256 || '|' || a.vestiging_code AS entity_key, a.pc6, a.pc4,
                    o.lat AS override_lat, o.lon AS override_lon, o.precision_m AS override_precision_m,
                    o.source_note AS override_note,
                    -- an address point counts only when it is for the same postcode (the school may have moved)
@@ -132,11 +134,16 @@ def core_school_locations(context: dg.AssetExecutionContext, sto: StoResource) -
             _pdok_fill(context, con, sto)
         db.run_sql(con, "core_school_locations")
         mix = con.execute("SELECT geocode_method, count(*) FROM core.school_locations GROUP BY 1 ORDER BY 1").fetchall()
+        snaps = con.execute(
+            "SELECT snapshot_date::DATE::VARCHAR, count(*), count(lat) FROM core.school_location_history "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
         meta = db.table_metadata(
             con,
             "core.school_locations",
             extra={
                 "geocode_methods": dg.MetadataValue.json({m: int(n) for m, n in mix}),
+                "snapshots": dg.MetadataValue.json({d: {"vestigingen": n, "geocoded": g} for d, n, g in snaps}),
             },
         )
     return dg.MaterializeResult(metadata=meta)
@@ -146,8 +153,8 @@ def _pdok_fill(context: dg.AssetExecutionContext, con, sto: StoResource, limit: 
     """Online only: ask PDOK Locatieserver for locations the offline chain could not place."""
     todo = con.execute(
         """
-        SELECT a.vestiging_code, a.postcode, a.house_number FROM geocode_output g
-        JOIN raw.duo_vo_locations a ON a.vestiging_code = g.entity_key
+        SELECT g.entity_key, a.postcode, a.house_number FROM geocode_output g
+        JOIN raw.duo_vo_locations a ON a.snapshot_sha256 || '|' || a.vestiging_code = g.entity_key
         WHERE g.geocode_method = 'none' AND a.pc6 IS NOT NULL LIMIT ?""",
         [limit],
     ).df()
@@ -223,10 +230,20 @@ def core_campuses(sto: StoResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=meta)
 
 
+SNAPSHOT_USE_SQL = """
+SELECT peiljaar, coalesce(snapshot_date::DATE::VARCHAR, 'none') AS address_snapshot,
+       coalesce(snapshot_file, '-') AS snapshot_file, count(*) AS locations, sum(n_pupils) AS pupils,
+       count(lat) AS placed_locations, coalesce(sum(n_pupils) FILTER (WHERE lat IS NOT NULL), 0) AS placed_pupils
+FROM core.pupil_locations GROUP BY ALL ORDER BY ALL
+"""
+
+
 @dg.asset(
     deps=["core_duo_vo_students", "core_school_locations"],
-    description="Every vestiging with pupils per peiljaar: in the address file? coordinates? method. "
-    "Evidence for the join and geocode coverage checks. SQL: sql/core_pupil_locations.sql.",
+    description="Every vestiging with pupils per peiljaar, resolved against the address snapshot nearest to "
+    "the peiljaar's count date (1 October) among the snapshots that place it: regions, coordinates, method "
+    "and the snapshot used. Evidence for the join and geocode coverage checks (every loaded peiljaar). "
+    "SQL: sql/core_pupil_locations.sql.",
     **CORE,
 )
 def core_pupil_locations(sto: StoResource) -> dg.MaterializeResult:
@@ -245,6 +262,7 @@ def core_pupil_locations(sto: StoResource) -> dg.MaterializeResult:
                         for y, n, j, g in cov
                     }
                 ),
+                "snapshot_use": dg.MetadataValue.md(con.execute(SNAPSHOT_USE_SQL).df().to_markdown(index=False)),
             },
         )
     return dg.MaterializeResult(metadata=meta)

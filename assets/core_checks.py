@@ -248,8 +248,9 @@ def core_pupil_locations_coverage(context: dg.AssetCheckExecutionContext, sto: S
     with sto.connect() as con:
         cov = con.execute("""
             SELECT peiljaar,
-                   sum(n_pupils) FILTER (WHERE in_address_file) / sum(n_pupils) AS pupil_join_share,
-                   sum(n_pupils) FILTER (WHERE lat IS NOT NULL) / sum(n_pupils) AS pupil_geocode_share,
+                   -- coalesce: a year with no placed pupil has share 0, not NULL (GX skips NULLs)
+                   coalesce(sum(n_pupils) FILTER (WHERE in_address_file), 0) / sum(n_pupils) AS pupil_join_share,
+                   coalesce(sum(n_pupils) FILTER (WHERE lat IS NOT NULL), 0) / sum(n_pupils) AS pupil_geocode_share,
                    avg(in_address_file::INT) AS location_join_share,
                    avg((lat IS NOT NULL)::INT) AS location_geocode_share
             FROM core.pupil_locations GROUP BY peiljaar ORDER BY peiljaar""").df()

@@ -21,7 +21,7 @@ OWNER = "team:data-engineering"
 RAW = dict(group_name="raw", owners=[OWNER], kinds={"duckdb", "csv"})
 MARTS = dict(group_name="marts", owners=[OWNER], kinds={"duckdb", "sql"})
 PUPIL_DEPS = ["core_duo_vo_students", "core_vmbo_profile", "core_onderwijstype"]
-SCOPE_DEPS = [*PUPIL_DEPS, "core_school_locations", "core_campuses", "raw_sto_region_map"]
+SCOPE_DEPS = [*PUPIL_DEPS, "core_pupil_locations", "core_campuses", "raw_sto_region_map"]
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=[*PUPIL_DEPS, "core_school_locations", "core_campuses", "raw_sto_region_map"],
+    deps=[*PUPIL_DEPS, "core_pupil_locations", "core_campuses", "raw_sto_region_map"],
     description="SEOR table 5.1/5.2 for every loaded peiljaar, campus and radius (5/10/15 km): share of B/K/G "
     "pupils within the radius at a location offering any techniek, hard techniek, or each profile. "
     "SQL: sql/mart_profile_supply_campus.sql.",
@@ -269,7 +269,7 @@ def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=["mart_profile_offer_location", "core_school_locations"],
+    deps=["mart_profile_offer_location", "core_pupil_locations"],
     description="STO 'naburig aanbod': pairs of locations within the configured distance that both offer a "
     "profile with small numbers (DuckDB self-join with bounding-box prefilter). SQL: sql/mart_nearby_offer.sql.",
     **MARTS,

@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from pipeline import db
-from pipeline.audit import record_source, source_metadata
+from pipeline.audit import record_source, snapshot_date, source_metadata
 from pipeline.duo import parse_addresses, parse_pupils
 from pipeline.fetch import FetchedFile
 from pipeline.geo import parse_geonames, parse_overrides, parse_school_points
@@ -27,9 +27,14 @@ def _finish(
     fetched: FetchedFile | None,
     partition: int | None = None,
     extra: dict | None = None,
+    history_key: str | None = None,
 ) -> dg.MaterializeResult:
+    """Write `df` (whole table, one peiljaar, or — with `history_key` — rows already written by the caller
+    for one snapshot), record the source and return the materialisation metadata for the written rows."""
     with sto.connect() as con:
-        if partition is None:
+        if history_key is not None:
+            where, params = f"WHERE {history_key} = ?", [fetched.sha256]
+        elif partition is None:
             db.replace_table(con, table, df)
             where, params = "", None
         else:
@@ -37,7 +42,13 @@ def _finish(
             where, params = "WHERE peiljaar = ?", [partition]
         meta = {}
         if fetched is not None:
-            record_source(con, context.run.run_id, context.asset_key.to_user_string(), fetched)
+            record_source(
+                con,
+                context.run.run_id,
+                context.asset_key.to_user_string(),
+                fetched,
+                keep_history=history_key is not None,
+            )
             meta.update(source_metadata(fetched))
         meta.update(extra or {})
         meta = db.table_metadata(con, table, where, params, extra=meta)
@@ -61,14 +72,33 @@ def raw_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> 
 
 @dg.asset(
     description="DUO '02. alle vestigingen vo': address, gemeente, COROP, RMC, onderwijsgebied per "
-    "vestiging (6-character code). Table raw.duo_vo_locations.",
+    "vestiging (6-character code). Address files are snapshots: every loaded snapshot is kept "
+    "(snapshot_sha256, snapshot_date, snapshot_date_basis), a reload of the same file replaces its rows. "
+    "Table raw.duo_vo_locations.",
     **RAW,
 )
 def raw_duo_vo_locations(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     fetched = sto.fetcher().fetch("duo_vo_locations")
     df, info = parse_addresses(fetched.path)
+    date, basis = snapshot_date(fetched, sto.config.source("duo_vo_locations"))
+    df = df.assign(snapshot_sha256=fetched.sha256, snapshot_date=pd.Timestamp(date), snapshot_date_basis=basis)
+    with sto.connect() as con:
+        if db.table_exists(con, "raw.duo_vo_locations") and "snapshot_sha256" not in db.columns(
+            con, "raw.duo_vo_locations"
+        ):
+            con.execute("DROP TABLE raw.duo_vo_locations")  # a warehouse from before address history
+        db.replace_partition(con, "raw.duo_vo_locations", df, "snapshot_sha256", fetched.sha256)
+        snaps = con.execute(
+            "SELECT snapshot_date::DATE::VARCHAR, snapshot_date_basis, any_value(source_file), count(*) "
+            "FROM raw.duo_vo_locations GROUP BY snapshot_sha256, 1, 2 ORDER BY 1"
+        ).fetchall()
     extra = {k: dg.MetadataValue.text(v) for k, v in info.items()}
-    return _finish(context, sto, "raw.duo_vo_locations", df, fetched, extra=extra)
+    extra["snapshot_date"] = dg.MetadataValue.text(f"{date} ({basis})")
+    extra["snapshots_loaded"] = dg.MetadataValue.md(
+        "| snapshot date | basis | file | vestigingen |\n|---|---|---|---|\n"
+        + "\n".join(f"| {d} | {b} | {f} | {n} |" for d, b, f, n in snaps)
+    )
+    return _finish(context, sto, "raw.duo_vo_locations", df, fetched, extra=extra, history_key="snapshot_sha256")
 
 
 @dg.asset(

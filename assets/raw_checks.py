@@ -74,7 +74,8 @@ def raw_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoRe
 @dg.asset_check(
     asset="raw_duo_vo_locations",
     blocking=True,
-    description="Unique 6-character vestiging codes, postcodes, gemeente codes, provinces.",
+    description="Every loaded address snapshot: vestiging codes unique within a snapshot and 6 characters, "
+    "postcodes, gemeente codes, provinces.",
 )
 def raw_duo_vo_locations_valid(context: dg.AssetCheckExecutionContext, sto: StoResource) -> dg.AssetCheckResult:
     with sto.connect() as con:
@@ -87,7 +88,7 @@ def raw_duo_vo_locations_valid(context: dg.AssetCheckExecutionContext, sto: StoR
             df,
             [
                 E.ExpectTableRowCountToBeBetween(min_value=1),
-                E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
+                E.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_sha256", "vestiging_code"]),
                 E.ExpectColumnValuesToMatchRegex(column="vestiging_code", regex=r"^[0-9]{2}[A-Z0-9]{2}[0-9]{2}$"),
                 E.ExpectColumnValuesToMatchRegex(column="gemeente_code", regex=r"^[0-9]{4}$"),
                 E.ExpectColumnValuesToBeInSet(column="provincie", value_set=PROVINCES),

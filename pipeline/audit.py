@@ -1,11 +1,171 @@
-"""Audit tables: which source file fed which asset in which run."""
+"""Audit tables: which source file fed which asset in which run, and what the warehouse holds now.
+
+`audit.source_files` is the append-only input manifest of every run. `audit.loaded_sources` is the
+warehouse's current identity: for every asset (and peiljaar) the file it was last loaded from, its sha256
+and its source kind (real publisher file, bundled synthetic sample, or a curated repository input).
+Two rules keep a warehouse right over its life (issue 10):
+
+- synthetic and real data never share a warehouse (`SourceMixError`);
+- the same file (sha256) never stands for two peiljaren (`DuplicateSourceError`).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from pipeline.fetch import FetchedFile
+from pipeline.paths import DATA_RAW, SAMPLE_DIR
+
+KIND_SAMPLE = "sample"  # the bundled synthetic sample (data_raw/sample)
+KIND_REAL = "real"  # publisher files from a mirror, the download cache or a download
+KIND_CURATED = "curated"  # repository inputs used in both modes (data_raw/: published figures, inventory)
+EXCLUSIVE_KINDS = (KIND_SAMPLE, KIND_REAL)
+
+
+class SourceMixError(RuntimeError):
+    """A run would put synthetic sample data and real publisher data into one warehouse."""
+
+
+class DuplicateSourceError(RuntimeError):
+    """The same file (sha256) was offered for two peiljaren."""
+
+
+def source_kind(path: str | Path) -> str:
+    """'sample' for files under data_raw/sample, 'curated' for other repository files, else 'real'."""
+    p = Path(path).resolve()
+    if p.is_relative_to(SAMPLE_DIR.resolve()):
+        return KIND_SAMPLE
+    if p.is_relative_to(DATA_RAW.resolve()) and not p.is_relative_to((DATA_RAW / "downloads").resolve()):
+        return KIND_CURATED
+    return KIND_REAL
+
+
+LOADED_DDL = """
+CREATE TABLE IF NOT EXISTS audit.loaded_sources (
+    asset VARCHAR, source_id VARCHAR, peiljaar INTEGER, source_kind VARCHAR, file_name VARCHAR,
+    path VARCHAR, origin_kind VARCHAR, sha256 VARCHAR, size BIGINT, loaded_at TIMESTAMP, run_id VARCHAR
+)
+"""
+
+KIND_LABEL = {KIND_SAMPLE: "the bundled SYNTHETIC sample", KIND_REAL: "real publisher data"}
+
+
+def _has_loaded(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'audit' AND table_name = 'loaded_sources'"
+        ).fetchone()[0]
+    )
+
+
+def describe_holdings(con: duckdb.DuckDBPyConnection) -> str:
+    """One line on what a warehouse holds: source kind, peiljaren, when loaded ('' when empty)."""
+    if not _has_loaded(con):
+        return ""
+    rows = con.execute(
+        "SELECT source_kind, list(DISTINCT peiljaar ORDER BY peiljaar) FILTER (WHERE peiljaar IS NOT NULL), "
+        "max(loaded_at) FROM audit.loaded_sources WHERE list_contains(?, source_kind) GROUP BY 1 ORDER BY 1",
+        [list(EXCLUSIVE_KINDS)],
+    ).fetchall()
+    return "; ".join(
+        f"{KIND_LABEL[k]} (peiljaren {', '.join(map(str, ys or [])) or '-'}; last loaded {str(t)[:19]} UTC)"
+        for k, ys, t in rows
+    )
+
+
+def warehouse_kinds(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The exclusive source kinds ('sample', 'real') a warehouse holds (works on read-only connections)."""
+    if not _has_loaded(con):
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT source_kind FROM audit.loaded_sources WHERE list_contains(?, source_kind)",
+        [list(EXCLUSIVE_KINDS)],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def mix_message(where: str, holdings: str, kind: str) -> str:
+    """The refusal text for a run of `kind` into a warehouse that holds the other kind."""
+    return (
+        f"{where} holds {holdings}; this run reads {KIND_LABEL[kind]}. Synthetic and real data never share "
+        "a warehouse (their trends, deltas and reconciliation would mix). Choose another output folder "
+        "(`sto run --out DIR`), or empty this one first (`sto reset --out DIR --yes`)."
+    )
+
+
+def guard_source_kind(con: duckdb.DuckDBPyConnection, kind: str, where: str = "the warehouse") -> None:
+    """Raise SourceMixError when the warehouse holds the other exclusive kind than `kind`."""
+    if kind not in EXCLUSIVE_KINDS:
+        return
+    other = warehouse_kinds(con) - {kind}
+    if other:
+        raise SourceMixError(mix_message(where, describe_holdings(con), kind))
+
+
+def guard_duplicate_year(con: duckdb.DuckDBPyConnection, f: FetchedFile) -> None:
+    """Raise DuplicateSourceError when the file's sha256 is already loaded for another peiljaar."""
+    if f.peiljaar is None:
+        return
+    con.execute(LOADED_DDL)
+    hit = con.execute(
+        "SELECT peiljaar, path FROM audit.loaded_sources WHERE source_id = ? AND sha256 = ? AND peiljaar <> ? "
+        "ORDER BY peiljaar LIMIT 1",
+        [f.source_id, f.sha256, f.peiljaar],
+    ).fetchone()
+    if hit:
+        raise DuplicateSourceError(
+            f"{f.path} (offered for peiljaar {f.peiljaar}) is the same file as {hit[1]} (loaded for peiljaar "
+            f"{hit[0]}): sha256 {f.sha256[:16]}…. One file cannot hold two peiljaren; check the mirror "
+            "(a download saved under two names?) or drop the wrong year (`sto drop --years …`)."
+        )
+
+
+def loaded_year_files(con: duckdb.DuckDBPyConnection, source_id: str) -> list[tuple[int, str, str]]:
+    """(peiljaar, path, sha256) of every loaded year of a yearly source, in peiljaar order."""
+    if not _has_loaded(con):
+        return []
+    return con.execute(
+        "SELECT DISTINCT peiljaar, path, sha256 FROM audit.loaded_sources WHERE source_id = ? AND peiljaar IS NOT NULL "
+        "ORDER BY peiljaar",
+        [source_id],
+    ).fetchall()
+
+
+def snapshot_date(f: FetchedFile, spec: dict) -> tuple[str, str]:
+    """(ISO date, basis) of a snapshot file such as the DUO address file: the catalogue's `known_snapshots`
+    entry for its sha256, else the download time (cache/download), else the file's modification time."""
+    known = (spec.get("known_snapshots") or {}).get(f.sha256)
+    if known:
+        return str(known["date"]), "catalogue (known_snapshots)"
+    if f.origin_kind in ("cache", "download"):
+        return f.retrieved_at[:10], "download time"
+    mtime = pd.Timestamp(Path(f.path).stat().st_mtime, unit="s", tz="UTC")
+    return mtime.strftime("%Y-%m-%d"), "file modification time"
+
+
+def record_loaded(
+    con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: FetchedFile, keep_history: bool = False
+) -> None:
+    """Guard and update audit.loaded_sources for one input of an asset: one row per asset × source × year,
+    or per asset × source × file when `keep_history` (snapshot sources such as the address file)."""
+    kind = source_kind(f.path)
+    con.execute(LOADED_DDL)
+    guard_source_kind(con, kind)
+    guard_duplicate_year(con, f)
+    con.execute(
+        "DELETE FROM audit.loaded_sources WHERE asset = ? AND source_id = ? AND peiljaar IS NOT DISTINCT FROM ? "
+        "AND (NOT ? OR sha256 = ?)",
+        [asset, f.source_id, f.peiljaar, keep_history, f.sha256],
+    )
+    con.execute(
+        "INSERT INTO audit.loaded_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+        [asset, f.source_id, f.peiljaar, kind, Path(f.path).name, f.path, f.origin_kind, f.sha256, f.size, run_id],
+    )
+
 
 SOURCE_DDL = """
 CREATE TABLE IF NOT EXISTS audit.source_files (
@@ -15,9 +175,13 @@ CREATE TABLE IF NOT EXISTS audit.source_files (
 """
 
 
-def record_source(con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: FetchedFile) -> None:
-    """Append one fetched file to audit.source_files (the run's input manifest)."""
+def record_source(
+    con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: FetchedFile, keep_history: bool = False
+) -> None:
+    """Append one fetched file to audit.source_files (the run's input manifest) and update the warehouse's
+    identity (audit.loaded_sources). Raises SourceMixError / DuplicateSourceError (see module doc)."""
     con.execute(SOURCE_DDL)
+    record_loaded(con, run_id, asset, f, keep_history)
     row = pd.DataFrame(
         [
             {

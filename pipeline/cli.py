@@ -1,22 +1,54 @@
-"""`sto` command line: materialise the pipeline in-process and report its state.
+"""`sto` command line: materialise the pipeline in-process and look after the warehouse's life.
 
-    sto run [--years Y ...] [--mirror DIR ...] [--out DIR] [--offline] [--online] [--select ASSET ...]
+    sto run    [--years Y ...] [--mirror DIR ...] [--out DIR] [--offline] [--online] [--select ASSET ...]
     sto status [--out DIR]
+    sto drop   --years Y ... [--out DIR]
+    sto reset  [--out DIR] --yes
+    sto export [--out DIR]
 
 `sto run` builds into a staging copy of the published DuckDB file and publishes it only when every
 asset and blocking check succeeded; on failure it exits non-zero and the last good database stays.
+Usage errors (years, mirrors, a warehouse that holds the other source kind, one file for two years) are
+answered before Dagster is imported.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from pipeline.paths import DATA_OUT, DOWNLOAD_DIR, PROJECT_ROOT
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+
+EPILOG = """examples:
+  sto run                                     bundled synthetic sample (peiljaren 2021-2023)
+  sto run --mirror ../shared/data/duo --mirror ../shared/data/geo --years 2019 --offline
+  sto run --online --years 2024 2025          download the official files (HTTPS, checksums)
+  sto run --years 2026 --mirror DIR           add a year: only that year is read, marts are rebuilt
+  sto status                                  years, their source kind and files, last load, checks
+  sto drop --years 2019                       remove a peiljaar and rebuild the marts
+  sto reset --yes                             empty the output folder (warehouse, exports, report, history)
+
+environment:
+  STO_OUT      output folder (default data_out/)      STO_MIRROR   mirror folders, ':'-separated
+  STO_ONLINE   1 = real sources, download allowed     STO_OFFLINE  1 = never download
+  STO_CACHE    download cache (data_raw/downloads)    STO_DAGSTER_DIR  Dagster run history (OUT/dagster)
+  STO_INVENTORY_MAPPING, STO_INVENTORY   another SEOR inventory (see README)
+
+exit codes:
+  0 ok   1 run failed (published database unchanged)   2 usage error or refused input
+  3 busy: another sto run holds the lock, or another process has the warehouse open read-write
+"""
+
+
+class UsageError(Exception):
+    """A problem with the command line or the inputs found before any work (exit 2)."""
 
 
 def _env_setup(out: Path) -> None:
@@ -25,10 +57,22 @@ def _env_setup(out: Path) -> None:
     os.environ.setdefault("STO_DAGSTER_DIR", str(out / "dagster"))
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 already; keep its text, add a hint
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"sto: {message} (see `sto --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="sto", description="STO / Techniekpact / SEOR monitoring pipeline")
-    sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="materialise all assets (or a selection)")
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = _Parser(
+        prog="sto",
+        description="STO / Techniekpact / SEOR monitoring pipeline: DUO open data → audited DuckDB marts.",
+        epilog=EPILOG,
+        formatter_class=fmt,
+    )
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="materialise all assets (or a selection)", epilog=EPILOG, formatter_class=fmt)
     run.add_argument("--years", nargs="+", type=int, help="peiljaren to (re)load; default: all available")
     run.add_argument("--mirror", action="append", default=[], help="directory holding official files (repeatable)")
     run.add_argument("--out", type=Path, default=None, help="output directory (default data_out/)")
@@ -38,8 +82,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-export", action="store_true", help="skip CSV/Parquet exports of the marts")
     ex = sub.add_parser("export", help="write every mart of the published database to data_out/exports/")
     ex.add_argument("--out", type=Path, default=None)
-    st = sub.add_parser("status", help="assets and years with last materialisation and check outcome")
+    st = sub.add_parser("status", help="years with source kind, files and load time; assets and check outcomes")
     st.add_argument("--out", type=Path, default=None)
+    dr = sub.add_parser("drop", help="remove peiljaren from the warehouse and rebuild the marts")
+    dr.add_argument("--years", nargs="+", type=int, required=True)
+    dr.add_argument("--out", type=Path, default=None)
+    rs = sub.add_parser("reset", help="empty the output folder: warehouse, exports, report, run history")
+    rs.add_argument("--out", type=Path, default=None)
+    rs.add_argument("--yes", action="store_true", help="really delete (without it: list what would go)")
     return p
 
 
@@ -47,11 +97,19 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = (args.out or Path(os.environ.get("STO_OUT", DATA_OUT))).resolve()
     _env_setup(out)
-    if args.command == "run":
-        return cmd_run(args, out)
-    if args.command == "export":
-        return cmd_export(out)
-    return cmd_status(out)
+    try:
+        if args.command == "run":
+            return cmd_run(args, out)
+        if args.command == "export":
+            return cmd_export(out)
+        if args.command == "drop":
+            return cmd_drop(args, out)
+        if args.command == "reset":
+            return cmd_reset(args, out)
+        return cmd_status(out)
+    except UsageError as exc:
+        print(f"sto: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def cmd_export(out: Path) -> int:
@@ -61,10 +119,10 @@ def cmd_export(out: Path) -> int:
     published = out / "sto.duckdb"
     if not published.exists():
         print(f"sto: no published database at {published}; run `sto run` first", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     files = export_marts(published, out / "exports")
     print(f"exported {len(files)} file(s) to {out / 'exports'}")
-    return 0
+    return EXIT_OK
 
 
 def _mode(args: argparse.Namespace) -> dict[str, Any]:
@@ -72,12 +130,13 @@ def _mode(args: argparse.Namespace) -> dict[str, Any]:
     mirrors = [str(Path(m).resolve()) for m in (args.mirror or env_mirrors)]
     for m in mirrors:
         if not Path(m).is_dir():
-            raise SystemExit(f"sto: --mirror {m}: not a directory")
+            raise UsageError(f"--mirror {m}: not a directory")
     online = args.online or os.environ.get("STO_ONLINE", "") in ("1", "true", "yes")
+    offline = bool(args.offline) or os.environ.get("STO_OFFLINE", "") in ("1", "true", "yes")
     return {
         "mirrors": mirrors,
         "cache_dir": os.environ.get("STO_CACHE", str(DOWNLOAD_DIR)),
-        "offline": bool(args.offline),
+        "offline": offline,
         "sample": not mirrors and not online,
     }
 
@@ -110,103 +169,334 @@ def plan_phases(assets: list, selected: set | None) -> tuple[list, list, list]:
     return order(before), order(yearly), order(after)
 
 
+def downstream_of_yearly(assets: list) -> list:
+    """Unpartitioned asset keys that depend, directly or not, on a peiljaar-partitioned asset (the marts
+    and coverage tables a change of loaded years invalidates), sorted."""
+    deps = {k: set(a.asset_deps.get(k, set())) for a in assets for k in a.keys}
+    yearly = {k for a in assets if a.partitions_def is not None for k in a.keys}
+    down: set = set()
+    changed = True
+    while changed:
+        changed = False
+        for k, ds in deps.items():
+            if k not in yearly and k not in down and ds & (yearly | down):
+                down.add(k)
+                changed = True
+    return sorted(down)
+
+
 def available_years(fetcher, candidates: list[int]) -> list[int]:
+    """The candidate peiljaren whose DUO pupils file is in a mirror or the cache."""
     return [y for y in candidates if fetcher.locate("duo_vo_students", y) is not None]
 
 
-def cmd_run(args: argparse.Namespace, out: Path) -> int:
-    import dagster as dg
+def _years_by_mirror(cfg, mode: dict[str, Any]) -> str:
+    """'DIR: 2019, 2020; DIR2: none' — what each mirror (or the sample) holds, for error messages."""
+    from pipeline.fetch import fetcher_for
+
+    dirs = ["(bundled sample)"] if mode["sample"] else mode["mirrors"]
+    parts = []
+    for d in dirs:
+        f = fetcher_for(cfg.sources, mode["sample"], [] if mode["sample"] else [d], None, True)
+        ys = available_years(f, cfg.peiljaren)
+        parts.append(f"{d}: {', '.join(map(str, ys)) or 'none'}")
+    return "; ".join(parts) or "no mirror given"
+
+
+def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) -> tuple[list[int], list]:
+    """Every check that needs no Dagster: years in range and present, one file per year, the warehouse's
+    source kind, no writer on the published file. Returns (years, located files).
+
+    Raises UsageError (exit 2) or publish.PublishBlockedError (exit 3)."""
+    import duckdb
 
     from pipeline import publish as pub
-    from pipeline.config import default_config
-    from pipeline.definitions import RUN_T0, build_definitions, load_assets_and_checks
-    from pipeline.resources import StoResource
+    from pipeline.audit import (
+        KIND_REAL,
+        KIND_SAMPLE,
+        describe_holdings,
+        loaded_year_files,
+        mix_message,
+        warehouse_kinds,
+    )
+    from pipeline.fetch import fetcher_for
 
-    t0 = RUN_T0[0] = time.monotonic()
+    allowed = cfg.peiljaren
+    if args.years:
+        bad = sorted({y for y in args.years if y not in allowed})
+        if bad:
+            raise UsageError(
+                f"peiljaar {', '.join(map(str, bad))} outside the allowed range {allowed[0]}–{allowed[-1]} "
+                "(pipeline/config/pipeline.yaml `peiljaren`; the range runs to the current calendar year)"
+            )
+    fetcher = fetcher_for(cfg.sources, mode["sample"], mode["mirrors"], mode["cache_dir"], mode["offline"])
+    years = sorted(set(args.years)) if args.years else available_years(fetcher, allowed)
+    if not years:
+        raise UsageError(
+            "no DUO pupils file found for any peiljaar; give --mirror DIR (and --years) or --online. "
+            f"Mirrors: {_years_by_mirror(cfg, mode)}"
+        )
+    located = {y: fetcher.locate("duo_vo_students", y) for y in years}
+    can_download = not mode["sample"] and not mode["offline"]
+    missing = [y for y, f in located.items() if f is None]
+    if missing and not can_download:
+        raise UsageError(
+            f"no DUO pupils file for peiljaar {', '.join(map(str, missing))} "
+            f"(looked for {fetcher.candidate_names('duo_vo_students', missing[0])} in the mirrors"
+            f"{'' if mode['sample'] else ' and the download cache'}). Years each mirror has: "
+            f"{_years_by_mirror(cfg, mode)}"
+        )
+    files = [f for f in located.values() if f is not None]
+    by_sha: dict[str, Any] = {}
+    for f in files:  # one file for two peiljaren within this run
+        if f.sha256 in by_sha:
+            g = by_sha[f.sha256]
+            raise UsageError(
+                f"{g.path} (peiljaar {g.peiljaar}) and {f.path} (peiljaar {f.peiljaar}) are the same file "
+                f"(sha256 {f.sha256[:16]}…): one file cannot hold two peiljaren"
+            )
+        by_sha[f.sha256] = f
+    published = out / "sto.duckdb"
+    if published.exists():
+        pub.check_no_writer(published)
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            kind = KIND_SAMPLE if mode["sample"] else KIND_REAL
+            if warehouse_kinds(con) - {kind}:
+                raise UsageError(mix_message(str(published), describe_holdings(con), kind))
+            for year, path, sha in loaded_year_files(con, "duo_vo_students"):
+                g = by_sha.get(sha)
+                if g is not None and g.peiljaar != year:
+                    raise UsageError(
+                        f"{g.path} (offered for peiljaar {g.peiljaar}) is the same file as {path}, loaded for "
+                        f"peiljaar {year} (sha256 {sha[:16]}…): one file cannot hold two peiljaren. "
+                        f"If {year} was wrong, `sto drop --years {year}` first."
+                    )
+        finally:
+            con.close()
+    return years, files
+
+
+def _source_line(mode: dict[str, Any]) -> str:
+    if mode["sample"]:
+        return "bundled SYNTHETIC sample (data_raw/sample)"
+    return f"mirrors {mode['mirrors']}" + ("" if mode["offline"] else " + download cache/online")
+
+
+def cmd_run(args: argparse.Namespace, out: Path) -> int:
+    """`sto run`: preflight, then the Dagster phases into a staging copy, then publish."""
+    from pipeline import publish as pub
+    from pipeline.config import default_config
+
+    t0 = time.monotonic()
     mode = _mode(args)
     cfg = default_config()
     published = out / "sto.duckdb"
+    try:
+        years, _ = preflight(args, out, cfg, mode)
+    except pub.PublishBlockedError as exc:
+        print(f"sto: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    import dagster as dg
+
+    from pipeline.definitions import PROGRESS, RUN_T0, build_definitions, load_assets_and_checks
+    from pipeline.partitions import PEILJAAR_PARTITIONS
+    from pipeline.resources import StoResource
+
+    RUN_T0[0] = t0
+    assets, _ = load_assets_and_checks()
+    selected = None
+    if args.select:
+        names = {k.to_user_string(): k for a in assets for k in a.keys}
+        unknown = [s for s in args.select if s not in names]
+        if unknown:
+            raise UsageError(f"unknown asset(s) {unknown}; known: {sorted(names)}")
+        selected = {names[s] for s in args.select}
     try:
         with pub.run_lock(out):
             stale = pub.clean_stale_staging(out)
             if stale:
                 print(f"recovered: removed {len(stale)} staging file(s) of an interrupted run")
+            pub.check_no_writer(published)
             staging = pub.prepare_staging(published)
             resource = StoResource(db_path=str(staging), **mode)
-            fetcher = resource.fetcher()
-            years = args.years or available_years(fetcher, cfg.peiljaren)
-            bad = [y for y in years if y not in cfg.peiljaren]
-            if bad:
-                pub.discard(staging)
-                print(
-                    f"sto: peiljaar {bad} outside the configured range {cfg.peiljaren[0]}–{cfg.peiljaren[-1]} "
-                    "(pipeline/config/pipeline.yaml)",
-                    file=sys.stderr,
-                )
-                return 2
-            if not years:
-                pub.discard(staging)
-                print(
-                    "sto: no DUO pupils file found for any peiljaar; give --years and --mirror, or --online",
-                    file=sys.stderr,
-                )
-                return 2
-            source = (
-                "bundled SYNTHETIC sample (data_raw/sample)"
-                if mode["sample"]
-                else (f"mirrors {mode['mirrors']}" + ("" if mode["offline"] else " + download cache/online"))
-            )
-            print(f"sto run: peiljaren {years}; sources: {source}; output {published}")
-            assets, _ = load_assets_and_checks()
-            selected = None
-            if args.select:
-                names = {k.to_user_string(): k for a in assets for k in a.keys}
-                unknown = [s for s in args.select if s not in names]
-                if unknown:
-                    pub.discard(staging)
-                    print(f"sto: unknown asset(s) {unknown}; known: {sorted(names)}", file=sys.stderr)
-                    return 2
-                selected = {names[s] for s in args.select}
+            print(f"sto run: peiljaren {years}; sources: {_source_line(mode)}; output {published}")
             before, yearly, after = plan_phases(assets, selected)
             defs = build_definitions(resource, quiet=True)
             job = defs.resolve_job_def("sto_all")
             instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
+            if yearly:
+                instance.add_dynamic_partitions(PEILJAAR_PARTITIONS, [str(y) for y in years])
             phases = [(before, None)] + [(yearly, str(y)) for y in years] + [(after, None)]
-            run_ids: list[str] = []
+            phases = [(k, p) for k, p in phases if k]
+            PROGRESS.update(done=0, total=sum(len(k) for k, _ in phases))
             try:
-                for keys, part in phases:
-                    if not keys:
-                        continue
-                    result = job.execute_in_process(
-                        instance=instance,
-                        asset_selection=keys,
-                        partition_key=part,
-                        raise_on_error=False,
-                        run_config={"loggers": {"console": {}}},
-                        tags={"sto/source": "sample" if mode["sample"] else "real"},
+                run_ids = _execute_phases(job, instance, phases, mode)
+                if run_ids is None:
+                    pub.discard(staging)
+                    print(
+                        f"sto run FAILED after {time.monotonic() - t0:.1f}s; published database unchanged: {published}",
+                        file=sys.stderr,
                     )
-                    run_ids.append(result.run_id)
-                    if not result.success:
-                        _report_failure(result)
-                        pub.discard(staging)
-                        print(
-                            f"sto run FAILED after {time.monotonic() - t0:.1f}s; "
-                            f"published database unchanged: {published}",
-                            file=sys.stderr,
-                        )
-                        return 1
+                    return EXIT_FAILED
                 _record_provenance(staging, run_ids, years, mode, assets, selected)
-                pub.publish(staging, published)
+                removed = pub.publish(staging, published)
+                for w in removed:
+                    print(f"warning: removed orphaned journal {w} (a writer had died) before publishing")
             except BaseException:
                 pub.discard(staging)
                 raise
     except pub.RunLockedError as exc:
         print(f"sto: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_BUSY
     if not args.no_export:
         cmd_export(out)
     print(f"sto run OK in {time.monotonic() - t0:.1f}s; published {published}")
-    return 0
+    return EXIT_OK
+
+
+def _execute_phases(job, instance, phases: list, mode: dict[str, Any]) -> list[str] | None:
+    """Run each (asset keys, partition) phase in-process; the run ids, or None after the first failure."""
+    from pipeline.definitions import PROGRESS
+
+    run_ids: list[str] = []
+    for keys, part in phases:
+        PROGRESS["part"] = part
+        result = job.execute_in_process(
+            instance=instance,
+            asset_selection=keys,
+            partition_key=part,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {}}},
+            tags={"sto/source": "sample" if mode["sample"] else "real"},
+        )
+        run_ids.append(result.run_id)
+        if not result.success:
+            _report_failure(result)
+            return None
+    return run_ids
+
+
+def cmd_drop(args: argparse.Namespace, out: Path) -> int:
+    """`sto drop --years …`: delete those peiljaren's rows, rebuild every unpartitioned downstream asset
+    (marts) over the remaining years, publish atomically and remove the years' Dagster partitions."""
+    import duckdb
+
+    from pipeline import publish as pub
+    from pipeline.partitions import PEILJAAR_PARTITIONS, YEARLY_TABLES
+
+    published = out / "sto.duckdb"
+    if not published.exists():
+        raise UsageError(f"no published database at {published}")
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        loaded = [r[0] for r in con.execute(f"SELECT DISTINCT peiljaar FROM {YEARLY_TABLES[-1]} ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+    years = sorted(set(args.years))
+    absent = [y for y in years if y not in loaded]
+    if absent:
+        raise UsageError(f"peiljaar {', '.join(map(str, absent))} is not in {published} (it holds {loaded})")
+    if set(loaded) <= set(years):
+        raise UsageError(f"dropping every loaded peiljaar ({loaded}) leaves no data: use `sto reset --yes` instead")
+    t0 = time.monotonic()
+    import dagster as dg
+
+    from pipeline.definitions import PROGRESS, RUN_T0, build_definitions, load_assets_and_checks
+    from pipeline.resources import StoResource
+
+    RUN_T0[0] = t0
+    mode = _warehouse_mode(published)
+    try:
+        with pub.run_lock(out):
+            pub.clean_stale_staging(out)
+            pub.check_no_writer(published)
+            staging = pub.prepare_staging(published)
+            try:
+                con = duckdb.connect(str(staging))
+                try:
+                    for table in (*YEARLY_TABLES, "audit.loaded_sources"):
+                        con.execute(f"DELETE FROM {table} WHERE list_contains(?, peiljaar)", [years])
+                finally:
+                    con.close()
+                assets, _ = load_assets_and_checks()
+                keys = downstream_of_yearly(assets)
+                resource = StoResource(db_path=str(staging), **mode)
+                job = build_definitions(resource, quiet=True).resolve_job_def("sto_all")
+                instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
+                PROGRESS.update(done=0, total=len(keys))
+                print(f"sto drop: peiljaren {years} from {published}; rebuilding {len(keys)} downstream asset(s)")
+                run_ids = _execute_phases(job, instance, [(keys, None)], mode)
+                if run_ids is None:
+                    pub.discard(staging)
+                    print(f"sto drop FAILED; published database unchanged: {published}", file=sys.stderr)
+                    return EXIT_FAILED
+                remaining = [y for y in loaded if y not in years]
+                _record_provenance(staging, run_ids, remaining, mode, assets, None)
+                pub.publish(staging, published)
+            except BaseException:
+                pub.discard(staging)
+                raise
+            for y in years:
+                if instance.has_dynamic_partition(PEILJAAR_PARTITIONS, str(y)):
+                    instance.delete_dynamic_partition(PEILJAAR_PARTITIONS, str(y))
+    except pub.RunLockedError as exc:
+        print(f"sto: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    cmd_export(out)
+    print(f"sto drop OK in {time.monotonic() - t0:.1f}s; peiljaren now {remaining}; published {published}")
+    return EXIT_OK
+
+
+def _warehouse_mode(published: Path) -> dict[str, Any]:
+    """Source settings for rebuilding a warehouse's marts: its own kind; a real warehouse rebuilds offline
+    from what it holds (no source file is read when only unpartitioned downstream assets run, apart from
+    the reference inputs, which come from the same mirrors as before when STO_MIRROR says so)."""
+    import duckdb
+
+    from pipeline.audit import KIND_SAMPLE, warehouse_kinds
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        kinds = warehouse_kinds(con)
+    finally:
+        con.close()
+    env_mirrors = [str(Path(m).resolve()) for m in os.environ.get("STO_MIRROR", "").split(os.pathsep) if m]
+    return {
+        "mirrors": env_mirrors,
+        "cache_dir": os.environ.get("STO_CACHE", str(DOWNLOAD_DIR)),
+        "offline": True,
+        "sample": KIND_SAMPLE in kinds or not kinds,
+    }
+
+
+def cmd_reset(args: argparse.Namespace, out: Path) -> int:
+    """`sto reset --yes`: remove the warehouse (and any journal), staging, exports, report and the
+    project-local Dagster run history under the output folder; under the run lock, never under a writer."""
+    from pipeline import publish as pub
+
+    published = out / "sto.duckdb"
+    dagster_dir = Path(os.environ.get("STO_DAGSTER_DIR", out / "dagster")).resolve()
+    targets = [published, Path(str(published) + ".wal"), out / ".staging", out / "exports", out / "report"]
+    if dagster_dir.is_relative_to(out):
+        targets.append(dagster_dir)
+    present = [t for t in targets if t.exists()]
+    if not args.yes:
+        print("sto reset would delete:" if present else f"sto reset: {out} holds nothing to delete")
+        for t in present:
+            print(f"  {t}")
+        print("run again with --yes to delete")
+        return EXIT_USAGE if present else EXIT_OK
+    try:
+        with pub.run_lock(out):
+            pub.check_no_writer(published)
+            for t in present:
+                shutil.rmtree(t) if t.is_dir() else t.unlink()
+    except pub.RunLockedError as exc:
+        print(f"sto: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    print(f"sto reset: removed {len(present)} item(s) from {out}")
+    return EXIT_OK
 
 
 def _record_provenance(
@@ -264,28 +554,53 @@ GROUP BY ALL
 """
 
 
+YEARS_SQL = """
+SELECT peiljaar, source_kind AS kind, string_agg(file_name || ' (' || left(sha256, 12) || ')', ', ' ORDER BY file_name)
+       AS files, strftime(max(loaded_at), '%Y-%m-%d %H:%M') AS loaded_utc
+FROM audit.loaded_sources WHERE peiljaar IS NOT NULL GROUP BY ALL ORDER BY peiljaar
+"""
+REFERENCE_SQL = """
+SELECT asset, source_kind AS kind, file_name || ' (' || left(sha256, 12) || ')' AS file,
+       strftime(loaded_at, '%Y-%m-%d %H:%M') AS loaded_utc
+FROM audit.loaded_sources WHERE peiljaar IS NULL ORDER BY asset, file_name
+"""
+
+
 def cmd_status(out: Path) -> int:
-    """Print every asset (and peiljaar) with its last materialisation and latest check outcome."""
-    import dagster as dg
+    """Print the warehouse's peiljaren (source kind, files with sha256, load time), its reference inputs, and
+    every asset (and peiljaar) with its last materialisation and latest check outcome, in aligned columns."""
     import duckdb
+    from tabulate import tabulate
+
+    from pipeline.audit import describe_holdings
+
+    published = out / "sto.duckdb"
+    checks: dict[tuple[str, str], tuple[int, int]] = {}
+    if not published.exists():
+        print(f"no published database at {published} yet")
+    else:
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            print(f"warehouse {published}: {describe_holdings(con) or 'no source identity recorded'}\n")
+            for title, sql in (("peiljaren", YEARS_SQL), ("reference inputs", REFERENCE_SQL)):
+                try:
+                    df = con.execute(sql).df()
+                except duckdb.Error:
+                    continue
+                print(f"{title}:\n{tabulate(df, headers='keys', tablefmt='simple', showindex=False)}\n")
+            try:
+                checks = {(a, p): (e, w) for a, p, e, w in con.execute(STATUS_SQL).fetchall()}
+            except duckdb.Error:
+                pass
+        finally:
+            con.close()
+    import dagster as dg
 
     from pipeline.definitions import load_assets_and_checks
 
     assets, _ = load_assets_and_checks()
     instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
-    published = out / "sto.duckdb"
-    checks: dict[tuple[str, str], tuple[int, int]] = {}
-    if published.exists():
-        con = duckdb.connect(str(published), read_only=True)
-        try:
-            checks = {(a, p): (e, w) for a, p, e, w in con.execute(STATUS_SQL).fetchall()}
-        except duckdb.Error:
-            pass
-        finally:
-            con.close()
-    else:
-        print(f"no published database at {published} yet")
-    print(f"{'asset':30} {'peiljaar':8} {'last materialised (UTC)':24} checks")
+    rows = []
     for a in sorted(assets, key=lambda a: a.key.to_user_string()):
         name = a.key.to_user_string()
         parts = sorted(instance.get_materialized_partitions(a.key)) if a.partitions_def else [""]
@@ -298,8 +613,9 @@ def cmd_status(out: Path) -> int:
                 ck_s = "-"
             else:
                 ck_s = "FAILED" if ck[0] else ("passed" + (f" ({ck[1]} warning(s))" if ck[1] else ""))
-            print(f"{name:30} {p:8} {ts:24} {ck_s}")
-    return 0
+            rows.append((name, p, ts, ck_s))
+    print(tabulate(rows, headers=["asset", "peiljaar", "last materialised (UTC)", "checks"], tablefmt="simple"))
+    return EXIT_OK
 
 
 if __name__ == "__main__":

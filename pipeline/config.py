@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,9 @@ class Config:
 
     @property
     def peiljaren(self) -> list[int]:
-        p = self.pipeline["peiljaren"]
-        return list(range(int(p["first"]), int(p["last"]) + 1))
+        """Every peiljaar a run may load: `first` up to `last`, or up to this calendar year when `last` is
+        empty (open-ended: the next DUO year loads without a code change)."""
+        return peiljaar_range(self.pipeline["peiljaren"])
 
     @property
     def censored_point_value(self) -> int:
@@ -74,8 +76,18 @@ class Config:
             },
             sort_keys=True,
             ensure_ascii=False,
+            default=str,  # YAML dates and the like hash by their text
         )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def peiljaar_range(spec: dict[str, Any], today: date | None = None) -> list[int]:
+    """Peiljaren from a `peiljaren:` mapping (`first`, optional `last`); without `last` the range ends at the
+    current calendar year (a peiljaar Y is the count of 1 October Y, so Y itself can be asked for from
+    January Y on; whether DUO has published it is the fetch layer's question)."""
+    last = spec.get("last")
+    end = int(last) if last is not None else (today or date.today()).year
+    return list(range(int(spec["first"]), end + 1))
 
 
 def load_config(config_dir: Path | None = None, sources_file: Path | None = None) -> Config:

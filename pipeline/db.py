@@ -100,6 +100,18 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Column names of a schema-qualified table, in order."""
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+            "ORDER BY ordinal_position",
+            table.split("."),
+        ).fetchall()
+    ]
+
+
 def content_hash(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: list | None = None) -> str:
     """Order-independent md5 over all rows: equal hashes mean equal table contents."""
     sql = (

@@ -10,11 +10,13 @@ import importlib
 import logging
 import sys
 import time
+from datetime import date
 from typing import Any
 
 import dagster as dg
 
-from pipeline.partitions import PEILJAAR
+from pipeline.fetch import Fetcher
+from pipeline.partitions import PEILJAAR, PEILJAAR_PARTITIONS, due_peiljaren, latest_expected_peiljaar
 from pipeline.resources import StoResource, settings_from_env
 
 ASSET_MODULES = ["assets.raw", "assets.core"]
@@ -49,6 +51,8 @@ def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetCh
 
 
 RUN_T0 = [time.monotonic()]  # reset by the CLI at the start of `sto run`
+# The CLI's progress state: steps done of the run's total, and the peiljaar of the phase being run.
+PROGRESS: dict[str, Any] = {"done": 0, "total": 0, "part": None}
 
 
 class _ProgressHandler(logging.Handler):
@@ -68,12 +72,15 @@ class _ProgressHandler(logging.Handler):
             return
         et = ev.event_type_value
         step = meta.get("step_key") or ""
-        part = ev.partition or ""
-        label = f"{step}{f' [{part}]' if part else ''}"
+        part = ev.partition or PROGRESS.get("part") or ""
+        label = f"{step}{f' [peiljaar {part}]' if part else ''}"
         if et == "ASSET_MATERIALIZATION":
             self.materialized.add(step)
         elif et == "STEP_SUCCESS" and step in self.materialized:
-            self._print(f"✓ {label}")
+            PROGRESS["done"] = PROGRESS.get("done", 0) + 1
+            total = PROGRESS.get("total") or 0
+            count = f"[{PROGRESS['done']:>2}/{total}] " if total else ""
+            self._print(f"✓ {count}{label}")
         elif et == "STEP_FAILURE":
             err = ev.event_specific_data.error
             msg = err.message.strip() if err else "failed"
@@ -112,15 +119,53 @@ duo_year_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(
+def _today() -> date:
+    """Today's date (a function so that tests can freeze the clock)."""
+    return date.today()
+
+
+def evaluate_new_year(
+    today: date, loaded: set[int], fetcher: Fetcher, first: int, release_month: int
+) -> dg.SensorResult | dg.SkipReason:
+    """The new-DUO-year decision: request every due peiljaar whose pupils file is published, add it as a
+    partition; skip with a reason that names the year and where we looked while DUO has not published it.
+    Pure apart from `fetcher` (mirrors, cache, or an HTTP probe online), so it is unit-tested with a
+    frozen clock."""
+    due = due_peiljaren(today, first, release_month, loaded)
+    if not due:
+        nxt = latest_expected_peiljaar(today, release_month) + 1
+        return dg.SkipReason(
+            f"every expected peiljaar is loaded; peiljaar {nxt} is expected from month {release_month} of {nxt + 1}"
+        )
+    ready = [y for y in due if fetcher.is_published("duo_vo_students", y)]
+    if not ready:
+        names = fetcher.candidate_names("duo_vo_students", due[0])
+        return dg.SkipReason(
+            f"DUO has not published peiljaar {due[0]} yet (looked for {names[0]} in "
+            f"{[str(m) for m in fetcher.mirrors] or 'no mirror'}{'' if fetcher.offline else ' and online'})"
+        )
+    keys = [str(y) for y in ready]
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(partition_key=k, run_key=f"peiljaar-{k}") for k in keys],
+        dynamic_partitions_requests=[PEILJAAR.build_add_request(keys)],
+    )
+
+
+@dg.sensor(
     job=duo_year_job,
-    cron_schedule="0 6 15 11 *",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Yearly refresh after DUO publishes the October count (off by default).",
+    minimum_interval_seconds=24 * 3600,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Yearly refresh: once a day, looks for the DUO pupils file of the newest expected peiljaar "
+    "(pipeline.yaml peiljaren.expected_release_month) and requests that year when it is published; skips with "
+    "the reason while it is not (off by default).",
 )
-def yearly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    year = context.scheduled_execution_time.year
-    return dg.RunRequest(partition_key=str(year), run_key=f"peiljaar-{year}")
+def new_duo_year(context: dg.SensorEvaluationContext, sto: StoResource) -> dg.SensorResult | dg.SkipReason:
+    cfg = sto.config
+    loaded = {int(k) for k in context.instance.get_dynamic_partitions(PEILJAAR_PARTITIONS)}
+    spec = cfg.pipeline["peiljaren"]
+    return evaluate_new_year(
+        _today(), loaded, sto.fetcher(), int(spec["first"]), int(spec.get("expected_release_month", 3))
+    )
 
 
 def build_definitions(resource: StoResource | None = None, quiet: bool = False) -> dg.Definitions:
@@ -138,7 +183,7 @@ def build_definitions(resource: StoResource | None = None, quiet: bool = False) 
         assets=assets,
         asset_checks=checks,
         jobs=[duo_year_job, all_job],
-        schedules=[yearly_refresh],
+        sensors=[new_duo_year],
         resources={"sto": resource or StoResource(**settings_from_env(), atomic_publish=True)},
         executor=dg.in_process_executor,  # one resource set-up per run: one staging copy per run
         **kwargs,

@@ -207,6 +207,24 @@ class Fetcher:
             source_id, peiljaar, str(dest), url, "download", size, sha, manifest[names[0]]["retrieved_at"]
         )
 
+    def is_published(self, source_id: str, peiljaar: int | None = None) -> bool:
+        """True when the file is in a mirror or the cache, or (online) its URL answers HTTP 200 with a
+        non-HTML body. Never downloads the body; network errors count as 'not (yet) available'."""
+        if self.locate(source_id, peiljaar) is not None:
+            return True
+        url = self.url(source_id, peiljaar)
+        if self.offline or not url or self.cache_dir is None:
+            return False
+        try:
+            resp = self._get(url)
+        except (FetchError, requests.RequestException):
+            return False
+        with resp:
+            if resp.status_code != 200:
+                return False
+            first = next(resp.iter_content(64), b"")
+        return not first.lstrip().lower().startswith(HTML_MARKERS)
+
     # -- download --------------------------------------------------------------------------------
     def _check_url(self, url: str) -> None:
         parsed = urlparse(url)
@@ -284,3 +302,23 @@ class Fetcher:
 
 class _Retryable(Exception):
     """A transient failure (5xx, truncated body) that is worth another attempt."""
+
+
+def fetcher_for(
+    catalogue: dict[str, Any],
+    sample: bool,
+    mirrors: list[str] | list[Path],
+    cache_dir: str | Path | None,
+    offline: bool,
+    local: bool = False,
+    extra_hosts: set[str] | None = None,
+) -> Fetcher:
+    """The run's fetcher. Sample mode reads only the bundled sample (data_raw/sample, offline); real mode
+    looks in the mirrors, then the download cache, then downloads. `local` adds data_raw/ as a mirror for
+    repository inputs (overrides). Imported without Dagster, so the CLI can answer usage errors fast."""
+    from pipeline.paths import DATA_RAW, SAMPLE_DIR
+
+    if sample:
+        return Fetcher(catalogue, [SAMPLE_DIR] + ([DATA_RAW] if local else []), None, offline=True)
+    dirs = [Path(m) for m in mirrors] + ([DATA_RAW] if local else [])
+    return Fetcher(catalogue, dirs, Path(cache_dir) if cache_dir else None, offline=offline, extra_hosts=extra_hosts)

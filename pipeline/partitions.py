@@ -1,9 +1,33 @@
-"""Peiljaar partitions shared by every yearly DUO asset."""
+"""Peiljaar partitions shared by every yearly DUO asset, and the rule for which year is due next.
+
+Partitions are dynamic (issue 10): a peiljaar becomes a partition when a run loads it (`sto run` adds it,
+`sto drop` removes it), so the Dagster UI lists exactly the years that hold data and the next DUO year
+loads without a code change. The allowed range is `pipeline.yaml` `peiljaren` (open-ended by default).
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 import dagster as dg
 
-from pipeline.config import default_config
+PEILJAAR_PARTITIONS = "peiljaar"
+PEILJAAR = dg.DynamicPartitionsDefinition(name=PEILJAAR_PARTITIONS)
+# Tables the peiljaar-partitioned assets write, one slice per peiljaar (`sto drop` deletes from these).
+YEARLY_TABLES = ("raw.duo_vo_students", "core.duo_vo_students")
 
-PEILJAAR = dg.StaticPartitionsDefinition([str(y) for y in default_config().peiljaren])
+
+def latest_expected_peiljaar(today: date, release_month: int) -> int:
+    """The newest peiljaar whose DUO pupils file can be out on `today`.
+
+    Peiljaar Y is the count of 1 October Y; DUO publishes it in the first months of Y+1. From
+    `release_month` of Y+1 on, Y is expected; before that, Y-1. E.g. release month 3: on 2026-11-30 → 2025,
+    on 2027-02-01 → 2025, on 2027-06-01 → 2026.
+    """
+    return today.year - 1 if today.month >= release_month else today.year - 2
+
+
+def due_peiljaren(today: date, first: int, release_month: int, loaded: set[int]) -> list[int]:
+    """Peiljaren from `first` up to the latest expected one that are not loaded yet, newest first."""
+    latest = latest_expected_peiljaar(today, release_month)
+    return [y for y in range(latest, first - 1, -1) if y not in loaded]

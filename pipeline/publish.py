@@ -23,6 +23,58 @@ class RunLockedError(RuntimeError):
     """Another sto run holds the lock on this output directory."""
 
 
+class PublishBlockedError(RunLockedError):
+    """Another process holds the published database open read-write (DuckDB's write lock)."""
+
+
+def _blocked_message(published: Path, detail: str) -> str:
+    return (
+        f"{published} is open read-write in another process ({detail}). A refresh never replaces a file "
+        "that a writer holds: its journal (.wal) would be replayed onto the new database. Close that "
+        f"connection, and open the warehouse read-only: `duckdb -readonly {published}` or "
+        f"`duckdb.connect('{published}', read_only=True)`; then run again."
+    )
+
+
+def _duckdb_lock_detail(published: Path) -> str:
+    """DuckDB's own words on the conflicting lock (names the holder's PID), or a generic phrase."""
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error as exc:
+        return str(exc).strip().splitlines()[0]
+    con.close()
+    return "a write lock is held on the file"
+
+
+@contextmanager
+def no_writer(published: Path) -> Iterator[bool]:
+    """Hold a shared POSIX lock on the published file so that no DuckDB writer can open it meanwhile.
+
+    DuckDB takes an exclusive `fcntl` lock on a database opened read-write and a shared one read-only,
+    so a shared lock here succeeds with readers present and fails while a writer has the file open.
+    Yields True when the file exists (and is locked), False when there is no published file yet.
+    Raises PublishBlockedError naming the file and how to open it read-only when a writer holds it.
+    """
+    if not published.exists():
+        yield False
+        return
+    fd = os.open(published, os.O_RDONLY)
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise PublishBlockedError(_blocked_message(published, _duckdb_lock_detail(published))) from exc
+        yield True
+    finally:
+        os.close(fd)
+
+
+def check_no_writer(published: Path) -> None:
+    """Raise PublishBlockedError when another process holds the published database read-write."""
+    with no_writer(published):
+        pass
+
+
 def acquire_lock(out_dir: Path) -> IO[str]:
     """Exclusive, non-blocking lock per output directory; released by the OS if the process dies."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -72,8 +124,14 @@ def prepare_staging(published: Path) -> Path:
     return staging
 
 
-def publish(staging: Path, published: Path) -> None:
-    """Checkpoint the staging database, flush it to disk and atomically replace the published file."""
+def publish(staging: Path, published: Path) -> list[Path]:
+    """Checkpoint the staging database, flush it to disk and atomically replace the published file.
+
+    While swapping, a shared lock on the old file keeps DuckDB writers out. A `.wal` journal beside the
+    published file belongs to the old file (a writer that was killed, or an evaluator's session): it is
+    removed *before* the swap, so no reader ever replays it onto the new database. Returns the journal
+    files removed. Raises PublishBlockedError when a writer holds the published file.
+    """
     con = duckdb.connect(str(staging))
     con.execute("CHECKPOINT")
     con.close()
@@ -85,12 +143,19 @@ def publish(staging: Path, published: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(staging, published)
-    dfd = os.open(published.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    removed: list[Path] = []
+    with no_writer(published):
+        old_wal = Path(str(published) + ".wal")
+        if old_wal.exists():  # no writer holds the file (we hold a lock): an orphaned journal
+            old_wal.unlink()
+            removed.append(old_wal)
+        os.replace(staging, published)
+        dfd = os.open(published.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    return removed
 
 
 def discard(staging: Path) -> None:

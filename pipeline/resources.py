@@ -18,8 +18,8 @@ from pydantic import PrivateAttr
 
 from pipeline import db, publish
 from pipeline.config import Config, default_config
-from pipeline.fetch import Fetcher
-from pipeline.paths import DATA_OUT, DATA_RAW, DOWNLOAD_DIR, SAMPLE_DIR
+from pipeline.fetch import Fetcher, fetcher_for
+from pipeline.paths import DATA_OUT, DOWNLOAD_DIR
 
 
 class StoResource(dg.ConfigurableResource):
@@ -57,7 +57,15 @@ class StoResource(dg.ConfigurableResource):
                 if context.log:
                     context.log.warning(f"run failed: staging discarded, {published} unchanged")
             else:
-                publish.publish(staging, published)
+                try:
+                    removed = publish.publish(staging, published)
+                except publish.PublishBlockedError as exc:
+                    publish.discard(staging)
+                    if context.log:
+                        context.log.error(f"not published: {exc}")
+                    raise
+                if removed and context.log:
+                    context.log.warning(f"removed orphaned journal(s) {[str(p) for p in removed]} before publishing")
         finally:
             self._staging = None
             if self._lock is not None:
@@ -86,11 +94,7 @@ class StoResource(dg.ConfigurableResource):
         """Sample mode reads only the bundled sample; real mode mirrors → cache → download."""
         cfg = self.config
         extra = {h for h in [_host(cfg.pipeline["geocoding"].get("pdok_url"))] if h}
-        if self.sample:
-            mirrors = [SAMPLE_DIR]
-            return Fetcher(cfg.sources, mirrors + ([DATA_RAW] if local else []), None, offline=True)
-        mirrors = [Path(m) for m in self.mirrors] + ([DATA_RAW] if local else [])
-        return Fetcher(cfg.sources, mirrors, Path(self.cache_dir), offline=self.offline, extra_hosts=extra)
+        return fetcher_for(cfg.sources, self.sample, self.mirrors, self.cache_dir, self.offline, local, extra)
 
 
 def _run_failed(context: dg.InitResourceContext) -> bool:

@@ -1,19 +1,50 @@
--- core.pupil_locations: every vestiging that has pupils in a peiljaar, whether the address file knows
--- it and whether it has coordinates. Locations without address or coordinates stay here (and are
--- listed by the check `pupil_locations_listed`), never dropped silently.
+-- core.pupil_locations: every vestiging that has pupils in a peiljaar, resolved against the best address
+-- snapshot for that peiljaar: among the snapshots that list the vestiging, one that places it (has
+-- coordinates) before one that does not, then the one nearest to the count date 1 October <peiljaar>, then
+-- the newer one. A snapshot loaded later therefore never unplaces a location an earlier snapshot placed.
+-- Locations without address or coordinates stay here (listed by the check `pupil_locations_listed`),
+-- never dropped silently.
 CREATE OR REPLACE TABLE core.pupil_locations AS
+WITH pupils AS (
+    SELECT peiljaar, vestiging_code, min(instellingsnaam) AS name, min(plaatsnaam) AS plaatsnaam,
+           min(provincie) AS provincie_pupils_file, sum(n)::BIGINT AS n_pupils
+    FROM core.duo_vo_students
+    GROUP BY peiljaar, vestiging_code
+),
+ranked AS (
+    SELECT p.peiljaar, p.vestiging_code, h.*  EXCLUDE (vestiging_code, name, plaatsnaam),
+           row_number() OVER (
+               PARTITION BY p.peiljaar, p.vestiging_code
+               ORDER BY (h.lat IS NULL), abs(date_diff('day', make_date(p.peiljaar, 10, 1), h.snapshot_date)),
+                        h.snapshot_date DESC, h.snapshot_sha256
+           ) AS rn
+    FROM pupils p
+    JOIN core.school_location_history h ON h.vestiging_code = p.vestiging_code
+)
 SELECT
-    s.peiljaar,
-    s.vestiging_code,
-    min(s.instellingsnaam) AS name,
-    min(s.plaatsnaam) AS plaatsnaam,
-    sum(s.n)::BIGINT AS n_pupils,
-    l.vestiging_code IS NOT NULL AS in_address_file,
-    l.lat,
-    l.lon,
-    coalesce(l.geocode_method, 'none') AS geocode_method,
-    l.precision_m
-FROM core.duo_vo_students s
-LEFT JOIN core.school_locations l ON l.vestiging_code = s.vestiging_code
-GROUP BY s.peiljaar, s.vestiging_code, l.vestiging_code, l.lat, l.lon, l.geocode_method, l.precision_m
-ORDER BY s.peiljaar, s.vestiging_code;
+    p.peiljaar,
+    p.vestiging_code,
+    p.name,
+    p.plaatsnaam,
+    p.n_pupils,
+    r.vestiging_code IS NOT NULL AS in_address_file,
+    r.lat,
+    r.lon,
+    coalesce(r.geocode_method, 'none') AS geocode_method,
+    r.precision_m,
+    coalesce(r.provincie, p.provincie_pupils_file) AS provincie,
+    r.gemeente_code,
+    r.gemeente_name,
+    r.corop_code,
+    r.corop_name,
+    r.rmc_code,
+    r.rmc_name,
+    r.onderwijsgebied_code,
+    r.onderwijsgebied_name,
+    r.snapshot_date,
+    r.snapshot_sha256,
+    r.source_file AS snapshot_file
+FROM pupils p
+LEFT JOIN (SELECT * FROM ranked WHERE rn = 1) r
+    ON r.peiljaar = p.peiljaar AND r.vestiging_code = p.vestiging_code
+ORDER BY p.peiljaar, p.vestiging_code;

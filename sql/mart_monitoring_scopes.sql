@@ -16,6 +16,16 @@ WITH v AS (
     FROM core.duo_vo_students
     GROUP BY vestiging_code
 ),
+-- Regions and coordinates per vestiging from core.pupil_locations (each peiljaar resolved against its best
+-- address snapshot): the latest peiljaar in which the vestiging is placed, else its latest peiljaar.
+a AS (
+    SELECT * FROM (
+        SELECT pl.*, row_number() OVER (
+            PARTITION BY pl.vestiging_code ORDER BY (pl.lat IS NULL), (NOT pl.in_address_file), pl.peiljaar DESC
+        ) AS rn
+        FROM core.pupil_locations pl
+    ) WHERE rn = 1
+),
 l AS (
     SELECT
         v.vestiging_code,
@@ -23,7 +33,7 @@ l AS (
         a.gemeente_code, a.gemeente_name, a.corop_code, a.corop_name, a.rmc_code, a.rmc_name,
         a.onderwijsgebied_code, a.onderwijsgebied_name, a.lat, a.lon
     FROM v
-    LEFT JOIN core.school_locations a ON a.vestiging_code = v.vestiging_code
+    LEFT JOIN a ON a.vestiging_code = v.vestiging_code
 ),
 scoped AS (
     SELECT vestiging_code, 'national' AS scope_type, 'NL' AS scope_code, 'Nederland' AS scope_name,

@@ -5,12 +5,13 @@
 -- Pairs come from one DuckDB self-join with a bounding-box prefilter (latitude band ±dlat, longitude band
 -- ±dlon widened for the pair's highest latitude), then the exact distance. vestiging_a < vestiging_b.
 -- Censored cells: '<5' counted as the configured point value; n_censored_a/b flag such counts.
+-- Coordinates: core.pupil_locations (per peiljaar, its best address snapshot).
 CREATE OR REPLACE TABLE marts.nearby_offer AS
 WITH small AS (
     SELECT o.peiljaar, o.vestiging_code, o.profile_code, o.n_bovenbouw AS n, o.censored_cells > 0 AS censored,
            g.lat, g.lon
     FROM marts.profile_offer_location o
-    JOIN core.school_locations g ON g.vestiging_code = o.vestiging_code
+    JOIN core.pupil_locations g ON g.peiljaar = o.peiljaar AND g.vestiging_code = o.vestiging_code
     WHERE o.offered AND o.n_bovenbouw <= $max_small AND list_contains($profile_kinds, o.profile_kind)
       AND g.lat IS NOT NULL
 ),

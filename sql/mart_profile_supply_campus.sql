@@ -8,7 +8,8 @@
 -- A profile is offered at a location when >= $min_offered of these pupils follow it there (same rule as
 -- marts.profile_offer_location). Radii: temp table campus_radius (pipeline.yaml reach.sensitivity_radii_km).
 -- Every peiljaar × campus × radius × measure has a row; with no location in reach n_pupils_base = 0 and
--- pct is NULL. Locations without coordinates cannot be placed and are not in any base.
+-- pct is NULL. Locations without coordinates cannot be placed and are not in any base. Coordinates come
+-- from core.pupil_locations (each peiljaar resolved against its best address snapshot).
 -- Censored cells: '<5' counted as the configured point value; censored_cells counts those in the base.
 CREATE OR REPLACE TABLE marts.profile_supply_campus AS
 WITH cells AS (
@@ -45,7 +46,7 @@ loc_measure AS (
 within AS (
     SELECT c.campus_code, r.radius_km, l.peiljaar, l.vestiging_code, l.n_pupils, l.censored_cells
     FROM loc l
-    JOIN core.school_locations g ON g.vestiging_code = l.vestiging_code
+    JOIN core.pupil_locations g ON g.peiljaar = l.peiljaar AND g.vestiging_code = l.vestiging_code
     CROSS JOIN core.campuses c
     CROSS JOIN campus_radius r
     WHERE g.lat IS NOT NULL AND c.lat IS NOT NULL
