@@ -5,6 +5,7 @@ import pandas as pd
 import requests
 
 from pipeline import db
+from pipeline.audit import SNAPSHOT_USE_SQL
 from pipeline.geo import pdok_lookup
 from pipeline.partitions import PEILJAAR
 from pipeline.resources import StoResource
@@ -120,7 +121,7 @@ def _geocode(con, sto: StoResource, entities: pd.DataFrame) -> None:
 def core_school_locations(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
         entities = con.execute("""
-            SELECT a.snapshot_sha256 || '|' || a.vestiging_code AS entity_key, a.pc6, a.pc4,
+            SELECT a.snapshot_id || '|' || a.vestiging_code AS entity_key, a.pc6, a.pc4,
                    o.lat AS override_lat, o.lon AS override_lon, o.precision_m AS override_precision_m,
                    o.source_note AS override_note,
                    -- an address point counts only when it is for the same postcode (the school may have moved)
@@ -154,7 +155,7 @@ def _pdok_fill(context: dg.AssetExecutionContext, con, sto: StoResource, limit: 
     todo = con.execute(
         """
         SELECT g.entity_key, a.postcode, a.house_number FROM geocode_output g
-        JOIN raw.duo_vo_locations a ON a.snapshot_sha256 || '|' || a.vestiging_code = g.entity_key
+        JOIN raw.duo_vo_locations a ON a.snapshot_id || '|' || a.vestiging_code = g.entity_key
         WHERE g.geocode_method = 'none' AND a.pc6 IS NOT NULL LIMIT ?""",
         [limit],
     ).df()
@@ -228,14 +229,6 @@ def core_campuses(sto: StoResource) -> dg.MaterializeResult:
         con.unregister("campus_config")
         meta = db.table_metadata(con, "core.campuses")
     return dg.MaterializeResult(metadata=meta)
-
-
-SNAPSHOT_USE_SQL = """
-SELECT peiljaar, coalesce(snapshot_date::DATE::VARCHAR, 'none') AS address_snapshot,
-       coalesce(snapshot_file, '-') AS snapshot_file, count(*) AS locations, sum(n_pupils) AS pupils,
-       count(lat) AS placed_locations, coalesce(sum(n_pupils) FILTER (WHERE lat IS NOT NULL), 0) AS placed_pupils
-FROM core.pupil_locations GROUP BY ALL ORDER BY ALL
-"""
 
 
 @dg.asset(

@@ -27,13 +27,13 @@ def _finish(
     fetched: FetchedFile | None,
     partition: int | None = None,
     extra: dict | None = None,
-    history_key: str | None = None,
+    history_id: str | None = None,
 ) -> dg.MaterializeResult:
-    """Write `df` (whole table, one peiljaar, or — with `history_key` — rows already written by the caller
-    for one snapshot), record the source and return the materialisation metadata for the written rows."""
+    """Write `df` (whole table, one peiljaar, or — with `history_id` — rows the caller already wrote for one
+    snapshot), record the source and return the materialisation metadata for the written rows."""
     with sto.connect() as con:
-        if history_key is not None:
-            where, params = f"WHERE {history_key} = ?", [fetched.sha256]
+        if history_id is not None:
+            where, params = "WHERE snapshot_id = ?", [history_id]
         elif partition is None:
             db.replace_table(con, table, df)
             where, params = "", None
@@ -47,7 +47,7 @@ def _finish(
                 context.run.run_id,
                 context.asset_key.to_user_string(),
                 fetched,
-                keep_history=history_key is not None,
+                snapshot_id=history_id,
             )
             meta.update(source_metadata(fetched))
         meta.update(extra or {})
@@ -72,25 +72,36 @@ def raw_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> 
 
 @dg.asset(
     description="DUO '02. alle vestigingen vo': address, gemeente, COROP, RMC, onderwijsgebied per "
-    "vestiging (6-character code). Address files are snapshots: every loaded snapshot is kept "
-    "(snapshot_sha256, snapshot_date, snapshot_date_basis), a reload of the same file replaces its rows. "
+    "vestiging (6-character code). Address files are snapshots: every loaded snapshot is kept, identified by "
+    "its content (snapshot_id: the same addresses in another file form are the same snapshot) and dated "
+    "(snapshot_date, snapshot_date_basis); a reload of the same snapshot replaces its rows. "
     "Table raw.duo_vo_locations.",
     **RAW,
 )
 def raw_duo_vo_locations(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     fetched = sto.fetcher().fetch("duo_vo_locations")
     df, info = parse_addresses(fetched.path)
-    date, basis = snapshot_date(fetched, sto.config.source("duo_vo_locations"))
-    df = df.assign(snapshot_sha256=fetched.sha256, snapshot_date=pd.Timestamp(date), snapshot_date_basis=basis)
     with sto.connect() as con:
-        if db.table_exists(con, "raw.duo_vo_locations") and "snapshot_sha256" not in db.columns(
+        snapshot = db.frame_content_id(con, df.drop(columns=["source_file", "source_row"]))
+        if db.table_exists(con, "raw.duo_vo_locations") and "snapshot_id" not in db.columns(
             con, "raw.duo_vo_locations"
         ):
             con.execute("DROP TABLE raw.duo_vo_locations")  # a warehouse from before address history
-        db.replace_partition(con, "raw.duo_vo_locations", df, "snapshot_sha256", fetched.sha256)
+        known = (
+            con.execute(
+                "SELECT any_value(snapshot_date)::DATE::VARCHAR, any_value(snapshot_date_basis) "
+                "FROM raw.duo_vo_locations WHERE snapshot_id = ?",
+                [snapshot],
+            ).fetchone()
+            if db.table_exists(con, "raw.duo_vo_locations")
+            else (None, None)
+        )
+        date, basis = snapshot_date(fetched, sto.config.source("duo_vo_locations"), known)
+        df = df.assign(snapshot_id=snapshot, snapshot_date=pd.Timestamp(date), snapshot_date_basis=basis)
+        db.replace_partition(con, "raw.duo_vo_locations", df, "snapshot_id", snapshot)
         snaps = con.execute(
             "SELECT snapshot_date::DATE::VARCHAR, snapshot_date_basis, any_value(source_file), count(*) "
-            "FROM raw.duo_vo_locations GROUP BY snapshot_sha256, 1, 2 ORDER BY 1"
+            "FROM raw.duo_vo_locations GROUP BY snapshot_id, 1, 2 ORDER BY 1"
         ).fetchall()
     extra = {k: dg.MetadataValue.text(v) for k, v in info.items()}
     extra["snapshot_date"] = dg.MetadataValue.text(f"{date} ({basis})")
@@ -98,7 +109,7 @@ def raw_duo_vo_locations(context: dg.AssetExecutionContext, sto: StoResource) ->
         "| snapshot date | basis | file | vestigingen |\n|---|---|---|---|\n"
         + "\n".join(f"| {d} | {b} | {f} | {n} |" for d, b, f, n in snaps)
     )
-    return _finish(context, sto, "raw.duo_vo_locations", df, fetched, extra=extra, history_key="snapshot_sha256")
+    return _finish(context, sto, "raw.duo_vo_locations", df, fetched, extra=extra, history_id=snapshot)
 
 
 @dg.asset(

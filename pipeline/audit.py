@@ -33,20 +33,45 @@ class DuplicateSourceError(RuntimeError):
     """The same file (sha256) was offered for two peiljaren."""
 
 
+SAMPLE_README_HEADING = "# SYNTHETIC SAMPLE DATA"  # first line of the generated data_raw/sample/README.md
+
+
+def is_sample_dir(directory: Path) -> bool:
+    """True for the bundled sample folder and any copy of it: its generated README.md starts with
+    SAMPLE_README_HEADING (scripts/generate_sample.py writes it; copies of the folder carry it along)."""
+    readme = Path(directory) / "README.md"
+    try:
+        with open(readme, encoding="utf-8", errors="replace") as fh:
+            return fh.readline().startswith(SAMPLE_README_HEADING)
+    except OSError:
+        return False
+
+
 def source_kind(path: str | Path) -> str:
-    """'sample' for files under data_raw/sample, 'curated' for other repository files, else 'real'."""
+    """'sample' for files of the synthetic sample (data_raw/sample or a copy of it, wherever it is mirrored
+    from), 'curated' for other repository files under data_raw/ (not downloads), else 'real'."""
     p = Path(path).resolve()
-    if p.is_relative_to(SAMPLE_DIR.resolve()):
+    if p.is_relative_to(SAMPLE_DIR.resolve()) or is_sample_dir(p.parent):
         return KIND_SAMPLE
     if p.is_relative_to(DATA_RAW.resolve()) and not p.is_relative_to((DATA_RAW / "downloads").resolve()):
         return KIND_CURATED
     return KIND_REAL
 
 
+# Per peiljaar, which address snapshot placed how many locations and pupils (core.pupil_locations).
+SNAPSHOT_USE_SQL = """
+SELECT peiljaar, coalesce(snapshot_date::DATE::VARCHAR, 'none') AS address_snapshot,
+       coalesce(snapshot_file, '-') AS snapshot_file, count(*) AS locations, sum(n_pupils) AS pupils,
+       count(lat) AS placed_locations, coalesce(sum(n_pupils) FILTER (WHERE lat IS NOT NULL), 0) AS placed_pupils
+FROM core.pupil_locations GROUP BY ALL ORDER BY ALL
+"""
+
+
 LOADED_DDL = """
 CREATE TABLE IF NOT EXISTS audit.loaded_sources (
     asset VARCHAR, source_id VARCHAR, peiljaar INTEGER, source_kind VARCHAR, file_name VARCHAR,
-    path VARCHAR, origin_kind VARCHAR, sha256 VARCHAR, size BIGINT, loaded_at TIMESTAMP, run_id VARCHAR
+    path VARCHAR, origin_kind VARCHAR, sha256 VARCHAR, size BIGINT, loaded_at TIMESTAMP, run_id VARCHAR,
+    snapshot_id VARCHAR
 )
 """
 
@@ -119,7 +144,7 @@ def guard_duplicate_year(con: duckdb.DuckDBPyConnection, f: FetchedFile) -> None
     if hit:
         raise DuplicateSourceError(
             f"{f.path} (offered for peiljaar {f.peiljaar}) is the same file as {hit[1]} (loaded for peiljaar "
-            f"{hit[0]}): sha256 {f.sha256[:16]}…. One file cannot hold two peiljaren; check the mirror "
+            f"{hit[0]}): identical sha256 {f.sha256[:16]}…. One file cannot hold two peiljaren; check the mirror "
             "(a download saved under two names?) or drop the wrong year (`sto drop --years …`)."
         )
 
@@ -135,12 +160,16 @@ def loaded_year_files(con: duckdb.DuckDBPyConnection, source_id: str) -> list[tu
     ).fetchall()
 
 
-def snapshot_date(f: FetchedFile, spec: dict) -> tuple[str, str]:
+def snapshot_date(f: FetchedFile, spec: dict, loaded: tuple[str | None, str | None] = (None, None)) -> tuple[str, str]:
     """(ISO date, basis) of a snapshot file such as the DUO address file: the catalogue's `known_snapshots`
-    entry for its sha256, else the download time (cache/download), else the file's modification time."""
+    entry for its sha256, else the date already recorded for the same snapshot content (`loaded`: the same
+    addresses in another file form), else the download time (cache/download), else the file's
+    modification time."""
     known = (spec.get("known_snapshots") or {}).get(f.sha256)
     if known:
         return str(known["date"]), "catalogue (known_snapshots)"
+    if loaded[0]:
+        return str(loaded[0]), str(loaded[1])
     if f.origin_kind in ("cache", "download"):
         return f.retrieved_at[:10], "download time"
     mtime = pd.Timestamp(Path(f.path).stat().st_mtime, unit="s", tz="UTC")
@@ -148,22 +177,34 @@ def snapshot_date(f: FetchedFile, spec: dict) -> tuple[str, str]:
 
 
 def record_loaded(
-    con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: FetchedFile, keep_history: bool = False
+    con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: FetchedFile, snapshot_id: str | None = None
 ) -> None:
     """Guard and update audit.loaded_sources for one input of an asset: one row per asset × source × year,
-    or per asset × source × file when `keep_history` (snapshot sources such as the address file)."""
+    or per asset × source × snapshot for snapshot sources such as the address file (`snapshot_id`)."""
     kind = source_kind(f.path)
     con.execute(LOADED_DDL)
     guard_source_kind(con, kind)
     guard_duplicate_year(con, f)
     con.execute(
         "DELETE FROM audit.loaded_sources WHERE asset = ? AND source_id = ? AND peiljaar IS NOT DISTINCT FROM ? "
-        "AND (NOT ? OR sha256 = ?)",
-        [asset, f.source_id, f.peiljaar, keep_history, f.sha256],
+        "AND snapshot_id IS NOT DISTINCT FROM ?",
+        [asset, f.source_id, f.peiljaar, snapshot_id],
     )
     con.execute(
-        "INSERT INTO audit.loaded_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
-        [asset, f.source_id, f.peiljaar, kind, Path(f.path).name, f.path, f.origin_kind, f.sha256, f.size, run_id],
+        "INSERT INTO audit.loaded_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
+        [
+            asset,
+            f.source_id,
+            f.peiljaar,
+            kind,
+            Path(f.path).name,
+            f.path,
+            f.origin_kind,
+            f.sha256,
+            f.size,
+            run_id,
+            snapshot_id,
+        ],
     )
 
 
@@ -176,12 +217,12 @@ CREATE TABLE IF NOT EXISTS audit.source_files (
 
 
 def record_source(
-    con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: FetchedFile, keep_history: bool = False
+    con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: FetchedFile, snapshot_id: str | None = None
 ) -> None:
     """Append one fetched file to audit.source_files (the run's input manifest) and update the warehouse's
     identity (audit.loaded_sources). Raises SourceMixError / DuplicateSourceError (see module doc)."""
     con.execute(SOURCE_DDL)
-    record_loaded(con, run_id, asset, f, keep_history)
+    record_loaded(con, run_id, asset, f, snapshot_id)
     row = pd.DataFrame(
         [
             {

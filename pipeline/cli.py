@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_status(out)
     except UsageError as exc:
         print(f"sto: {exc}", file=sys.stderr)
+        if args.command in ("run", "drop") and (out / "sto.duckdb").exists():
+            print(f"nothing was run; published database unchanged: {out / 'sto.duckdb'}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -217,6 +219,7 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
         describe_holdings,
         loaded_year_files,
         mix_message,
+        source_kind,
         warehouse_kinds,
     )
     from pipeline.fetch import fetcher_for
@@ -241,9 +244,9 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
     missing = [y for y, f in located.items() if f is None]
     if missing and not can_download:
         raise UsageError(
-            f"no DUO pupils file for peiljaar {', '.join(map(str, missing))} "
-            f"(looked for {fetcher.candidate_names('duo_vo_students', missing[0])} in the mirrors"
-            f"{'' if mode['sample'] else ' and the download cache'}). Years each mirror has: "
+            f"no DUO pupils file for peiljaar {', '.join(map(str, missing))}: source 'duo_vo_students' peiljaar "
+            f"{missing[0]}: none of {fetcher.candidate_names('duo_vo_students', missing[0])} found in the mirrors"
+            f"{'' if mode['sample'] else ' or the download cache'} (offline mode). Years each mirror has: "
             f"{_years_by_mirror(cfg, mode)}"
         )
     files = [f for f in located.values() if f is not None]
@@ -253,15 +256,21 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
             g = by_sha[f.sha256]
             raise UsageError(
                 f"{g.path} (peiljaar {g.peiljaar}) and {f.path} (peiljaar {f.peiljaar}) are the same file "
-                f"(sha256 {f.sha256[:16]}…): one file cannot hold two peiljaren"
+                f"(identical sha256 {f.sha256[:16]}…): one file cannot hold two peiljaren"
             )
         by_sha[f.sha256] = f
+    kinds = {source_kind(f.path) for f in files}
+    if len(kinds) > 1:
+        raise UsageError(
+            "this run's files mix the synthetic sample and real data: "
+            + "; ".join(f"peiljaar {f.peiljaar}: {f.path} ({source_kind(f.path)})" for f in files)
+        )
     published = out / "sto.duckdb"
     if published.exists():
         pub.check_no_writer(published)
         con = duckdb.connect(str(published), read_only=True)
         try:
-            kind = KIND_SAMPLE if mode["sample"] else KIND_REAL
+            kind = next(iter(kinds)) if kinds else (KIND_SAMPLE if mode["sample"] else KIND_REAL)
             if warehouse_kinds(con) - {kind}:
                 raise UsageError(mix_message(str(published), describe_holdings(con), kind))
             for year, path, sha in loaded_year_files(con, "duo_vo_students"):
@@ -269,7 +278,7 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
                 if g is not None and g.peiljaar != year:
                     raise UsageError(
                         f"{g.path} (offered for peiljaar {g.peiljaar}) is the same file as {path}, loaded for "
-                        f"peiljaar {year} (sha256 {sha[:16]}…): one file cannot hold two peiljaren. "
+                        f"peiljaar {year} (identical sha256 {sha[:16]}…): one file cannot hold two peiljaren. "
                         f"If {year} was wrong, `sto drop --years {year}` first."
                     )
         finally:
@@ -534,10 +543,14 @@ def _report_failure(result) -> None:
         elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
             d = ev.event_specific_data
             if not d.passed and d.severity.value == "ERROR":
-                failed = {k: v.value for k, v in d.metadata.items() if str(v.value).startswith("FAILED")}
-                print(
-                    f"blocking check failed: {d.asset_key.to_user_string()}.{d.check_name}: {failed}", file=sys.stderr
-                )
+                print(f"blocking check failed: {d.asset_key.to_user_string()}.{d.check_name}", file=sys.stderr)
+                for k, v in d.metadata.items():
+                    text = str(v.value)
+                    if text.startswith("FAILED"):
+                        print(f"  {k}: {text.split(';')[0].removeprefix('FAILED: ')}", file=sys.stderr)
+                    elif "failing rows in words: " in k:
+                        for line in text.splitlines()[:20]:
+                            print(f"    {line}", file=sys.stderr)
 
 
 STATUS_SQL = """
@@ -572,7 +585,7 @@ def cmd_status(out: Path) -> int:
     import duckdb
     from tabulate import tabulate
 
-    from pipeline.audit import describe_holdings
+    from pipeline.audit import SNAPSHOT_USE_SQL, describe_holdings
 
     published = out / "sto.duckdb"
     checks: dict[tuple[str, str], tuple[int, int]] = {}
@@ -582,7 +595,11 @@ def cmd_status(out: Path) -> int:
         con = duckdb.connect(str(published), read_only=True)
         try:
             print(f"warehouse {published}: {describe_holdings(con) or 'no source identity recorded'}\n")
-            for title, sql in (("peiljaren", YEARS_SQL), ("reference inputs", REFERENCE_SQL)):
+            for title, sql in (
+                ("peiljaren", YEARS_SQL),
+                ("address snapshots used per peiljaar", SNAPSHOT_USE_SQL),
+                ("reference inputs", REFERENCE_SQL),
+            ):
                 try:
                     df = con.execute(sql).df()
                 except duckdb.Error:

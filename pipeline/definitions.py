@@ -91,11 +91,17 @@ class _ProgressHandler(logging.Handler):
             d = ev.event_specific_data
             status = "passed" if d.passed else f"FAILED ({d.severity.value})"
             self._print(f"  check {d.asset_key.to_user_string()}.{d.check_name}: {status}")
-            if not d.passed:  # say what failed and where (file, row, key), for warnings too
+            if not d.passed:  # say what failed and where (file, row, key, indicator), for warnings too
                 for k, v in d.metadata.items():
                     text = str(v.value)
-                    if text.startswith("FAILED") or k in ("ungeocoded", "unplaced"):
-                        self._print(f"    {k}: {text[:600]}")
+                    if text.startswith("FAILED"):
+                        self._print(f"    {k}: {text.split(';')[0].removeprefix('FAILED: ')}")
+                    elif "failing rows in words: " in k:
+                        lines = text.splitlines()
+                        for line in lines[:8]:
+                            self._print(f"      {line}")
+                        if len(lines) > 8:
+                            self._print(f"      … and {len(lines) - 8} more listed in the Dagster UI")
 
     def _print(self, line: str) -> None:
         print(f"[{time.monotonic() - RUN_T0[0]:7.1f}s] {line}", file=sys.stdout, flush=True)

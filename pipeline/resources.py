@@ -44,6 +44,12 @@ class StoResource(dg.ConfigurableResource):
             return
         published = Path(self.db_path)
         self._lock = publish.acquire_lock(published.parent)
+        try:
+            publish.check_no_writer(published)  # never copy a file a writer is changing
+        except publish.PublishBlockedError:
+            self._lock.close()
+            self._lock = None
+            raise
         publish.clean_stale_staging(published.parent)
         self._staging = str(publish.prepare_staging(published))
 

@@ -86,6 +86,13 @@ LOCATE_COLUMNS = (
     "onderwijstype_label",
     "afdeling",
     "opleidingscode",
+    "source",
+    "figure_id",
+    "indicator",
+    "measure",
+    "scope_type",
+    "scope",
+    "scope_code",
 )
 
 
@@ -98,6 +105,16 @@ def _locate(df: pd.DataFrame, index: list[Any]) -> list[dict[str, Any]]:
     idx = [i for i in index[:MAX_LISTED] if i in df.index]
     sub = df.loc[idx, cols]
     return [{k: _jsonable(v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in sub.to_dict("records")]
+
+
+def describe_row(row: dict[str, Any]) -> str:
+    """One failing row in words: 'file.csv row 88: peiljaar 2021, vestiging_code 90SP00, …' (the source file
+    and line first when known, then the identifying columns)."""
+    where = " ".join(
+        p for p in (str(row.get("source_file") or ""), f"row {row['source_row']}" if "source_row" in row else "") if p
+    )
+    rest = ", ".join(f"{k} {v}" for k, v in row.items() if k not in ("source_file", "source_row") and v is not None)
+    return f"{where}: {rest}" if where else rest
 
 
 def _jsonable(v: Any) -> Any:
@@ -154,6 +171,16 @@ def check_result(
         label = f"{r['expectation']}({r['kwargs'].get('column', r['kwargs'].get('column_list', ''))})"
         value = "ok" if r["success"] else f"FAILED: {r['unexpected_count']} unexpected; {r['observed']}"
         metadata[label] = dg.MetadataValue.text(value[:2000])
+        if not r["success"] and r["observed"].get("rows"):  # readable in the UI (a table) and the CLI (words)
+            listed = pd.DataFrame(r["observed"]["rows"])
+            metadata[f"failing rows: {label}"] = dg.MetadataValue.md(
+                f"{r['unexpected_count']} row(s) fail; the first {len(listed)}:\n\n" + listed.to_markdown(index=False)
+            )
+            found = r["observed"].get("unexpected_values") or []
+            words = ([f"found: {', '.join(map(repr, found[:MAX_LISTED]))}"] if found else []) + [
+                describe_row(row) for row in r["observed"]["rows"]
+            ]
+            metadata[f"failing rows in words: {label}"] = dg.MetadataValue.text("\n".join(words))
     metadata.update(extra_metadata or {})
     return dg.AssetCheckResult(passed=passed, severity=severity, metadata=metadata, description=None)
 

@@ -12,11 +12,13 @@ WITH pupils AS (
     GROUP BY peiljaar, vestiging_code
 ),
 ranked AS (
-    SELECT p.peiljaar, p.vestiging_code, h.*  EXCLUDE (vestiging_code, name, plaatsnaam),
+    SELECT p.peiljaar, p.vestiging_code, h.lat, h.lon, h.geocode_method, h.precision_m, h.provincie,
+           h.gemeente_code, h.gemeente_name, h.corop_code, h.corop_name, h.rmc_code, h.rmc_name,
+           h.onderwijsgebied_code, h.onderwijsgebied_name, h.snapshot_date, h.snapshot_id, h.source_file,
            row_number() OVER (
                PARTITION BY p.peiljaar, p.vestiging_code
                ORDER BY (h.lat IS NULL), abs(date_diff('day', make_date(p.peiljaar, 10, 1), h.snapshot_date)),
-                        h.snapshot_date DESC, h.snapshot_sha256
+                        h.snapshot_date DESC, h.snapshot_id
            ) AS rn
     FROM pupils p
     JOIN core.school_location_history h ON h.vestiging_code = p.vestiging_code
@@ -42,7 +44,7 @@ SELECT
     r.onderwijsgebied_code,
     r.onderwijsgebied_name,
     r.snapshot_date,
-    r.snapshot_sha256,
+    r.snapshot_id,
     r.source_file AS snapshot_file
 FROM pupils p
 LEFT JOIN (SELECT * FROM ranked WHERE rn = 1) r

@@ -1,10 +1,10 @@
 -- core.school_location_history: one row per loaded address snapshot × vo vestiging, with region codes and
 -- coordinates from the geocoding chain (sql/geocode_chain.sql, run just before this file; entity_key =
--- snapshot_sha256 || '|' || vestiging_code). Address files are snapshots: schools merge, move and close,
+-- snapshot_id || '|' || vestiging_code). Address files are snapshots: schools merge, move and close,
 -- so every snapshot is kept and each peiljaar is resolved against the best one (sql/core_pupil_locations.sql).
 CREATE OR REPLACE TABLE core.school_location_history AS
 SELECT
-    a.snapshot_sha256,
+    a.snapshot_id,
     a.snapshot_date::DATE AS snapshot_date,
     a.snapshot_date_basis,
     a.vestiging_code,
@@ -33,7 +33,7 @@ SELECT
     a.source_file,
     a.source_row
 FROM raw.duo_vo_locations a
-JOIN geocode_output g ON g.entity_key = a.snapshot_sha256 || '|' || a.vestiging_code
+JOIN geocode_output g ON g.entity_key = a.snapshot_id || '|' || a.vestiging_code
 ORDER BY a.snapshot_date, a.vestiging_code;
 
 -- core.school_locations: the current register, one row per vestiging from the newest snapshot that lists
@@ -42,7 +42,7 @@ ORDER BY a.snapshot_date, a.vestiging_code;
 CREATE OR REPLACE TABLE core.school_locations AS
 SELECT * EXCLUDE (rn) FROM (
     SELECT h.*, row_number() OVER (
-        PARTITION BY h.vestiging_code ORDER BY h.snapshot_date DESC, h.snapshot_sha256
+        PARTITION BY h.vestiging_code ORDER BY h.snapshot_date DESC, h.snapshot_id
     ) AS rn
     FROM core.school_location_history h
 )

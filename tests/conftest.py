@@ -17,6 +17,20 @@ PUPILS_2019 = DUO / "leerlingen-vo-per-vestiging-naar-onderwijstype-2019.csv"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
+# Test tiers: `make test` (fast, the README contract, <= 6 minutes on 2 cores) and `make test-full`
+# (STO_TEST_TIER=full: every bad-input case through the CLI, >= 20 kill trials, the long sequences).
+FULL_TIER = os.environ.get("STO_TEST_TIER", "fast") == "full"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `full` run only in the full tier; in `make test` they are skipped, with the reason."""
+    if FULL_TIER:
+        return
+    skip = pytest.mark.skip(reason="full tier only: run `make test-full`")
+    for item in items:
+        if item.get_closest_marker("full"):
+            item.add_marker(skip)
+
 
 def need_shared() -> None:
     if not PUPILS_2019.exists() or not (GEO / "NL_full.txt.gz").exists():

@@ -33,11 +33,11 @@ import pipeline.config as pconfig
 from pipeline import db
 from pipeline.csvread import InputError
 from tests.bad_inputs import make_cases
-from tests.conftest import query, run_sto
+from tests.conftest import FULL_TIER, query, run_sto
 
 SPECS = make_cases.load_specs()
 BY_ID = {s["id"]: s for s in SPECS}
-CLI_MODE = os.environ.get("STO_BAD_INPUTS_CLI", "all")
+CLI_MODE = os.environ.get("STO_BAD_INPUTS_CLI") or ("all" if FULL_TIER else "subset")
 
 
 def _cli_ids() -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -129,5 +130,6 @@ def test_status_lists_years_and_checks(sample_out, capsys):
     os.environ["STO_DAGSTER_DIR"] = str(sample_out / "dagster")
     assert main(["status", "--out", str(sample_out)]) == 0
     out = capsys.readouterr().out
-    assert "core_duo_vo_students           2022" in out
+    assert re.search(r"core_duo_vo_students\s+2022\s+\d{4}-\d\d-\d\d", out)
+    assert re.search(r"2022\s+sample\s+01\.-leerlingen-vo-per-vestiging-naar-onderwijstype-2022\.csv", out)
     assert "FAILED" not in out and "passed" in out

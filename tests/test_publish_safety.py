@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from pipeline import db
-from tests.conftest import ROOT, run_sto
+from tests.conftest import FULL_TIER, ROOT, run_sto
 
 # A small selection keeps each trial short while still passing through fetch, build, checks and publish.
 SELECT = ["--select", "core_onderwijstype", "core_vmbo_profile", "raw_duo_vo_locations", "raw_geocode_overrides"]
@@ -66,8 +66,8 @@ def test_sigkill_at_random_moments_never_corrupts(published_copy):
     done = subprocess.run(_cmd(out), cwd=ROOT, env=_env(out), capture_output=True, text=True)
     full = time.monotonic() - t0
     assert done.returncode == 0, done.stdout + done.stderr
-    # `make test` runs 8 trials to stay within its time budget; `make safety` runs 25 (STO_KILL_TRIALS).
-    trials = int(os.environ.get("STO_KILL_TRIALS", "8"))
+    # `make test` runs 3 trials to stay within its time budget; `make test-full` 20, `make safety` 25.
+    trials = int(os.environ.get("STO_KILL_TRIALS") or (20 if FULL_TIER else 3))
     rng = random.Random(20261122)
     outcomes = {"unchanged": 0, "replaced": 0}
     for _ in range(trials):
@@ -133,6 +133,7 @@ def test_reader_keeps_its_snapshot_and_refresh_succeeds(published_copy, tmp_path
     assert int(fresh.stdout) == n_before + 1  # a new connection sees the new database
 
 
+@pytest.mark.full
 def test_second_concurrent_run_is_refused(published_copy):
     out = published_copy
     # The whole pipeline for one peiljaar: holds the lock long enough for a second process to start.
