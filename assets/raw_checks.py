@@ -3,7 +3,11 @@
 import dagster as dg
 
 from assets.checks_common import partition_of, year_filter
-from pipeline.duo import COUNT_COLUMNS  # noqa: F401  (documented: the 12 count columns)
+from pipeline.duo import (
+    COUNT_COLUMNS,  # noqa: F401  (documented: the 12 count columns)
+    LWOO_VALUES,
+    MASKING_CONVENTIONS,
+)
 from pipeline.resources import StoResource
 from pipeline.validation import E, check_result
 
@@ -49,9 +53,13 @@ def raw_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoRe
             E.ExpectColumnValuesToBeBetween(
                 column="peiljaar", min_value=min(cfg.peiljaren), max_value=max(cfg.peiljaren)
             ),
+            # The key of a row in every header generation: files up to ~2016 hold each key once per LWOO
+            # indicator (lwoo 'J'/'N'); later files have lwoo NULL, which compares equal here.
             E.ExpectCompoundColumnsToBeUnique(
-                column_list=["peiljaar", "vestiging_code", "onderwijstype_label", "afdeling", "opleidingscode"]
+                column_list=["peiljaar", "vestiging_code", "onderwijstype_label", "afdeling", "opleidingscode", "lwoo"]
             ),
+            E.ExpectColumnValuesToBeInSet(column="lwoo", value_set=list(LWOO_VALUES)),
+            E.ExpectColumnValuesToBeInSet(column="masking", value_set=list(MASKING_CONVENTIONS)),
             *[E.ExpectColumnValuesToMatchRegex(column=c, regex=r"^(?:[0-9]+|<5)$") for c in COUNT_COLS],
         ]
         result = check_result(con, context, "raw_duo_vo_students", "valid", df, expectations, partition=str(year))
