@@ -207,7 +207,11 @@ def test_each_case_damages_one_input(corpus: Path):
         if s.get("base", "sample") == "config":
             assert not changed and patched == {s["file"]}, (s["id"], changed, patched)
         else:
-            renamed = (s.get("transform") or {}).get("name") == "rename"  # old name gone, new name present
+            # old name gone, new name present: a rename, or a save as .xlsx under another name
+            steps = s.get("damage_steps") or [s["transform"]]
+            renamed = any(
+                st["name"] == "rename" or (st["name"] == "to_xlsx" and st.get("rename_to") != s["file"]) for st in steps
+            )
             assert len(changed) == (2 if renamed else 1), (s["id"], changed)
             assert patched == ({s["config_patch"]["file"]} if s.get("config_patch") else set()), s["id"]
 

@@ -262,3 +262,35 @@ def test_ckan_form_detected_from_real_file(current, tmp_path):
     counts = df[[c for c in df.columns if c.startswith("lj")]]
     assert int(counts.astype("int64").to_numpy().sum()) == 1_011_560  # what taking '4' as exact would give
     assert int((counts == "4").to_numpy().sum()) > 0
+
+
+def test_ckan_form_equals_lt5_form_in_core(current, tmp_path):
+    """CKAN '4' cells are treated exactly like '<5' cells: same core rows, n, bounds and censored flags."""
+    from pipeline import db
+
+    lt5 = current.copy()
+    counts = lt5[COUNT_COLUMNS].astype("int64")
+    lt5[COUNT_COLUMNS] = counts.astype(str).mask((counts >= 1) & (counts <= 4), "<5")
+    frames = {}
+    for form, frame, writer in (
+        ("ckan", duo_forms.to_ckan_form(current), duo_forms.write_ckan_csv),
+        ("lt5", lt5, duo_forms.write_duo_csv),
+    ):
+        raw, info = parse_pupils(writer(frame, tmp_path / f"{form}.csv"), 2019)
+        con = db.connect(":memory:")
+        cfg = default_config()
+        db.replace_table(con, "core.onderwijstype", pd.DataFrame(cfg.onderwijstypes["onderwijstypes"]))
+        labels = pd.DataFrame(cfg.profiles["profiles"])[["labels", "code"]].explode("labels")
+        db.replace_table(con, "core.vmbo_profile_label", labels.set_axis(["label", "profile_code"], axis=1))
+        db.replace_table(con, "core.n_profile_label", pd.DataFrame({"label": cfg.profiles["n_profile_labels"]}))
+        db.replace_table(con, "raw.duo_vo_students", raw)
+        c = cfg.pipeline["censored"]
+        params = {"peiljaar": 2019, "point_value": c["point_value"], "censored_lower": c["lower"]}
+        db.run_sql(con, "core_duo_vo_students", {**params, "censored_upper": c["upper"]})
+        frames[form] = con.execute(
+            "SELECT source_row, leerjaar, sex, n, n_censored, n_lower, n_upper, profile_code "
+            "FROM core.duo_vo_students ORDER BY ALL"
+        ).df()
+        con.close()
+    assert frames["ckan"]["n_censored"].sum() > 0
+    pd.testing.assert_frame_equal(frames["ckan"], frames["lt5"])

@@ -173,7 +173,7 @@ def reencode(path: Path, encoding: str, bom: bool = False, newline: str | None =
 @transform
 def rename(path: Path, to: str) -> dict[str, Any]:
     path.rename(path.with_name(to))
-    return {}
+    return {"file": to}
 
 
 @transform
@@ -391,8 +391,20 @@ def to_xlsx(path: Path, rename_to: str | None = None, set_count: dict[str, Any] 
         facts = {"row": set_count["nth"] + 1, "column": set_count["column"], "found": str(set_count["value"])}
     dest = path.with_name(rename_to or path.with_suffix(".xlsx").name)
     _fixed_xlsx(rows, dest)
-    path.unlink()
+    if dest != path:
+        path.unlink()
+        facts["file"] = dest.name
     return facts
+
+
+@transform
+def zip_in_place(path: Path) -> dict[str, Any]:
+    """Replace the file by a zip archive holding it (a zipped download saved under the CSV name)."""
+    data = path.read_bytes()
+    template = zipfile.ZipInfo("x", date_time=(2020, 1, 1, 0, 0, 0))
+    template.compress_type = zipfile.ZIP_DEFLATED
+    _zip_rewrite(path, [(path.name, data)], template)
+    return {}
 
 
 @transform
@@ -413,10 +425,10 @@ def line_break_then_bad_count(
     f = t.split(b)
     nc = t.col(name_column)
     f[nc] = f[nc].replace(" ", "\n", 1) if " " in f[nc] else f[nc] + "\n"
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=t.delimiter, quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="").writerow(f)
+    buf = io.StringIO()  # csv quotes a field with a line break only when it is in the lineterminator
+    csv.writer(buf, delimiter=t.delimiter, quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerow(f)
     end = t.lines[b][len(t.lines[b].rstrip("\r\n")) :]
-    t.lines[b] = buf.getvalue() + end
+    t.lines[b] = buf.getvalue()[:-1] + end
     t.write(path)
     # lines are 0-based list indexes; the editor numbers from 1, and the break adds one line before target
     return {"row": target + 2, "column": count_column, "found": value, "record": target + 1}
