@@ -1,6 +1,7 @@
 """Blocking great-expectations checks on the raw_ layer."""
 
 import dagster as dg
+import pandas as pd
 
 from assets.checks_common import partition_of, year_filter
 from pipeline.duo import (
@@ -77,6 +78,51 @@ def raw_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoRe
         passed=result.passed and labels.passed,
         metadata={**result.metadata, **{f"vmbo {k}": v for k, v in labels.metadata.items()}},
     )
+
+
+@dg.asset_check(
+    asset="raw_duo_vo_students",
+    blocking=False,
+    description="Warning: lists the pupils whose onderwijstype or vmbo afdeling is mapped by a judgement "
+    "(onderwijstypes.yaml uncertain_labels, profiles.yaml certainty: uncertain), e.g. pre-2016 broad techniek "
+    "programmes and 'VMBO-MBO2 lj 3-6' (no leerweg).",
+)
+def raw_duo_vo_students_uncertain_mappings(
+    context: dg.AssetCheckExecutionContext, sto: StoResource
+) -> dg.AssetCheckResult:
+    year = partition_of(context)
+    where, params = year_filter(year)
+    cfg = sto.config
+    ot_uncertain = list(cfg.onderwijstypes.get("uncertain_labels") or [])
+    vmbo_ot = [o["label"] for o in cfg.onderwijstypes["onderwijstypes"] if o["level"] == "vmbo"]
+    afd_uncertain = [lab for p in cfg.profiles["profiles"] if p.get("certainty") == "uncertain" for lab in p["labels"]]
+    with sto.connect() as con:
+        df = con.execute(
+            f"SELECT source_file, source_row, vestiging_code, onderwijstype_label, afdeling, {', '.join(COUNT_COLS)} "
+            f"FROM raw.duo_vo_students {where}",
+            params,
+        ).df()
+        uncertain = df["onderwijstype_label"].isin(ot_uncertain) | (
+            df["onderwijstype_label"].isin(vmbo_ot) & df["afdeling"].isin(afd_uncertain)
+        )
+        pupils = df[COUNT_COLS].apply(pd.to_numeric, errors="coerce").sum(axis=1)
+        listing = (
+            df.assign(pupils=pupils)[uncertain]
+            .groupby(["onderwijstype_label", "afdeling"], as_index=False)["pupils"]
+            .sum()
+            .to_dict("records")
+        )
+        return check_result(
+            con,
+            context,
+            "raw_duo_vo_students",
+            "uncertain_mappings",
+            df.assign(mapping_certain=~uncertain),
+            [E.ExpectColumnValuesToBeInSet(column="mapping_certain", value_set=[True])],
+            severity=dg.AssetCheckSeverity.WARN,
+            partition=str(year),
+            extra_metadata={"uncertain_pupils": dg.MetadataValue.json(listing)},
+        )
 
 
 @dg.asset_check(

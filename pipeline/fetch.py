@@ -129,7 +129,7 @@ class Fetcher:
         """Official name first, then every alias, then each of those with the `alt_extensions` of the source.
 
         Yearly names fill `{peiljaar}` and `{next_year}` (= peiljaar + 1, for school-year suffixes like
-        '-2014-2015'); a filled name whose year suffix does not give back the peiljaar is a catalogue error.
+        '-2014-2015'); a filled name whose year suffix gives another peiljaar is a catalogue error.
         """
         spec = self.spec(source_id)
         names = [spec["filename"], *(spec.get("aliases") or [])]
@@ -137,7 +137,7 @@ class Fetcher:
             if peiljaar is None:
                 raise FetchError(f"source {source_id!r} is yearly: a peiljaar is required")
             names = [n.format(peiljaar=peiljaar, next_year=peiljaar + 1) for n in names]
-            wrong = [n for n in names if peiljaar_from_name(n) != peiljaar]
+            wrong = [n for n in names if peiljaar_from_name(n) not in (peiljaar, None)]
             if wrong:
                 raise FetchError(f"source catalogue {source_id!r}: names {wrong} do not end in peiljaar {peiljaar}")
         for ext in spec.get("alt_extensions") or []:
