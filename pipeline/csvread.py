@@ -108,12 +108,12 @@ def read_text_csv(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
     # Physical line (as a text editor numbers it) on which each record starts: one more than the last line
     # of the previous record, so a quoted field with a line break inside shifts nothing after it.
-    ends: list[int] = []
     try:
-        rows = [r for r in reader if ends.append(reader.line_num) is None]
+        records = [(reader.line_num, r) for r in reader]  # line_num: last physical line of the record
     except csv.Error as exc:
         raise InputError(f"{path}: row {reader.line_num}: malformed CSV quoting ({exc})") from exc
-    starts = [1, *(e + 1 for e in ends[:-1])]
+    rows = [r for _, r in records]
+    starts = [1, *(end + 1 for end, _ in records[:-1])]
     header = [h.strip() for h in rows[0]]
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
