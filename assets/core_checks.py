@@ -25,8 +25,11 @@ def core_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoR
         cols = ", ".join(f"lj{lj}_{s}" for lj in range(1, 7) for s in ("m", "v"))
         raw = con.execute(
             f"""
-            SELECT coalesce(sum(TRY_CAST(v AS BIGINT)), 0) AS total, count(*) FILTER (WHERE v = '<5') AS censored
-            FROM (UNPIVOT (SELECT {cols} FROM raw.duo_vo_students {where}) ON COLUMNS(*) INTO NAME k VALUE v)""",
+            SELECT coalesce(sum(TRY_CAST(v AS BIGINT)) FILTER (WHERE NOT censored), 0) AS total,
+                   count(*) FILTER (WHERE censored AND v <> '0') AS censored
+            FROM (SELECT *, v = '<5' OR (coalesce(masking, 'none') = 'four_means_1_to_4' AND v = '4') AS censored
+                  FROM (UNPIVOT (SELECT masking, {cols} FROM raw.duo_vo_students {where})
+                        ON COLUMNS(* EXCLUDE (masking)) INTO NAME k VALUE v))""",
             params,
         ).fetchone()
         core_total = int(df.loc[~df["n_censored"], "n"].sum()) if len(df) else 0
@@ -52,6 +55,7 @@ def core_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoR
                         "onderwijstype_label",
                         "afdeling",
                         "opleidingscode",
+                        "lwoo",
                         "leerjaar",
                         "sex",
                     ]

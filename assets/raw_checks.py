@@ -1,9 +1,14 @@
 """Blocking great-expectations checks on the raw_ layer."""
 
 import dagster as dg
+import pandas as pd
 
 from assets.checks_common import partition_of, year_filter
-from pipeline.duo import COUNT_COLUMNS  # noqa: F401  (documented: the 12 count columns)
+from pipeline.duo import (
+    COUNT_COLUMNS,  # noqa: F401  (documented: the 12 count columns)
+    LWOO_VALUES,
+    MASKING_CONVENTIONS,
+)
 from pipeline.resources import StoResource
 from pipeline.validation import E, check_result
 
@@ -41,6 +46,8 @@ def raw_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoRe
     with sto.connect() as con:
         df = con.execute(f"SELECT * FROM raw.duo_vo_students {where}", params).df()
         vm = df[df["onderwijstype_label"].isin(vmbo_ot)]
+        key = ["peiljaar", "vestiging_code", "onderwijstype_label", "afdeling", "opleidingscode"]
+        key += ["lwoo"] if df["lwoo"].notna().any() else []
         expectations = [
             E.ExpectTableRowCountToBeBetween(min_value=1),
             E.ExpectColumnValuesToNotBeNull(column="vestiging_code"),
@@ -49,9 +56,11 @@ def raw_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoRe
             E.ExpectColumnValuesToBeBetween(
                 column="peiljaar", min_value=min(cfg.peiljaren), max_value=max(cfg.peiljaren)
             ),
-            E.ExpectCompoundColumnsToBeUnique(
-                column_list=["peiljaar", "vestiging_code", "onderwijstype_label", "afdeling", "opleidingscode"]
-            ),
+            # The key of a row in this file's generation: files up to ~2016 hold each key once per LWOO
+            # indicator, so there lwoo is part of it; later files have no lwoo (NULL).
+            E.ExpectCompoundColumnsToBeUnique(column_list=key),
+            E.ExpectColumnValuesToBeInSet(column="lwoo", value_set=list(LWOO_VALUES)),
+            E.ExpectColumnValuesToBeInSet(column="masking", value_set=list(MASKING_CONVENTIONS)),
             *[E.ExpectColumnValuesToMatchRegex(column=c, regex=r"^(?:[0-9]+|<5)$") for c in COUNT_COLS],
         ]
         result = check_result(con, context, "raw_duo_vo_students", "valid", df, expectations, partition=str(year))
@@ -69,6 +78,51 @@ def raw_duo_vo_students_valid(context: dg.AssetCheckExecutionContext, sto: StoRe
         passed=result.passed and labels.passed,
         metadata={**result.metadata, **{f"vmbo {k}": v for k, v in labels.metadata.items()}},
     )
+
+
+@dg.asset_check(
+    asset="raw_duo_vo_students",
+    blocking=False,
+    description="Warning: lists the pupils whose onderwijstype or vmbo afdeling is mapped by a judgement "
+    "(onderwijstypes.yaml uncertain_labels, profiles.yaml certainty: uncertain), e.g. pre-2016 broad techniek "
+    "programmes and 'VMBO-MBO2 lj 3-6' (no leerweg).",
+)
+def raw_duo_vo_students_uncertain_mappings(
+    context: dg.AssetCheckExecutionContext, sto: StoResource
+) -> dg.AssetCheckResult:
+    year = partition_of(context)
+    where, params = year_filter(year)
+    cfg = sto.config
+    ot_uncertain = list(cfg.onderwijstypes.get("uncertain_labels") or [])
+    vmbo_ot = [o["label"] for o in cfg.onderwijstypes["onderwijstypes"] if o["level"] == "vmbo"]
+    afd_uncertain = [lab for p in cfg.profiles["profiles"] if p.get("certainty") == "uncertain" for lab in p["labels"]]
+    with sto.connect() as con:
+        df = con.execute(
+            f"SELECT source_file, source_row, vestiging_code, onderwijstype_label, afdeling, {', '.join(COUNT_COLS)} "
+            f"FROM raw.duo_vo_students {where}",
+            params,
+        ).df()
+        uncertain = df["onderwijstype_label"].isin(ot_uncertain) | (
+            df["onderwijstype_label"].isin(vmbo_ot) & df["afdeling"].isin(afd_uncertain)
+        )
+        pupils = df[COUNT_COLS].apply(pd.to_numeric, errors="coerce").sum(axis=1)
+        listing = (
+            df.assign(pupils=pupils)[uncertain]
+            .groupby(["onderwijstype_label", "afdeling"], as_index=False)["pupils"]
+            .sum()
+            .to_dict("records")
+        )
+        return check_result(
+            con,
+            context,
+            "raw_duo_vo_students",
+            "uncertain_mappings",
+            df.assign(mapping_certain=~uncertain),
+            [E.ExpectColumnValuesToBeInSet(column="mapping_certain", value_set=[True])],
+            severity=dg.AssetCheckSeverity.WARN,
+            partition=str(year),
+            extra_metadata={"uncertain_pupils": dg.MetadataValue.json(listing)},
+        )
 
 
 @dg.asset_check(

@@ -84,6 +84,11 @@ def replace_partition(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFra
         if not exists:
             con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM _df_in")
         else:
+            # Columns new in this code version (e.g. raw.duo_vo_students.lwoo) are added, null for old rows.
+            have = {r[0] for r in con.execute(f"DESCRIBE {ident(table)}").fetchall()}
+            for col, typ, *_ in con.execute("DESCRIBE _df_in").fetchall():
+                if col not in have:
+                    con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(col)} {typ}")
             con.execute(f"DELETE FROM {ident(table)} WHERE {ident(key)} = ?", [value])
             con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM _df_in")
     finally:

@@ -1,8 +1,11 @@
-"""DUO vo pupil and address files: one parser for every header generation.
+"""DUO vo pupil and address files: one parser for every header generation and published form.
 
 Why: DUO renamed the key columns in 2023 (BRIN NUMMER/VESTIGINGSNUMMER/ELEMENTCODE became
-INSTELLINGSCODE/VESTIGINGSCODE/OPLEIDINGSCODE and a SAMENWERKINGSVERBAND column appeared) and from
-Nov 2023 masks counts 1–4 as "<5". Downstream SQL sees one canonical raw layout for all years.
+INSTELLINGSCODE/VESTIGINGSCODE/OPLEIDINGSCODE and a SAMENWERKINGSVERBAND column appeared); files up to
+about 2016 carry an `LWOO INDICATIE` column (J/N), so one vestiging × onderwijstype × afdeling × opleiding
+appears once per indicator; and three small-number conventions exist: none (older files), "<5" (duo.nl
+files after Nov 2023) and "4" standing for 1–4 (CKAN portal exports). The same tables are also offered
+as .xlsx. Downstream SQL sees one canonical raw layout for all years and forms.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.csvread import InputError, read_text_csv
+from pipeline.csvread import InputError, read_table
 
 COUNT_COLUMNS = [f"LEER- OF VERBLIJFSJAAR {lj} - {sex}" for lj in range(1, 7) for sex in ("MAN", "VROUW")]
 # canonical name -> accepted header names, oldest generation first
@@ -28,8 +31,17 @@ PUPIL_COLUMNS: dict[str, list[str]] = {
     "opleidingscode": ["ELEMENTCODE", "OPLEIDINGSCODE"],
     "opleidingsnaam": ["OPLEIDINGSNAAM"],
 }
-OPTIONAL_PUPIL_COLUMNS = {"samenwerkingsverband": ["SAMENWERKINGSVERBAND"]}
+OPTIONAL_PUPIL_COLUMNS = {"samenwerkingsverband": ["SAMENWERKINGSVERBAND"], "lwoo": ["LWOO INDICATIE"]}
+LWOO_VALUES = (
+    "J",
+    "N",
+)  # DUO: J = leerwegondersteunend onderwijs, N = not (openstate/openonderwijsdata-api parses the same)
 COUNT_RE = re.compile(r"^(\d+|<5)$")
+# Small-number conventions (data_raw/sources.yaml `masking`, ../shared/data/duo/README.md "Formats"):
+#   lt5               counts 1–4 published as the token "<5" (duo.nl files after 1 Nov 2023)
+#   four_means_1_to_4 counts 1–4 published as "4" (CKAN portal onderwijsdata.duo.nl exports)
+#   none              exact counts (older files)
+MASKING_CONVENTIONS = ("lt5", "four_means_1_to_4", "none")
 BRIN_RE = re.compile(r"^[0-9]{2}[A-Z0-9]{2}$")
 VEST_RE = re.compile(r"^[0-9]{2}[A-Z0-9]{2}[0-9]{2}$")
 
@@ -38,13 +50,44 @@ def _pick(df: pd.DataFrame, names: list[str]) -> str | None:
     return next((n for n in names if n in df.columns), None)
 
 
-def parse_pupils(path: Path | str, peiljaar: int) -> tuple[pd.DataFrame, dict[str, str]]:
+def detect_masking(counts: pd.DataFrame) -> str:
+    """The small-number convention of one file, from its count cells (all text, already checked).
+
+    Rule: a "<5" token anywhere → "lt5"; otherwise counts equal to 4 but never 1, 2 or 3 →
+    "four_means_1_to_4" (a real file of thousands of rows without a single 1, 2 or 3 only arises when
+    1–4 were replaced by 4); otherwise "none". Shapes: `counts` is rows × the 12 count columns.
+    """
+    values = pd.Series(counts.to_numpy().ravel())
+    seen = set(values.unique())
+    if "<5" in seen:
+        return "lt5"
+    if "4" in seen and not seen & {"1", "2", "3"}:
+        return "four_means_1_to_4"
+    return "none"
+
+
+def declared_masking() -> list[str]:
+    """Conventions data_raw/sources.yaml declares for the pupils source (all three when not declared)."""
+    from pipeline.config import default_config
+
+    declared = default_config().source("duo_vo_students").get("masking") or {}
+    return list(declared.get("conventions") or MASKING_CONVENTIONS)
+
+
+def parse_pupils(
+    path: Path | str, peiljaar: int, masking_allowed: list[str] | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Parse one yearly pupils file into the canonical raw layout (all text, counts unparsed but checked).
 
-    Returns (frame, info) where info has encoding, delimiter and header_generation. Raises InputError
+    Accepts every published form: CSV (';' or ',' quoted; cp1252 or UTF-8) or .xlsx; both key-column
+    generations; the older `LWOO INDICATIE` column (kept as `lwoo` = 'J'/'N', NULL for files without it:
+    indicators must sum over it); any of the three masking conventions (detected per file, recorded in
+    column `masking` and in info; `masking_allowed` defaults to the conventions declared in sources.yaml).
+    Returns (frame, info): one row per source record with `source_row` = the physical line (or sheet row)
+    on which it starts; info has encoding, delimiter, header_generation, lwoo, masking. Raises InputError
     naming file, row and column for anything a later step could not interpret.
     """
-    df, info = read_text_csv(path)
+    df, info = read_table(path)
     mapping: dict[str, str] = {}
     missing: list[str] = []
     for canon, names in {**PUPIL_COLUMNS}.items():
@@ -56,7 +99,8 @@ def parse_pupils(path: Path | str, peiljaar: int) -> tuple[pd.DataFrame, dict[st
     missing += [c for c in COUNT_COLUMNS if c not in df.columns]
     if missing:
         raise InputError(f"{path}: row 1: missing column(s) {missing}; found columns {list(df.columns[1:])}")
-    generation = "2023+" if mapping["brin"] == "INSTELLINGSCODE" else "pre-2023"
+    lwoo_col = _pick(df, OPTIONAL_PUPIL_COLUMNS["lwoo"])
+    generation = "2023+" if mapping["brin"] == "INSTELLINGSCODE" else "pre-2017-lwoo" if lwoo_col else "pre-2023"
     known = set(mapping.values()) | set(COUNT_COLUMNS) | {"source_row", "SAMENWERKINGSVERBAND", "LWOO INDICATIE"}
     extra = [c for c in df.columns if c not in known]
     if extra:
@@ -67,6 +111,12 @@ def parse_pupils(path: Path | str, peiljaar: int) -> tuple[pd.DataFrame, dict[st
         out[canon] = df[col]
     sv = _pick(df, OPTIONAL_PUPIL_COLUMNS["samenwerkingsverband"])
     out["samenwerkingsverband"] = df[sv] if sv else pd.Series(pd.NA, index=df.index, dtype="string")
+    if lwoo_col:
+        lwoo = df[lwoo_col].str.upper()
+        _raise_cells(path, out, ~lwoo.isin(LWOO_VALUES), lwoo_col, "'J' or 'N' (LWOO indicator)", df[lwoo_col])
+        out["lwoo"] = lwoo
+    else:
+        out["lwoo"] = pd.Series(pd.NA, index=df.index, dtype="string")
 
     # Keys: 4-char BRIN + 2-digit vestiging number, or a 6-char vestiging code that starts with the BRIN.
     brin = out["brin"].str.upper()
@@ -95,13 +145,36 @@ def parse_pupils(path: Path | str, peiljaar: int) -> tuple[pd.DataFrame, dict[st
         raise InputError(
             f"{path}: expected a non-negative integer count or '<5', found {len(rows)} bad cell(s): " + "; ".join(cells)
         )
+    masking = detect_masking(counts)
+    allowed = masking_allowed if masking_allowed is not None else declared_masking()
+    if masking not in allowed:
+        raise InputError(
+            f"{path}: columns {COUNT_COLUMNS[0]!r}..{COUNT_COLUMNS[-1]!r}: expected one of the small-number "
+            f"conventions declared in data_raw/sources.yaml {allowed}, found {masking!r}"
+        )
+    if masking == "lt5":
+        # "<5" replaces 1–4; an exact 1, 2 or 3 next to it means two conventions mixed in one file.
+        mixed = counts.isin(["1", "2", "3"])
+        if mixed.to_numpy().any():
+            rows, cols = mixed.to_numpy().nonzero()
+            cells = [
+                f"row {int(df['source_row'].iloc[r])} column {COUNT_COLUMNS[c]!r}: found {counts.iat[r, c]!r}"
+                for r, c in list(zip(rows, cols, strict=True))[:10]
+            ]
+            raise InputError(
+                f"{path}: the file masks counts 1-4 as '<5', so no count 1, 2 or 3 can occur; found {len(rows)} "
+                "such cell(s) (two masking conventions mixed?): " + "; ".join(cells)
+            )
     for c in COUNT_COLUMNS:
         lj, sex = re.match(r"LEER- OF VERBLIJFSJAAR (\d) - (MAN|VROUW)", c).groups()
         out[f"lj{lj}_{'m' if sex == 'MAN' else 'v'}"] = counts[c]
     out.insert(0, "peiljaar", peiljaar)
     out["header_generation"] = generation
+    out["masking"] = masking
     out["source_file"] = Path(path).name
     info["header_generation"] = generation
+    info["lwoo"] = "kept (column lwoo)" if lwoo_col else "absent"
+    info["masking"] = masking
     return out, info
 
 
@@ -142,8 +215,8 @@ PC6_RE = re.compile(r"^[1-9][0-9]{3} ?[A-Z]{2}$")
 
 
 def parse_addresses(path: Path | str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Parse the vo address file (02.-alle-vestigingen-vo) into canonical columns."""
-    df, info = read_text_csv(path)
+    """Parse the vo address file (02.-alle-vestigingen-vo, CSV or .xlsx) into canonical columns."""
+    df, info = read_table(path)
     out = pd.DataFrame({"source_row": df["source_row"]})
     missing = []
     for canon, col in ADDRESS_COLUMNS.items():

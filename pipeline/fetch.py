@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -23,6 +24,26 @@ import requests
 
 USER_AGENT = "sto-pipeline/0.1 (+open data; contact via repository)"
 HTML_MARKERS = (b"<!doctype html", b"<html", b"<?xml")
+
+
+# Year suffix of a yearly DUO file name: "-2014.csv" (peiljaar) or "-2014-2015.csv" (school year 2014/15,
+# the form of older pupils files). The peiljaar is the first year: count on 1 October of that year.
+YEAR_SUFFIX_RE = re.compile(r"-(?P<first>(?:19|20)\d{2})(?:-(?P<second>(?:19|20)\d{2}))?\.(?:csv|xlsx)$", re.IGNORECASE)
+
+
+def peiljaar_from_name(name: str) -> int | None:
+    """Peiljaar of a yearly file from its name suffix: '…-2014.csv' and '…-2014-2015.csv' both give 2014.
+
+    Returns None when the name has no year suffix or the two years of a school-year suffix are not
+    consecutive (then it is not a school year, e.g. the exam file '…-2014-2019.csv').
+    """
+    m = YEAR_SUFFIX_RE.search(Path(name).name)
+    if not m:
+        return None
+    first = int(m["first"])
+    if m["second"] is not None and int(m["second"]) != first + 1:
+        return None
+    return first
 
 
 class FetchError(RuntimeError):
@@ -105,13 +126,23 @@ class Fetcher:
             raise FetchError(f"source catalogue has no source {source_id!r}") from exc
 
     def candidate_names(self, source_id: str, peiljaar: int | None = None) -> list[str]:
+        """Official name first, then every alias, then each of those with the `alt_extensions` of the source.
+
+        Yearly names fill `{peiljaar}` and `{next_year}` (= peiljaar + 1, for school-year suffixes like
+        '-2014-2015'); a filled name whose year suffix gives another peiljaar is a catalogue error.
+        """
         spec = self.spec(source_id)
         names = [spec["filename"], *(spec.get("aliases") or [])]
         if spec.get("yearly"):
             if peiljaar is None:
                 raise FetchError(f"source {source_id!r} is yearly: a peiljaar is required")
-            names = [n.format(peiljaar=peiljaar) for n in names]
-        return names
+            names = [n.format(peiljaar=peiljaar, next_year=peiljaar + 1) for n in names]
+            wrong = [n for n in names if peiljaar_from_name(n) not in (peiljaar, None)]
+            if wrong:
+                raise FetchError(f"source catalogue {source_id!r}: names {wrong} do not end in peiljaar {peiljaar}")
+        for ext in spec.get("alt_extensions") or []:
+            names += [str(Path(n).with_suffix(ext)) for n in names if Path(n).suffix.lower() == ".csv"]
+        return list(dict.fromkeys(names))
 
     def url(self, source_id: str, peiljaar: int | None = None) -> str | None:
         url = self.spec(source_id).get("url")

@@ -207,7 +207,11 @@ def test_each_case_damages_one_input(corpus: Path):
         if s.get("base", "sample") == "config":
             assert not changed and patched == {s["file"]}, (s["id"], changed, patched)
         else:
-            renamed = (s.get("transform") or {}).get("name") == "rename"  # old name gone, new name present
+            # old name gone, new name present: a rename, or a save as .xlsx under another name
+            steps = s.get("damage_steps") or [s["transform"]]
+            renamed = any(
+                st["name"] == "rename" or (st["name"] == "to_xlsx" and st.get("rename_to") != s["file"]) for st in steps
+            )
             assert len(changed) == (2 if renamed else 1), (s["id"], changed)
             assert patched == ({s["config_patch"]["file"]} if s.get("config_patch") else set()), s["id"]
 
@@ -302,3 +306,40 @@ def test_parser(case_id: str, corpus: Path, monkeypatch: pytest.MonkeyPatch):
         PARSERS[case["parser"]](path, case)
     missing = lacking(case["expect"]["messages"], str(exc.value))
     assert not missing, f"message lacks {missing}: {exc.value}"
+
+
+def _editor_lines(path: Path) -> list[str]:
+    """The file's lines as a text editor numbers them (CRLF, LF or CR each end one line)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def test_reported_rows_are_editor_lines(corpus: Path):
+    """For every case that wrote a value into a located row, that row (as an editor or spreadsheet numbers
+    it, header = 1) holds the value: the row the messages must name is the one a person would look at."""
+    checked = 0
+    for s in SPECS:
+        case = load_case(corpus, s["id"])
+        path = corpus / s["id"] / (case.get("file") or "")
+        if case["level"] == "positive" or not case.get("row") or not case.get("found") or not path.is_file():
+            continue
+        if case.get("config_dir"):
+            continue
+        if path.suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True)
+            row = next(wb.worksheets[0].iter_rows(min_row=case["row"], max_row=case["row"], values_only=True))
+            wb.close()
+            line = "\t".join("" if v is None else str(v) for v in row)
+        elif path.suffix in (".csv", ".txt"):
+            line = _editor_lines(path)[case["row"] - 1]
+        else:
+            continue
+        assert str(case["found"]) in line, (s["id"], case["row"], line[:200])
+        checked += 1
+    assert checked >= 10

@@ -48,6 +48,8 @@ def con():
         opleidingscode="1",
         opleidingsnaam="x",
         header_generation="pre-2023",
+        lwoo=None,
+        masking="lt5",
         source_file="f.csv",
         source_row=range(2, 5),
     )
@@ -77,6 +79,34 @@ def test_core_students_rerun_replaces_partition(con):
     db.run_sql(con, "core_duo_vo_students", params)
     db.run_sql(con, "core_duo_vo_students", params)
     assert con.execute("SELECT count(*) FROM core.duo_vo_students").fetchone()[0] == 4
+
+
+PARAMS = {"peiljaar": 2022, "point_value": 2, "censored_lower": 1, "censored_upper": 4}
+
+
+def test_ckan_four_is_censored_only_in_four_means_1_to_4_files(con):
+    """A '4' is censored (bounds 1-4, point value) in a CKAN-form file, an exact 4 in any other file."""
+    raw = con.execute("SELECT * FROM raw.duo_vo_students").df()
+    raw["lj3_m"] = "4"
+    raw["lj3_v"] = "0"
+    for masking, censored, n in (("four_means_1_to_4", True, 2), ("none", False, 4)):
+        db.replace_table(con, "raw.duo_vo_students", raw.assign(masking=masking))
+        db.run_sql(con, "core_duo_vo_students", PARAMS)
+        got = con.execute(
+            "SELECT n, n_censored, n_lower, n_upper, masking FROM core.duo_vo_students WHERE leerjaar = 3"
+        ).fetchall()
+        expected = (n, censored, 1 if censored else 4, 4, masking)
+        assert got == [expected] * 3, masking
+
+
+def test_lwoo_rows_stay_apart_and_sum(con):
+    """Files up to ~2016: the same key once per LWOO indicator; core keeps lwoo, totals sum over it."""
+    raw = con.execute("SELECT * FROM raw.duo_vo_students WHERE source_row = 2").df()
+    both = pd.concat([raw.assign(lwoo="J", lj3_m="5", source_row=2), raw.assign(lwoo="N", lj3_m="7", source_row=3)])
+    db.replace_table(con, "raw.duo_vo_students", both.assign(lj3_v="0", masking="none"))
+    db.run_sql(con, "core_duo_vo_students", PARAMS)
+    rows = con.execute("SELECT lwoo, n, source_row FROM core.duo_vo_students ORDER BY lwoo").fetchall()
+    assert rows == [("J", 5, 2), ("N", 7, 3)]
 
 
 def test_geocode_chain_order(con):

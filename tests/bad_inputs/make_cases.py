@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import re
 import shutil
 import struct
 import sys
@@ -172,7 +173,7 @@ def reencode(path: Path, encoding: str, bom: bool = False, newline: str | None =
 @transform
 def rename(path: Path, to: str) -> dict[str, Any]:
     path.rename(path.with_name(to))
-    return {}
+    return {"file": to}
 
 
 @transform
@@ -288,6 +289,149 @@ def copy_from(path: Path, source: str) -> dict[str, Any]:
     """Overwrite with another sample file's bytes (same data under two names)."""
     shutil.copyfile(SAMPLE_DIR / source, path)
     return {}
+
+
+# ---- other published forms of the pupils file (issue 9) and masking conventions (issue 10)
+
+COUNT_PREFIX = "LEER- OF VERBLIJFSJAAR "
+
+
+@transform
+def lwoo_split(path: Path, after: str = "ONDERWIJSTYPE VO EN LEER- OF VERBLIJFSJAAR", j_share: int = 3) -> dict:
+    """The layout up to ~2016: an LWOO INDICATIE column; each row split into a 'J' row (count // j_share, left
+    out when all 0) and an 'N' row (the rest), so the totals are unchanged."""
+    t = TextTable.read(path)
+    at = t.col(after) + 1
+    counts = [i for i, h in enumerate(t.header) if h.startswith(COUNT_PREFIX)]
+    t.join(0, [*t.split(0)[:at], "LWOO INDICATIE", *t.split(0)[at:]])
+    out = [t.lines[0]]
+    for i in range(1, len(t.lines)):
+        if not t.lines[i].strip():
+            continue
+        f = t.split(i)
+        j = [str(int(f[c]) // j_share) if c in counts else v for c, v in enumerate(f)]
+        n = [str(int(f[c]) - int(j[c])) if c in counts else v for c, v in enumerate(f)]
+        for lwoo, vals in (("J", j), ("N", n)):
+            if lwoo == "J" and all(vals[c] == "0" for c in counts):
+                continue
+            t.join(i, [*vals[:at], lwoo, *vals[at:]])
+            out.append(t.lines[i])
+    t.lines = out
+    t.write(path)
+    return {"row": 1, "column": "LWOO INDICATIE"}
+
+
+@transform
+def relabel(path: Path, column: str, mapping: dict[str, str]) -> dict[str, Any]:
+    """Replace whole-cell labels of `column` (e.g. current profile names by their pre-2016 afdeling names)."""
+    t = TextTable.read(path)
+    c = t.col(column)
+    changed = 0
+    for i in range(1, len(t.lines)):
+        if t.lines[i].strip():
+            f = t.split(i)
+            if f[c] in mapping:
+                f[c] = mapping[f[c]]
+                t.join(i, f)
+                changed += 1
+    t.write(path)
+    return {"column": column, "rows_changed": changed}
+
+
+@transform
+def ckan_form(path: Path, mask_small: bool = True) -> dict[str, Any]:
+    """The CKAN portal export: UTF-8, ',' with every field quoted, CRLF; counts 1..4 published as '4'."""
+    t = TextTable.read(path)
+    counts = [i for i, h in enumerate(t.header) if h.startswith(COUNT_PREFIX)]
+    rows = [t.split(i) for i in range(len(t.lines)) if t.lines[i].strip()]
+    for r in rows[1:]:
+        for c in counts:
+            if mask_small and r[c] in ("1", "2", "3"):
+                r[c] = "4"
+    body = "".join(",".join('"' + v.replace('"', '""') + '"' for v in r) + "\r\n" for r in rows)
+    path.write_bytes(body.encode("utf-8"))
+    return {}
+
+
+def _fixed_xlsx(frame_rows: list[list[str]], path: Path) -> None:
+    """Write rows (header first) as a one-sheet .xlsx, byte-deterministic (fixed timestamps in the zip and
+    in docProps/core.xml), counts as numbers and everything else as text, as DUO's workbooks hold them."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Leerlingen"
+    counts = {i for i, h in enumerate(frame_rows[0]) if h.startswith(COUNT_PREFIX)}
+    for k, r in enumerate(frame_rows):
+        ws.append([int(v) if k and i in counts and v.isdigit() else v for i, v in enumerate(r)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    members = []
+    with zipfile.ZipFile(buf) as zf:
+        for info in zf.infolist():
+            data = zf.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2020-01-01T00:00:00Z", data)
+            members.append((info.filename, data))
+    template = zipfile.ZipInfo("x", date_time=(2020, 1, 1, 0, 0, 0))
+    template.compress_type = zipfile.ZIP_DEFLATED
+    _zip_rewrite(path, members, template)
+
+
+@transform
+def to_xlsx(path: Path, rename_to: str | None = None, set_count: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Save the table as the .xlsx workbook DUO also offers (the CSV removed); optionally write one bad count
+    (`set_count`: column, value, nth data row) whose spreadsheet row is reported."""
+    t = TextTable.read(path)
+    rows = [t.split(i) for i in range(len(t.lines)) if t.lines[i].strip()]
+    facts: dict[str, Any] = {}
+    if set_count:
+        c = t.col(set_count["column"])
+        rows[set_count["nth"]][c] = str(set_count["value"])
+        facts = {"row": set_count["nth"] + 1, "column": set_count["column"], "found": str(set_count["value"])}
+    dest = path.with_name(rename_to or path.with_suffix(".xlsx").name)
+    _fixed_xlsx(rows, dest)
+    if dest != path:
+        path.unlink()
+        facts["file"] = dest.name
+    return facts
+
+
+@transform
+def zip_in_place(path: Path) -> dict[str, Any]:
+    """Replace the file by a zip archive holding it (a zipped download saved under the CSV name)."""
+    data = path.read_bytes()
+    template = zipfile.ZipInfo("x", date_time=(2020, 1, 1, 0, 0, 0))
+    template.compress_type = zipfile.ZIP_DEFLATED
+    _zip_rewrite(path, [(path.name, data)], template)
+    return {}
+
+
+@transform
+def line_break_then_bad_count(
+    path: Path, name_column: str, break_where: dict[str, str], count_column: str, value: str, nth: int = 1
+) -> dict[str, Any]:
+    """A quoted name with a line break inside (row `break_where`), and a bad count in a LATER row: the row to
+    report is the physical line a text editor shows (one more than the record number)."""
+    t = TextTable.read(path)
+    b = t.find(break_where)
+    c = t.col(count_column)
+    target = next(i for i in range(b + 1, len(t.lines)) if t.lines[i].strip())
+    for _ in range(nth - 1):
+        target = next(i for i in range(target + 1, len(t.lines)) if t.lines[i].strip())
+    f = t.split(target)
+    f[c] = value
+    t.join(target, f)
+    f = t.split(b)
+    nc = t.col(name_column)
+    f[nc] = f[nc].replace(" ", "\n", 1) if " " in f[nc] else f[nc] + "\n"
+    buf = io.StringIO()  # csv quotes a field with a line break only when it is in the lineterminator
+    csv.writer(buf, delimiter=t.delimiter, quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerow(f)
+    end = t.lines[b][len(t.lines[b].rstrip("\r\n")) :]
+    t.lines[b] = buf.getvalue()[:-1] + end
+    t.write(path)
+    # lines are 0-based list indexes; the editor numbers from 1, and the break adds one line before target
+    return {"row": target + 2, "column": count_column, "found": value, "record": target + 1}
 
 
 # ---- GeoNames (tab-separated, no header: row = line number)
