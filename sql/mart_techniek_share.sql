@@ -8,7 +8,10 @@
 -- Year-on-year: against the previous *loaded* peiljaar (prev_peiljaar states which); baseline: the
 -- configured baseline peiljaar ($baseline_peiljaar, 2017/18) when loaded, otherwise the earliest loaded.
 -- Censored cells: DUO '<5' cells count with the configured point value n (pipeline.yaml censored);
--- censored_cells counts the cells that entered each row, n_total_lower/upper give the bounds of n_total.
+-- censored_cells counts the cells that entered each row, n_total_lower/upper give the bounds of n_total,
+-- pct_lower/pct_upper the bounds of pct over every value 1–4 the censored cells can hold (lowest: technical
+-- cells at their lower and other cells at their upper bound; highest: the reverse). Equal to pct without
+-- censored cells.
 CREATE OR REPLACE TABLE marts.techniek_share AS
 WITH pupils AS (
     SELECT
@@ -30,6 +33,10 @@ agg AS (
         coalesce(sum(p.n) FILTER (WHERE p.sex = 'V' AND p.is_techniek), 0)::BIGINT AS n_girls_techniek,
         sum(p.n_lower)::BIGINT AS n_total_lower,
         sum(p.n_upper)::BIGINT AS n_total_upper,
+        coalesce(sum(p.n_lower) FILTER (WHERE p.is_techniek), 0) AS n_techniek_lower,
+        coalesce(sum(p.n_upper) FILTER (WHERE p.is_techniek), 0) AS n_techniek_upper,
+        coalesce(sum(p.n_lower) FILTER (WHERE NOT p.is_techniek), 0) AS n_other_lower,
+        coalesce(sum(p.n_upper) FILTER (WHERE NOT p.is_techniek), 0) AS n_other_upper,
         count(*) FILTER (WHERE p.n_censored) AS censored_cells
     FROM pupils p
     JOIN loc_scope sc ON sc.vestiging_code = p.vestiging_code
@@ -39,6 +46,8 @@ shares AS (
     SELECT
         *,
         100.0 * n_techniek / nullif(n_total, 0) AS pct,
+        100.0 * n_techniek_lower / nullif(n_techniek_lower + n_other_upper, 0) AS pct_lower,
+        100.0 * n_techniek_upper / nullif(n_techniek_upper + n_other_lower, 0) AS pct_upper,
         100.0 * n_girls_techniek / nullif(n_girls, 0) AS pct_girls,
         100.0 * n_girls_techniek / nullif(n_techniek, 0) AS pct_girls_of_techniek
     FROM agg
@@ -56,7 +65,7 @@ base AS (
 SELECT
     s.peiljaar, s.scope_type, s.scope_code, s.scope_name, s.radius_km, s.indicator, d.label AS indicator_label,
     s.n_total, s.n_techniek, s.pct, s.n_girls, s.n_girls_techniek, s.pct_girls, s.pct_girls_of_techniek,
-    s.n_total_lower, s.n_total_upper, s.censored_cells,
+    s.n_total_lower, s.n_total_upper, s.pct_lower, s.pct_upper, s.censored_cells,
     y.prev_peiljaar,
     p.pct AS pct_prev,
     s.pct - p.pct AS delta_pct_yoy,

@@ -89,6 +89,21 @@ GAP = (
 )
 
 
+@pytest.mark.parametrize("indicator", INDICATORS)
+def test_ckan_form_bounds_hold_the_exact_share(ckan_out, real_out, indicator):
+    """The masking is declared, not hidden: the share's bounds over every value 1-4 the censored cells can hold
+    (pct_lower/pct_upper) contain the exact share of the unmasked file."""
+    sql = (
+        "SELECT pct, pct_lower, pct_upper FROM marts.techniek_share "
+        "WHERE peiljaar = 2019 AND scope_type = 'national' AND indicator = ?"
+    )
+    (pct, lower, upper), *_ = query(ckan_out / "sto.duckdb", sql, [indicator])
+    (exact, exact_lower, exact_upper), *_ = query(real_out / "sto.duckdb", sql, [indicator])
+    assert exact_lower == exact == exact_upper  # no censored cells in the unmasked file
+    assert lower < pct < upper and lower <= exact <= upper
+    print(f"{indicator} 2019 CKAN form: {pct:.3f}% [{lower:.3f}, {upper:.3f}], exact {exact:.3f}%")
+
+
 @pytest.mark.xfail(strict=True, reason=GAP)
 @pytest.mark.parametrize("indicator", INDICATORS)
 def test_ckan_form_national_figures_within_a_tenth_of_a_point(ckan_out, real_out, indicator):
