@@ -10,7 +10,7 @@ export STO_DAGSTER_DIR ?= $(CURDIR)/data_out/dagster
 # the full CLI (publish guarantee); STO_BAD_INPUTS_CLI=all runs every case through the CLI (~6 min).
 export STO_BAD_INPUTS_CLI ?= subset
 
-.PHONY: setup run test ui lint format bench sample clean safety
+.PHONY: setup run test ui lint format bench sample clean safety report
 setup: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
@@ -23,6 +23,10 @@ $(STAMP): requirements.lock pyproject.toml
 ## Materialise every asset (bundled synthetic sample unless STO_MIRROR / ARGS say otherwise).
 run: $(STAMP)
 	$(BIN)/sto run $(ARGS)
+
+## Offline HTML report of the published database (data_out/report/index.html; also written by `make run`).
+report: $(STAMP)
+	$(BIN)/sto report $(ARGS)
 
 ## Lint, format check and the whole test suite.
 test: $(STAMP)

@@ -2,6 +2,7 @@
 
     sto run [--years Y ...] [--mirror DIR ...] [--out DIR] [--offline] [--online] [--select ASSET ...]
     sto status [--out DIR]
+    sto report [--out DIR]
 
 `sto run` builds into a staging copy of the published DuckDB file and publishes it only when every
 asset and blocking check succeeded; on failure it exits non-zero and the last good database stays.
@@ -40,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", type=Path, default=None)
     st = sub.add_parser("status", help="assets and years with last materialisation and check outcome")
     st.add_argument("--out", type=Path, default=None)
+    rp = sub.add_parser("report", help="write the offline HTML report of the published database to <out>/report/")
+    rp.add_argument("--out", type=Path, default=None)
     return p
 
 
@@ -51,7 +54,23 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_run(args, out)
     if args.command == "export":
         return cmd_export(out)
+    if args.command == "report":
+        return cmd_report(out)
     return cmd_status(out)
+
+
+def cmd_report(out: Path) -> int:
+    """Write <out>/report/index.html from the published database (offline HTML, pipeline/report.py)."""
+    from pipeline.report import build_report
+
+    published = out / "sto.duckdb"
+    if not published.exists():
+        print(f"sto: no published database at {published}; run `sto run` first", file=sys.stderr)
+        return 2
+    t0 = time.monotonic()
+    path = build_report(published, out)
+    print(f"report written to {path} in {time.monotonic() - t0:.1f}s")
+    return 0
 
 
 def cmd_export(out: Path) -> int:
@@ -205,6 +224,7 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
         return 3
     if not args.no_export:
         cmd_export(out)
+    cmd_report(out)
     print(f"sto run OK in {time.monotonic() - t0:.1f}s; published {published}")
     return 0
 
