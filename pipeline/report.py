@@ -58,8 +58,8 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def _fig_html(fig: go.Figure, div_id: str) -> str:
     """A plotly figure as a <div> (plotly.js is inlined once in the page head)."""
     fig.update_layout(template="plotly_white", margin={"l": 50, "r": 20, "t": 50, "b": 40})
-    if div_id != "campus-map" and div_id != "chart-funnel":
-        fig.update_xaxes(tickformat="d" if div_id != "chart-supply" and div_id != "chart-offer" else None)
+    if div_id in ("chart-national-trend", "chart-regional-trend"):
+        fig.update_xaxes(tickformat="d", dtick=1 if div_id == "chart-regional-trend" else 2)
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
 
 
@@ -75,6 +75,9 @@ def _table(
         return f'<p class="empty" id="{table_id}">No rows in this warehouse.</p>'
     styler = df.style.hide(axis="index").format(precision=precision, na_rep="–", escape="html")
     styler = styler.set_table_attributes(f'id="{table_id}" class="data"')
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
     if highlight is not None:
         flags = list(highlight.fillna(False).astype(bool))
         classes = pd.DataFrame(
@@ -384,21 +387,46 @@ def _targets_section(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "SELECT programme, label, unit, target_value, reason, source_document FROM marts.programme_targets "
         "WHERE NOT computable ORDER BY programme, target_id",
     )
+    latest = df[df["peiljaar"] == df.groupby("target_id")["peiljaar"].transform("max")]
     fig = go.Figure()
-    for tid, g in df.groupby("target_id", sort=True):
-        fig.add_trace(go.Scatter(x=g["peiljaar"], y=g["distance_to_target"], mode="lines+markers", name=str(tid)))
+    for col, name in (("current_value", "current"), ("target_value", "target")):
+        fig.add_trace(
+            go.Bar(
+                x=latest["target_id"],
+                y=latest[col],
+                name=name,
+                text=[
+                    f"{v:.1f} {u}" if pd.notna(v) else "n/a" for v, u in zip(latest[col], latest["unit"], strict=True)
+                ],
+                textposition="outside",
+            )
+        )
     fig.update_layout(
-        title="Distance to target (target − current, in each target's unit) per loaded peiljaar",
-        xaxis_title="peiljaar",
-        height=380,
+        barmode="group",
+        title="Latest loaded peiljaar: current value against target (each in the target's own unit)",
+        height=400,
     )
-    notes = (
-        df.drop_duplicates("target_id")[["target_id", "scope_method", "scope_note"]]
-        if not df.empty
-        else pd.DataFrame(columns=["target_id", "scope_method", "scope_note"])
-    )
+    figures = df[
+        [
+            "programme",
+            "target_id",
+            "peiljaar",
+            "unit",
+            "baseline_peiljaar",
+            "baseline_value",
+            "target_peiljaar",
+            "target_value",
+            "measured_value",
+            "current_value",
+            "distance_to_target",
+            "target_met",
+        ]
+    ]
+    notes = df.drop_duplicates("target_id")[
+        ["target_id", "label", "scope_name", "scope_method", "scope_note", "reason"]
+    ]
     return {
-        "table": _table(df.drop(columns=["scope_note"]), "programme-targets", "marts.programme_targets", precision=2),
+        "table": _table(figures, "programme-targets", "marts.programme_targets", precision=2),
         "scopes": _table(notes, "programme-target-scopes", "marts.programme_targets"),
         "open": _table(closed, "programme-targets-open", "marts.programme_targets"),
         "chart": _fig_html(fig, "chart-targets"),
@@ -531,8 +559,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 a
 h1{margin-top:24px} h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:40px}
 nav a{margin-right:14px} .banner{padding:8px 12px;border-radius:4px;margin:12px 0}
 .sample{background:#fff3cd;border:1px solid #e0c36b} .real{background:#e3f2e1;border:1px solid #9cc79a}
-table.data{border-collapse:collapse;font-size:13px;margin:8px 0 4px} table.data th,table.data td{border:1px solid #ddd;padding:3px 6px;text-align:right}
-table.data th{background:#f4f4f4} table.data td:first-child,table.data td:nth-child(2){text-align:left}
+table.data{border-collapse:collapse;font-size:13px;margin:8px 0 4px} table.data th,table.data td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
+table.data th{background:#f4f4f4;position:sticky;top:0} table.data td{max-width:480px}
 details{font-size:12px;color:#555;margin-bottom:12px} .scroll{overflow-x:auto;max-height:560px;overflow-y:auto}
 td.not-ok{background:#fde2e1;font-weight:600}
 footer{margin-top:48px;border-top:2px solid #ddd;font-size:12px;color:#444} code{font-size:12px}
@@ -578,7 +606,7 @@ footer{margin-top:48px;border-top:2px solid #ddd;font-size:12px;color:#444} code
 <p>From <code>pipeline/config/targets.yaml</code>; a region that is not published as data is a stated approximation.</p>
 {{ targets.chart }}
 <div class="scroll">{{ targets.table }}</div>
-<h3>How each region was selected</h3>{{ targets.scopes }}
+<h3>Targets: definition, region and how it was selected</h3><div class="scroll">{{ targets.scopes }}</div>
 <h3>Targets open data cannot support</h3>{{ targets.open }}
 
 <h2 id="reconciliation">Reconciliation with the published figures ({{ recon.n_not_ok }} not ok, highlighted)</h2>
