@@ -86,6 +86,14 @@ def cmd_export(out: Path) -> int:
     return 0
 
 
+def _report_after_run(out: Path) -> None:
+    """The report at the end of `sto run`: the database is already published, so a failure only warns."""
+    try:
+        cmd_report(out)
+    except Exception as exc:  # noqa: BLE001 (reported, the published database is fine)
+        print(f"sto: warning: report not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
 def _mode(args: argparse.Namespace) -> dict[str, Any]:
     env_mirrors = [m for m in os.environ.get("STO_MIRROR", "").split(os.pathsep) if m]
     mirrors = [str(Path(m).resolve()) for m in (args.mirror or env_mirrors)]
@@ -224,7 +232,7 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
         return 3
     if not args.no_export:
         cmd_export(out)
-    cmd_report(out)
+    _report_after_run(out)
     print(f"sto run OK in {time.monotonic() - t0:.1f}s; published {published}")
     return 0
 

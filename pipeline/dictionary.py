@@ -147,10 +147,11 @@ def undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def render_markdown(columns_by_table: dict[str, list[tuple[str, str]]] | None = None) -> str:
-    """docs/data_dictionary.md: every documented table with its columns (name, type when known, text).
+    """docs/data_dictionary.md: every documented table with its columns (name, text).
 
-    `columns_by_table` maps 'schema.table' to [(column, type)] as in a materialised warehouse; without it
-    the columns listed in the dictionary itself are shown.
+    `columns_by_table` maps 'schema.table' to [(column, type)] as in a materialised warehouse (column
+    order and set; types are left out since an all-NULL column's type can differ between data sets);
+    without it the columns listed in the dictionary itself are shown.
     """
     data = load_dictionary()
     lines = [
@@ -170,10 +171,10 @@ def render_markdown(columns_by_table: dict[str, list[tuple[str, str]]] | None = 
             if cols is None:
                 cols = [(c, "") for c in ((data["tables"].get(table) or {}).get("columns") or {})]
             if cols:
-                lines += ["| column | type | description |", "|---|---|---|"]
-                for col, typ in cols:
+                lines += ["| column | description |", "|---|---|"]
+                for col, _typ in cols:
                     text = (column_text(table, col) or "(undocumented)").replace("|", "\\|")
-                    lines.append(f"| `{col}` | {typ} | {text} |")
+                    lines.append(f"| `{col}` | {text} |")
                 lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

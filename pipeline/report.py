@@ -153,18 +153,54 @@ def _trend_section(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     )
     reg = _df(
         con,
-        "SELECT peiljaar, scope_name AS provincie, pct, n_total FROM marts.techniek_share "
-        "WHERE scope_type = 'provincie' AND indicator = 'vmbo_bkg_lj3_techniek' AND scope_code <> 'ONBEKEND' "
-        "ORDER BY provincie, peiljaar",
+        "SELECT indicator, peiljaar, scope_name AS provincie, pct, n_total FROM marts.techniek_share "
+        "WHERE scope_type = 'provincie' AND scope_code <> 'ONBEKEND' ORDER BY indicator, provincie, peiljaar",
     )
     rfig = go.Figure()
-    for prov, g in reg.groupby("provincie", sort=True):
-        rfig.add_trace(go.Scatter(x=g["peiljaar"], y=g["pct"], mode="lines+markers", name=str(prov)))
+    indicators = sorted(reg["indicator"].unique())
+    default = "vmbo_bkg_lj3_techniek" if "vmbo_bkg_lj3_techniek" in indicators else (indicators or [""])[0]
+    owner: list[str] = []
+    for (ind, prov), g in reg.groupby(["indicator", "provincie"], sort=True):
+        rfig.add_trace(
+            go.Scatter(
+                x=g["peiljaar"],
+                y=g["pct"],
+                mode="lines+markers",
+                name=str(prov),
+                visible=ind == default,
+                legendgroup=str(prov),
+            )
+        )
+        owner.append(str(ind))
+    # one button per indicator (plotly updatemenus): show that indicator's provinces only
+    buttons = [
+        {
+            "label": ind,
+            "method": "update",
+            "args": [
+                {"visible": [o == ind for o in owner]},
+                {"title": {"text": f"Regional: {ind} per provincie (percent 0–100)"}},
+            ],
+        }
+        for ind in indicators
+    ]
     rfig.update_layout(
-        title="Regional: vmbo B/K/G leerjaar 3 in a technical profile, per provincie",
+        title=f"Regional: {default} per provincie (percent 0–100)",
         xaxis_title="peiljaar",
         yaxis_title="percent (0–100)",
-        height=460,
+        height=480,
+        updatemenus=[
+            {
+                "buttons": buttons,
+                "active": indicators.index(default),
+                "direction": "down",
+                "x": 1.0,
+                "xanchor": "right",
+                "y": 1.18,
+            }
+        ]
+        if buttons
+        else [],
     )
     wide = nat.pivot_table(index="indicator", columns="peiljaar", values="pct").reset_index()
     wide.columns = [str(c) for c in wide.columns]
@@ -375,7 +411,7 @@ def _reconciliation_section(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def _targets_section(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if not _exists(con, "marts.programme_targets"):
-        return {"table": "<p>marts.programme_targets is not in this warehouse.</p>", "open": "", "chart": ""}
+        return _Missing("marts.programme_targets is not in this warehouse.")
     df = _df(
         con,
         "SELECT programme, target_id, label, scope_name, scope_method, peiljaar, unit, baseline_peiljaar, "
@@ -525,6 +561,26 @@ def _map_section(con: duckdb.DuckDBPyConnection, radii: list[float]) -> dict[str
     return {"map": _fig_html(fig, "campus-map"), "map_year": year, "n_map_locations": len(locs)}
 
 
+class _Missing(dict):
+    """Stand-in for a section whose marts are not in the warehouse (e.g. after `sto run --select`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(char_tables=[])
+        self.message = message
+
+    def __missing__(self, key: str) -> str:
+        return f'<p class="empty">{html.escape(self.message)}</p>'
+
+
+def _section(con: duckdb.DuckDBPyConnection, build: Any, *args: Any) -> dict[str, Any]:
+    """Run a section builder; a missing table gives a placeholder section instead of an error."""
+    try:
+        return build(con, *args)
+    except duckdb.CatalogException as exc:
+        first = str(exc).splitlines()[0]
+        return _Missing(f"Not in this warehouse (a partial run?): {first}")
+
+
 def _provenance(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     prov = _df(
         con,
@@ -642,9 +698,15 @@ def build_report(db_path: Path, out_dir: Path) -> Path:
     radii = [float(r) for r in reach["sensitivity_radii_km"]]
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        prov = _provenance(con)
+        prov = _section(con, _provenance)
+        if isinstance(prov, _Missing):
+            prov = {"run": None, "files": prov["files"]}
         kind = (prov["run"] or {}).get("source_mode") or "unknown"
-        years = [r[0] for r in con.execute("SELECT DISTINCT peiljaar FROM core.duo_vo_students ORDER BY 1").fetchall()]
+        years = (
+            [r[0] for r in con.execute("SELECT DISTINCT peiljaar FROM core.duo_vo_students ORDER BY 1").fetchall()]
+            if _exists(con, "core.duo_vo_students")
+            else []
+        )
         context = {
             "plotly_js": plotly.offline.get_plotlyjs(),
             "kind": "sample" if kind == "sample" else "real",
@@ -655,13 +717,13 @@ def build_report(db_path: Path, out_dir: Path) -> Path:
             "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "db_name": Path(db_path).name,
             "default_radius": f"{default_radius:g}",
-            "trends": _trend_section(con),
-            "supply": _supply_section(con, default_radius),
-            "seor": _seor_section(con),
-            "sto": _sto_section(con),
-            "targets": _targets_section(con),
-            "recon": _reconciliation_section(con),
-            "map": _map_section(con, radii),
+            "trends": _section(con, _trend_section),
+            "supply": _section(con, _supply_section, default_radius),
+            "seor": _section(con, _seor_section),
+            "sto": _section(con, _sto_section),
+            "targets": _section(con, _targets_section),
+            "recon": _section(con, _reconciliation_section),
+            "map": _section(con, _map_section, radii),
             "prov": prov,
         }
     finally:

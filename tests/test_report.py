@@ -149,3 +149,19 @@ def test_report_numbers_match_marts_real_2019(real_out: Path):
         assert nat[indicator]["2019"] == f"{pct:.1f}", indicator
     # the published 2019 vmbo B/K/G figure is drawn beside ours
     assert "vmbo_bkg_lj3_techniek (published)" in page.read_text(encoding="utf-8")
+
+
+def test_report_of_a_partial_warehouse(tmp_path: Path):
+    """After `sto run --select ...` the warehouse lacks marts: the report says so instead of failing."""
+    import duckdb
+
+    from pipeline.report import build_report
+
+    con = duckdb.connect(str(tmp_path / "sto.duckdb"))
+    con.execute("CREATE SCHEMA core; CREATE SCHEMA marts; CREATE SCHEMA audit")
+    con.close()
+    page = build_report(tmp_path / "sto.duckdb", tmp_path)
+    text = page.read_text(encoding="utf-8")
+    assert text.count("Not in this warehouse") >= 5
+    with pytest.raises(FileNotFoundError):
+        build_report(tmp_path / "missing.duckdb", tmp_path)
