@@ -97,3 +97,70 @@ def test_programme_targets_real_2019(real_out: Path):
     assert got["twente_pupils_2025"][3] is None and "not loaded" in got["twente_pupils_2025"][4]
     assert 0 < got["rotterdam_girls_technical_vmbo"][3] < 50
     assert got["techtown_mt_locations"][2] >= 1
+
+
+def _tiny_warehouse(with_mapping: bool):
+    """Two years, three locations (two in Rotterdam, one in Enschede/Twente), optional STO mapping."""
+    import duckdb
+    import pandas as pd
+
+    from pipeline import db
+    from pipeline.monitoring import register
+
+    con = duckdb.connect()
+    for s in ("core", "raw", "marts"):
+        con.execute(f"CREATE SCHEMA {s}")
+    con.execute("""
+        CREATE TABLE core.school_locations AS SELECT * FROM (VALUES
+            ('AAAA00', 'ROTTERDAM', 'Groot-Rijnmond'), ('BBBB00', 'ROTTERDAM', 'Groot-Rijnmond'),
+            ('CCCC00', 'ENSCHEDE', 'Twente')) v(vestiging_code, gemeente_name, corop_name)""")
+    rows = []
+    for year, scale in ((2021, 1.0), (2022, 0.9)):
+        for loc, prof in (("AAAA00", "M&T"), ("BBBB00", "BWI"), ("CCCC00", "PIE")):
+            rows += [
+                (year, loc, "VMBO-KB", 3, prof, "M", int(20 * scale)),
+                (year, loc, "VMBO-KB", 3, prof, "V", int(10 * scale)),
+                (year, loc, "HAVO", 4, None, "V", int(100 * scale)),
+            ]
+    df = pd.DataFrame(
+        rows, columns=["peiljaar", "vestiging_code", "onderwijstype", "leerjaar", "profile_code", "sex", "n"]
+    )
+    db.replace_table(con, "core.duo_vo_students", df)
+    con.execute("""CREATE TABLE core.vmbo_profile AS SELECT * FROM (VALUES
+        ('M&T', 'x', 'profile', 't', true), ('BWI', 'x', 'profile', 't', true), ('PIE', 'x', 'profile', 't', true))
+        v(profile_code, name, kind, sector, techniekpact_techniek)""")
+    con.execute("ALTER TABLE core.vmbo_profile ADD COLUMN config_version INTEGER DEFAULT 1")
+    mapping = "SELECT 'AAAA00' AS vestiging_code, '24056' AS sto_region_code, 'TechTown' AS sto_region_name"
+    con.execute(f"CREATE TABLE raw.sto_region_map AS {mapping} {'' if with_mapping else 'LIMIT 0'}")
+    db.run_sql(con, "mart_monitoring_macros")
+    cfg = targets.targets_config()
+    register(con, "programme_target_in", targets.target_frame(cfg))
+    register(con, "target_scope_in", targets.scope_frame(cfg))
+    db.run_sql(con, "mart_programme_targets", {"min_offered": 1})
+    return con
+
+
+@pytest.mark.parametrize("with_mapping", [False, True])
+def test_programme_targets_sql_on_tiny_data(with_mapping: bool):
+    con = _tiny_warehouse(with_mapping)
+    got = {
+        (r[0], r[1]): r[2:]
+        for r in con.execute(
+            "SELECT target_id, peiljaar, scope_method, n_locations_in_scope, measured_value, current_value, "
+            "distance_to_target, target_met FROM marts.programme_targets WHERE computable"
+        ).fetchall()
+    }
+    # TechTown: the mapping (one location) when given, else the municipality approximation (two locations)
+    method, nloc, mt, *_ = got[("techtown_mt_locations", 2021)]
+    assert (method, nloc, mt) == (
+        ("sto_region_mapping", 1, 1.0) if with_mapping else ("gemeenten (approximation)", 2, 1.0)
+    )
+    # Twente: all vo pupils of COROP Twente, −10% against 2021 → distance −8.5 − (−10) = 1.5, target met
+    method, nloc, measured, change, distance, met = got[("twente_pupils_2025", 2022)]
+    assert (method, nloc, measured) == ("corop", 1, 27 + 90)
+    assert change == pytest.approx(100 * (117 - 130) / 130) and distance == pytest.approx(-8.5 - change)
+    assert met is True
+    # Rotterdam: girls' share of the technical vmbo pupils (10 of 30 per location) = 33.3%
+    assert got[("rotterdam_girls_technical_vmbo", 2021)][2] == pytest.approx(100 / 3)
+    # baseline 2022 of the TechTown girls target: change 0 in 2022
+    assert got[("techtown_girls_techniek", 2022)][3] == pytest.approx(0.0)
