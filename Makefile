@@ -10,7 +10,7 @@ export STO_DAGSTER_DIR ?= $(CURDIR)/data_out/dagster
 # non-parser cases and every third parser case through the CLI, 3 kill trials); `make test-full` runs
 # everything (every corpus case through the CLI, 20 kill trials, tests marked `full`).
 
-.PHONY: setup run test test-full ui lint format bench sample clean safety
+.PHONY: setup run test test-full ui lint format bench sample clean safety report
 setup: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
@@ -23,6 +23,10 @@ $(STAMP): requirements.lock pyproject.toml
 ## Materialise every asset (bundled synthetic sample unless STO_MIRROR / ARGS say otherwise).
 run: $(STAMP)
 	$(BIN)/sto run $(ARGS)
+
+## Offline HTML report of the published database (data_out/report/index.html; also written by `make run`).
+report: $(STAMP)
+	$(BIN)/sto report $(ARGS)
 
 ## Lint, format check and the fast test tier (<= 6 minutes on 2 cores).
 test: $(STAMP)

@@ -150,7 +150,7 @@ def _offer_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 @dg.asset(
-    deps=PUPIL_DEPS,
+    deps=[*PUPIL_DEPS, "core_school_locations"],
     description="vmbo profile offer per location: bovenbouw B/K/G pupils per peiljaar × vestiging × profile, "
     "offered (≥ configured pupils), status kept/new/dropped against the baseline 2017 (or the earliest loaded "
     "year, stated per row) and against the previous loaded year. SQL: sql/mart_profile_offer_location.sql.",
@@ -313,6 +313,37 @@ def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
         return _meta(con, "marts.pupil_trend")
 
 
+@dg.asset(
+    deps=[*PUPIL_DEPS, "core_school_locations", "raw_sto_region_map"],
+    description="Regional programme targets (TechTown, Twente, Rotterdam; pipeline/config/targets.yaml) with the "
+    "current value and distance to target per loaded peiljaar; targets open data cannot support are listed "
+    "with the reason. TechTown's region is the STO-region mapping when supplied, else a stated municipality "
+    "approximation. SQL: sql/mart_programme_targets.sql.",
+    **MARTS,
+)
+def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
+    from pipeline import targets
+
+    cfg = targets.targets_config()
+    with sto.connect() as con:
+        _prepare_macros(con)
+        mon.register(con, "programme_target_in", targets.target_frame(cfg))
+        mon.register(con, "target_scope_in", targets.scope_frame(cfg))
+        min_offered = int(mon.monitoring_config()["profile_offer"]["min_pupils_offered"])
+        db.run_sql(con, "mart_programme_targets", {"min_offered": min_offered})
+        latest = con.execute("""
+            SELECT target_id, peiljaar, scope_method, round(current_value, 2) AS current,
+                   target_value AS target, round(distance_to_target, 2) AS distance, target_met, computable
+            FROM marts.programme_targets
+            QUALIFY peiljaar IS NULL OR peiljaar = max(peiljaar) OVER (PARTITION BY target_id)
+            ORDER BY target_id""").df()
+        return _meta(
+            con,
+            "marts.programme_targets",
+            {"targets_config_version": dg.MetadataValue.int(int(cfg.get("version", 0))), "latest": _md(latest)},
+        )
+
+
 # ---- marts: exams -----------------------------------------------------------------------------------------
 def _register_exam_dims(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> None:
     dim, _, flags = mon.exam_programme_frames(cfg)
@@ -427,6 +458,7 @@ CATALOG_DEPS = [
     "mart_exam_results",
     "mart_exam_national_series",
     "mart_reconciliation",
+    "mart_programme_targets",
 ]
 
 

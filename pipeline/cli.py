@@ -5,6 +5,7 @@
     sto drop   --years Y ... [--out DIR]
     sto reset  [--out DIR] --yes
     sto export [--out DIR]
+    sto report [--out DIR]
 
 `sto run` builds into a staging copy of the published DuckDB file and publishes it only when every
 asset and blocking check succeeded; on failure it exits non-zero and the last good database stays.
@@ -90,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("reset", help="empty the output folder: warehouse, exports, report, run history")
     rs.add_argument("--out", type=Path, default=None)
     rs.add_argument("--yes", action="store_true", help="really delete (without it: list what would go)")
+    rp = sub.add_parser("report", help="write the offline HTML report of the published database to <out>/report/")
+    rp.add_argument("--out", type=Path, default=None)
     return p
 
 
@@ -106,12 +109,28 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_drop(args, out)
         if args.command == "reset":
             return cmd_reset(args, out)
+        if args.command == "report":
+            return cmd_report(out)
         return cmd_status(out)
     except UsageError as exc:
         print(f"sto: {exc}", file=sys.stderr)
         if args.command in ("run", "drop") and (out / "sto.duckdb").exists():
             print(f"nothing was run; published database unchanged: {out / 'sto.duckdb'}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def cmd_report(out: Path) -> int:
+    """Write <out>/report/index.html from the published database (offline HTML, pipeline/report.py)."""
+    from pipeline.report import build_report
+
+    published = out / "sto.duckdb"
+    if not published.exists():
+        print(f"sto: no published database at {published}; run `sto run` first", file=sys.stderr)
+        return 2
+    t0 = time.monotonic()
+    path = build_report(published, out)
+    print(f"report written to {path} in {time.monotonic() - t0:.1f}s")
+    return 0
 
 
 def cmd_export(out: Path) -> int:
@@ -125,6 +144,14 @@ def cmd_export(out: Path) -> int:
     files = export_marts(published, out / "exports")
     print(f"exported {len(files)} file(s) to {out / 'exports'}")
     return EXIT_OK
+
+
+def _report_after_run(out: Path) -> None:
+    """The report at the end of `sto run`: the database is already published, so a failure only warns."""
+    try:
+        cmd_report(out)
+    except Exception as exc:  # noqa: BLE001 (reported, the published database is fine)
+        print(f"sto: warning: report not written: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def _mode(args: argparse.Namespace) -> dict[str, Any]:
@@ -360,6 +387,7 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
         return EXIT_BUSY
     if not args.no_export:
         cmd_export(out)
+    _report_after_run(out)
     print(f"sto run OK in {time.monotonic() - t0:.1f}s; published {published}")
     return EXIT_OK
 
@@ -453,6 +481,7 @@ def cmd_drop(args: argparse.Namespace, out: Path) -> int:
         print(f"sto: {exc}", file=sys.stderr)
         return EXIT_BUSY
     cmd_export(out)
+    _report_after_run(out)
     print(f"sto drop OK in {time.monotonic() - t0:.1f}s; peiljaren now {remaining}; published {published}")
     return EXIT_OK
 

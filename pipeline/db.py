@@ -146,19 +146,31 @@ def table_metadata(
     params: list | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Dagster metadata for a table: row count, column schema, content checksum."""
+    """Dagster metadata for a table: row count, column schema with descriptions, content checksum.
+
+    Also writes the data dictionary's `COMMENT ON TABLE/COLUMN` for the table (sql/data_dictionary.yaml),
+    since every asset calls this right after writing its table.
+    """
+    from pipeline import dictionary
+
+    dictionary.apply_comments(con, [table])
     rows = con.execute(f"SELECT count(*) FROM {ident(table)} t {where}", params or []).fetchone()[0]
     cols = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
         table.split("."),
     ).fetchall()
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(name=c, type=t, description=dictionary.column_text(table, c)) for c, t in cols]
+    )
     meta: dict[str, Any] = {
         "table": dg.MetadataValue.text(table),
         "dagster/row_count": dg.MetadataValue.int(int(rows)),
-        "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(name=c, type=t) for c, t in cols]),
+        "dagster/column_schema": schema,
         "content_sha": dg.MetadataValue.text(content_hash(con, table, where, params)),
     }
+    if dictionary.table_text(table):
+        meta["description"] = dg.MetadataValue.text(dictionary.table_text(table) or "")
     from pipeline.provenance import asset_provenance_metadata
 
     meta.update(asset_provenance_metadata())

@@ -1,7 +1,10 @@
 """Exports of the published marts for evaluators who do not use DuckDB (CSV and Parquet).
 
 Why a separate step after publish: exports are read from the published database only, so they always
-match it; they are written into a temporary directory and swapped in whole.
+match it; they are written into a temporary directory and swapped in whole. Parquet files are written
+with pyarrow and carry the data dictionary (sql/data_dictionary.yaml, as commented in the warehouse):
+field metadata `description` (and `unit` where the dictionary has one) per column, schema metadata
+`table`/`description` per file. Modes: directory 0755, files 0644 (readable by evaluators' accounts).
 """
 
 from __future__ import annotations
@@ -12,14 +15,54 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from pipeline import dictionary
 from pipeline.db import ident
 
 EXPORT_SCHEMAS = ("marts",)
+DIR_MODE = 0o755
+FILE_MODE = 0o644
+
+
+def _comments(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str | None, dict[str, str]]:
+    """Table and column comments of the warehouse, falling back to the dictionary for uncommented ones."""
+    schema, name = table.split(".")
+    tcom = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
+        "AND database_name = current_database()",
+        [schema, name],
+    ).fetchone()
+    cols = con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "AND database_name = current_database()",
+        [schema, name],
+    ).fetchall()
+    col_text = {c: (com or dictionary.column_text(table, c) or "") for c, com in cols}
+    return (tcom[0] if tcom and tcom[0] else dictionary.table_text(table)), col_text
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> None:
+    """Write `table` (rows ORDER BY ALL, byte-stable) to `target` with the dictionary as field metadata."""
+    data: pa.Table = con.execute(f"SELECT * FROM {ident(table)} ORDER BY ALL").fetch_arrow_table()
+    table_desc, col_text = _comments(con, table)
+    fields = []
+    for field in data.schema:
+        meta = {"description": col_text.get(field.name, "")}
+        unit = dictionary.column_unit(table, field.name)
+        if unit:
+            meta["unit"] = str(unit)
+        fields.append(field.with_metadata(meta))
+    schema = pa.schema(fields, metadata={"table": table, "description": table_desc or ""})
+    pq.write_table(data.cast(schema), target)
 
 
 def export_marts(published: Path, export_dir: Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
-    """Write every table of the mart schemas to `export_dir/<schema>.<table>.<fmt>`; return the files."""
+    """Write every table of the mart schemas to `export_dir/<schema>.<table>.<fmt>`; return the files.
+
+    Raises duckdb.Error when the database cannot be read; the previous export directory stays then.
+    """
     con = duckdb.connect(str(published), read_only=True)
     try:
         tables = [
@@ -32,13 +75,19 @@ def export_marts(published: Path, export_dir: Path, formats: tuple[str, ...] = (
         ]
         export_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=export_dir.parent, prefix=".exports-"))
+        os.chmod(tmp, DIR_MODE)  # mkdtemp creates 0700
         written = []
         for table in tables:
             for fmt in formats:
                 target = tmp / f"{table}.{fmt}"
-                opts = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
-                # ORDER BY ALL makes the export byte-stable for identical table contents.
-                con.execute(f"COPY (SELECT * FROM {ident(table)} ORDER BY ALL) TO '{target}' {opts}")
+                if fmt == "parquet":
+                    write_parquet(con, table, target)
+                else:
+                    # ORDER BY ALL makes the export byte-stable for identical table contents.
+                    con.execute(
+                        f"COPY (SELECT * FROM {ident(table)} ORDER BY ALL) TO '{target}' (FORMAT csv, HEADER true)"
+                    )
+                os.chmod(target, FILE_MODE)
                 written.append(export_dir / target.name)
     finally:
         con.close()

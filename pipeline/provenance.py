@@ -22,7 +22,17 @@ from pipeline.config import default_config
 from pipeline.db import table_exists
 from pipeline.paths import PROJECT_ROOT
 
-PACKAGES = ["sto-pipeline", "dagster", "duckdb", "great_expectations", "pandas", "requests", "openpyxl"]
+PACKAGES = [
+    "sto-pipeline",
+    "dagster",
+    "duckdb",
+    "great_expectations",
+    "pandas",
+    "requests",
+    "openpyxl",
+    "pyarrow",
+    "plotly",
+]
 
 
 @lru_cache(maxsize=1)
@@ -117,3 +127,8 @@ def record_run(
         con.execute("INSERT INTO audit.provenance BY NAME SELECT * FROM _prov")
     finally:
         con.unregister("_prov")
+    # Last write before publish: every core/marts/audit table gets its data-dictionary comments (tables
+    # written outside an asset's table_metadata, such as the audit tables, included).
+    from pipeline.dictionary import apply_comments
+
+    apply_comments(con)

@@ -12,7 +12,7 @@ col_total AS (
     SELECT dimension, campus_code, n AS n_column FROM marts.initiative_characteristics WHERE category = $total_label
 ),
 metrics AS (
-    SELECT c.dimension, c.category, c.category_label, c.campus_code, c.n, t.n_column,
+    SELECT c.dimension, c.category, c.category_label, c.campus_code, c.campus_name, c.n, t.n_column,
            c.n / nullif(t.n_column, 0) AS share,
            avg(c.n) FILTER (WHERE c.campus_code <> $total_code) OVER (PARTITION BY c.dimension, c.category)
                AS campus_mean_n,
@@ -37,6 +37,7 @@ hits AS (
 )
 SELECT
     w.campus_code,
+    w.campus_name,
     w.dimension,
     w.category,
     w.category_label,

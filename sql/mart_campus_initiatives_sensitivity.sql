@@ -18,11 +18,11 @@ per AS (
 tot AS (
     SELECT radius_km, count(DISTINCT initiative_id) AS n FROM reach GROUP BY ALL
 )
-SELECT k.campus_code, x.radius_km, coalesce(per.n, 0) AS n_initiatives,
+SELECT k.campus_code, k.name AS campus_name, x.radius_km, coalesce(per.n, 0) AS n_initiatives,
        x.radius_km = $default_radius_km AS is_default_radius
 FROM core.campuses k CROSS JOIN seor_radii_in x
 LEFT JOIN per ON per.campus_code = k.campus_code AND per.radius_km = x.radius_km
 UNION ALL
-SELECT $total_code, x.radius_km, coalesce(tot.n, 0), x.radius_km = $default_radius_km
+SELECT $total_code, 'all campuses', x.radius_km, coalesce(tot.n, 0), x.radius_km = $default_radius_km
 FROM seor_radii_in x LEFT JOIN tot ON tot.radius_km = x.radius_km
 ORDER BY radius_km, campus_code;

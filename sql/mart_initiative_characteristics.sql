@@ -31,21 +31,21 @@ totals AS (
     SELECT campus_code, count(DISTINCT initiative_id) AS n FROM cols GROUP BY ALL
 ),
 campus_list AS (
-    SELECT campus_code, row_number() OVER (ORDER BY campus_code) AS campus_order FROM core.campuses
-    UNION ALL SELECT $total_code, 1000000
+    SELECT campus_code, name AS campus_name, row_number() OVER (ORDER BY campus_code) AS campus_order FROM core.campuses
+    UNION ALL SELECT $total_code, 'all campuses', 1000000
 ),
 dims AS (
     SELECT dimension, any_value(table_overall) AS table_overall, any_value(table_campus) AS table_campus,
            max(sort_order) + 1 AS total_order
     FROM seor_categories_in GROUP BY dimension
 )
-SELECT d.dimension, d.category, d.label AS category_label, k.campus_code, coalesce(c.n, 0) AS n,
+SELECT d.dimension, d.category, d.label AS category_label, k.campus_code, k.campus_name, coalesce(c.n, 0) AS n,
        d.sort_order, d.is_rollup, d.table_overall, d.table_campus
 FROM seor_categories_in d
 CROSS JOIN campus_list k
 LEFT JOIN counts c ON c.dimension = d.dimension AND c.category = d.category AND c.campus_code = k.campus_code
 UNION ALL
-SELECT dm.dimension, $total_label, $total_label, k.campus_code, coalesce(t.n, 0), dm.total_order, false,
+SELECT dm.dimension, $total_label, $total_label, k.campus_code, k.campus_name, coalesce(t.n, 0), dm.total_order, false,
        dm.table_overall, dm.table_campus
 FROM dims dm
 CROSS JOIN campus_list k

@@ -9,7 +9,7 @@
 CREATE OR REPLACE TABLE marts.nearby_offer AS
 WITH small AS (
     SELECT o.peiljaar, o.vestiging_code, o.profile_code, o.n_bovenbouw AS n, o.censored_cells > 0 AS censored,
-           g.lat, g.lon
+           g.lat, g.lon, g.name
     FROM marts.profile_offer_location o
     JOIN core.pupil_locations g ON g.peiljaar = o.peiljaar AND g.vestiging_code = o.vestiging_code
     WHERE o.offered AND o.n_bovenbouw <= $max_small AND list_contains($profile_kinds, o.profile_kind)
@@ -20,6 +20,7 @@ box AS (
 )
 SELECT
     a.peiljaar, a.profile_code, a.vestiging_code AS vestiging_a, b.vestiging_code AS vestiging_b,
+    a.name AS name_a, b.name AS name_b,
     haversine_km(a.lat, a.lon, b.lat, b.lon, $earth_radius_km) AS distance_km,
     a.n AS n_a, b.n AS n_b,
     a.censored AS n_censored_a, b.censored AS n_censored_b,

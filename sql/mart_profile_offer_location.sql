@@ -80,7 +80,7 @@ rows_ AS (
                       AND po.profile_code = g.profile_code
 )
 SELECT
-    r.peiljaar, r.vestiging_code, r.profile_code, p.kind AS profile_kind,
+    r.peiljaar, r.vestiging_code, sl.name AS location_name, sl.gemeente_name, r.profile_code, p.kind AS profile_kind,
     r.n_bovenbouw, r.n_first_leerjaar, r.n_by_leerweg, r.offered,
     r.offered AND r.n_first_leerjaar = 0 AS intake_stopped,
     r.baseline_peiljaar,
@@ -105,4 +105,5 @@ SELECT
     $point_value::INTEGER AS censored_point_value
 FROM rows_ r
 LEFT JOIN core.vmbo_profile p ON p.profile_code = r.profile_code
+LEFT JOIN core.school_locations sl ON sl.vestiging_code = r.vestiging_code
 ORDER BY r.peiljaar, r.vestiging_code, r.profile_code;

@@ -53,14 +53,14 @@ within AS (
       AND haversine_km(c.lat, c.lon, g.lat, g.lon, $earth_radius_km) <= r.radius_km
 ),
 grid AS (
-    SELECT y.peiljaar, c.campus_code, r.radius_km, m.measure, m.measure_kind, m.profile_flag
+    SELECT y.peiljaar, c.campus_code, c.name AS campus_name, r.radius_km, m.measure, m.measure_kind, m.profile_flag
     FROM (SELECT DISTINCT peiljaar FROM core.duo_vo_students) y
     CROSS JOIN core.campuses c
     CROSS JOIN campus_radius r
     CROSS JOIN measure_list m
 )
 SELECT
-    g.peiljaar, g.campus_code, g.radius_km, g.measure, g.measure_kind, g.profile_flag,
+    g.peiljaar, g.campus_code, g.campus_name, g.radius_km, g.measure, g.measure_kind, g.profile_flag,
     100.0 * coalesce(sum(w.n_pupils) FILTER (WHERE lm.vestiging_code IS NOT NULL), 0)
           / nullif(sum(w.n_pupils), 0) AS pct,
     coalesce(sum(w.n_pupils), 0)::BIGINT AS n_pupils_base,
@@ -73,5 +73,5 @@ SELECT
 FROM grid g
 LEFT JOIN within w ON w.peiljaar = g.peiljaar AND w.campus_code = g.campus_code AND w.radius_km = g.radius_km
 LEFT JOIN loc_measure lm ON lm.peiljaar = w.peiljaar AND lm.vestiging_code = w.vestiging_code AND lm.measure = g.measure
-GROUP BY g.peiljaar, g.campus_code, g.radius_km, g.measure, g.measure_kind, g.profile_flag
+GROUP BY g.peiljaar, g.campus_code, g.campus_name, g.radius_km, g.measure, g.measure_kind, g.profile_flag
 ORDER BY g.peiljaar, g.campus_code, g.radius_km, g.measure_kind, g.measure;

@@ -83,6 +83,7 @@ SELECT
     initiative_id,
     name,
     campus_code,
+    (SELECT k.name FROM core.campuses k WHERE k.campus_code = ranked.campus_code) AS campus_name,
     radius_km,
     round(distance_km, 3) AS distance_km,
     round(school_distance_km, 3) AS school_distance_km,

@@ -21,3 +21,29 @@ def test_export_marts_csv_parquet_stable(tmp_path):
     export_marts(dbf, tmp_path / "exports")
     assert (tmp_path / "exports" / "marts.t.csv").read_text() == first
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".exports-") or p.name.endswith(".old")]
+
+
+def test_export_modes_and_parquet_dictionary(tmp_path):
+    """Exports are world-readable (dir 755, files 644); Parquet carries the dictionary as field metadata."""
+    import stat
+
+    import pyarrow.parquet as pq
+
+    dbf = tmp_path / "sto.duckdb"
+    con = duckdb.connect(str(dbf))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.techniek_share AS SELECT 2019 AS peiljaar, 19.5::DOUBLE AS pct")
+    con.execute("COMMENT ON COLUMN marts.techniek_share.pct IS 'from the warehouse'")
+    con.close()
+    export_marts(dbf, tmp_path / "exports")
+    out = tmp_path / "exports"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    for f in out.iterdir():
+        assert stat.S_IMODE(f.stat().st_mode) == 0o644, f
+    pf = out / "marts.techniek_share.parquet"
+    schema = pq.read_schema(pf)
+    assert schema.field("pct").metadata[b"description"] == b"from the warehouse"
+    assert schema.field("pct").metadata[b"unit"] == "percent 0–100".encode()
+    assert b"Count year" in schema.field("peiljaar").metadata[b"description"]
+    assert schema.metadata[b"table"] == b"marts.techniek_share"
+    assert pq.read_table(pf).to_pylist() == [{"peiljaar": 2019, "pct": 19.5}]

@@ -1,0 +1,108 @@
+"""Open the offline report in headless Debian Chromium (selenium + /usr/bin/chromedriver): checks and screenshot.
+
+Why: the report must render from file:// with no network; only a real browser proves that the inlined
+plotly.js draws every chart and the map. Used by tests/test_report.py and scripts/report_screenshot.py.
+Needs the dev dependency selenium and the Debian packages chromium and chromium-driver (never a
+browser download). `available()` says why it cannot run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+# Count of drawn plotly charts, plotly data points / lines per chart, and every resource the page loaded.
+PROBE_JS = """
+const charts = Array.from(document.querySelectorAll('.js-plotly-plot'));
+return {
+  charts: charts.map(c => ({id: c.id, svg: c.querySelectorAll('svg.main-svg').length,
+                            points: c.querySelectorAll('.scatterlayer path.point, .barlayer path, .funnellayer path').length,
+                            lines: c.querySelectorAll('.scatterlayer path.js-line').length,
+                            traces: (c.data || []).length})),
+  resources: performance.getEntriesByType('resource').map(r => r.name),
+  height: document.documentElement.scrollHeight,
+  plotly: typeof Plotly !== 'undefined' ? Plotly.version : null,
+};
+"""
+
+
+@dataclass
+class PageCheck:
+    """What the browser saw: console errors, charts (id, svg, points, lines, traces), loaded resources."""
+
+    console_errors: list[str] = field(default_factory=list)
+    charts: list[dict[str, Any]] = field(default_factory=list)
+    resources: list[str] = field(default_factory=list)
+    plotly_version: str | None = None
+    screenshot: Path | None = None
+
+
+def available() -> str | None:
+    """None when the browser check can run, else the reason it cannot."""
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        return "Debian chromium / chromium-driver not installed (apt-get install -y chromium chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (dev dependency)"
+    return None
+
+
+def check_page(html_file: Path, screenshot: Path | None = None, width: int = 1280, height: int = 2200) -> PageCheck:
+    """Load `html_file` from file:// in headless Chromium, wait for the charts, collect what it saw.
+
+    Screenshot (PNG, `width` × `height` px of the page top) when `screenshot` is given.
+    Raises RuntimeError when Chromium cannot run (see `available()`).
+    """
+    reason = available()
+    if reason:
+        raise RuntimeError(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = Path(tempfile.mkdtemp(prefix="sto-chromium-"))
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for flag in [*FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"]:
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    try:
+        driver.set_page_load_timeout(120)
+        driver.get(Path(html_file).resolve().as_uri())
+        deadline = time.monotonic() + 60
+        probe: dict[str, Any] = driver.execute_script(PROBE_JS)
+        while time.monotonic() < deadline and not all(c["svg"] for c in probe["charts"]):
+            time.sleep(0.5)
+            probe = driver.execute_script(PROBE_JS)
+        result = PageCheck(
+            console_errors=[e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"],
+            charts=probe["charts"],
+            resources=probe["resources"],
+            plotly_version=probe["plotly"],
+        )
+        if screenshot is not None:
+            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(screenshot))
+            result.screenshot = Path(screenshot)
+        return result
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -1,0 +1,105 @@
+"""The data dictionary: every core/marts/audit column documented in the warehouse, Dagster and docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import dictionary
+from tests.conftest import ROOT
+
+
+def test_entries_render_unit_codes_source():
+    text = dictionary.column_text("marts.techniek_share", "pct")
+    assert text is not None and "Unit: percent 0–100." in text
+    assert "Codes:" in (dictionary.column_text("marts.techniek_share", "scope_type") or "")
+    assert dictionary.column_text("marts.no_such_table", "no_such_column") is None
+    table = dictionary.table_text("marts.profile_supply_campus") or ""
+    assert "Grain:" in table and "Source:" in table
+
+
+def test_every_percent_column_states_0_100():
+    data = dictionary.load_dictionary()
+    for table, spec in data["tables"].items():
+        for col, entry in (spec.get("columns") or {}).items():
+            if col.startswith("pct") and "change" not in col and "delta" not in col and isinstance(entry, dict):
+                assert entry.get("unit") in ("percent 0–100", "percentage points", "percent change"), (table, col)
+
+
+def test_comments_on_every_column_of_the_sample_warehouse(sample_out: Path):
+    """Fails when a core/marts/audit table or column of a real materialisation has no description."""
+    con = duckdb.connect(str(sample_out / "sto.duckdb"), read_only=True)
+    try:
+        assert dictionary.undocumented(con) == []
+        n = con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'marts' AND comment IS NOT NULL"
+        ).fetchone()[0]
+        assert n > 100
+        pct = con.execute(
+            "SELECT comment FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'techniek_share' "
+            "AND column_name = 'pct'"
+        ).fetchone()[0]
+        assert "percent 0–100" in pct
+    finally:
+        con.close()
+
+
+def test_campus_and_region_names_beside_codes(sample_out: Path):
+    con = duckdb.connect(str(sample_out / "sto.duckdb"), read_only=True)
+    try:
+        with_code = con.execute(
+            "SELECT table_name FROM duckdb_columns() WHERE schema_name = 'marts' AND column_name = 'campus_code'"
+        ).fetchall()
+        for (table,) in with_code:
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?",
+                    [table],
+                ).fetchall()
+            ]
+            assert "campus_name" in cols, table
+            missing = con.execute(f"SELECT count(*) FROM marts.{table} WHERE campus_name IS NULL").fetchone()[0]
+            assert missing == 0, table
+        scoped = con.execute(
+            "SELECT DISTINCT table_name FROM duckdb_columns() WHERE schema_name = 'marts' AND column_name = 'scope_code'"
+        ).fetchall()
+        for (table,) in scoped:
+            assert con.execute(
+                "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ? "
+                "AND column_name = 'scope_name'",
+                [table],
+            ).fetchone()[0], table
+    finally:
+        con.close()
+
+
+def test_dagster_column_schema_has_descriptions():
+    import dagster as dg
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.techniekarm AS SELECT 2019 AS peiljaar, 9.5::DOUBLE AS pct_hard_bovenbouw")
+    from pipeline.db import table_metadata
+
+    meta = table_metadata(con, "marts.techniekarm")
+    schema: dg.TableSchema = meta["dagster/column_schema"]
+    assert all(c.description for c in schema.columns)
+    assert "percent 0–100" in schema.columns[1].description
+    comment = con.execute(
+        "SELECT comment FROM duckdb_columns() WHERE table_name = 'techniekarm' AND column_name = 'peiljaar'"
+    ).fetchone()[0]
+    assert "Count year" in comment
+
+
+def test_docs_data_dictionary_is_up_to_date(sample_out: Path):
+    """docs/data_dictionary.md equals what scripts/gen_data_dictionary.py generates (rerun it if not)."""
+    expected = dictionary.render_markdown(dictionary.warehouse_columns(sample_out / "sto.duckdb"))
+    doc = ROOT / "docs" / "data_dictionary.md"
+    if not doc.exists():
+        pytest.fail("docs/data_dictionary.md missing: run python scripts/gen_data_dictionary.py")
+    assert doc.read_text(encoding="utf-8") == expected, (
+        "docs/data_dictionary.md is out of date: run python scripts/gen_data_dictionary.py"
+    )
