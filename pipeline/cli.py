@@ -150,7 +150,7 @@ def _report_after_run(out: Path) -> None:
     """The report at the end of `sto run`: the database is already published, so a failure only warns."""
     try:
         cmd_report(out)
-    except Exception as exc:  # noqa: BLE001 (reported, the published database is fine)
+    except Exception as exc:  # reported; the published database is fine
         print(f"sto: warning: report not written: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
