@@ -10,6 +10,9 @@ export STO_DAGSTER_DIR ?= $(CURDIR)/data_out/dagster
 # non-parser cases and every third parser case through the CLI, 3 kill trials); `make test-full` runs
 # everything (every corpus case through the CLI, 20 kill trials, tests marked `full`).
 
+# Both tiers spread test files over two workers (pytest-xdist; each builds its own sample warehouse).
+PYTEST_WORKERS ?= -n 2 --dist loadfile
+
 .PHONY: setup run test test-full ui lint format bench sample clean safety report
 setup: $(STAMP)
 
@@ -32,14 +35,14 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	STO_TEST_TIER=fast $(BIN)/python -m pytest $(PYTEST_ARGS)
+	STO_TEST_TIER=fast $(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## Everything: the fast tier's tests plus every bad-input case through the CLI, 20 kill trials and the
 ## tests marked `full` (CI runs `make test` and then this).
 test-full: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	STO_TEST_TIER=full $(BIN)/python -m pytest $(PYTEST_ARGS)
+	STO_TEST_TIER=full $(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## Dagster UI on http://127.0.0.1:3000 with the project-local run history.
 ui: $(STAMP)

@@ -141,6 +141,7 @@ TOTALS = """
     GROUP BY ALL ORDER BY ALL"""
 
 
+@pytest.mark.full  # a second full real-data run; the parser-level equivalent runs in the fast tier
 def test_2014_form_loads_with_equal_national_totals(old_out, real_out):
     old = query(old_out / "sto.duckdb", TOTALS, [2014])
     cur = query(real_out / "sto.duckdb", TOTALS, [2019])
