@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_HOME := $(CURDIR)
-export STO_DAGSTER_DIR ?= $(CURDIR)/data_out/dagster
+# Run history lives beside the warehouse (OUT/dagster): `sto` sets STO_DAGSTER_DIR from --out / STO_OUT itself;
+# `make ui` points the UI at the same folder.
+UI_OUT ?= $(or $(STO_OUT),$(CURDIR)/data_out)
 # Test tiers (tests/conftest.py): `make test` is the fast tier (every bad-input case at parser level, the
 # non-parser cases and every third parser case through the CLI, 3 kill trials); `make test-full` runs
 # everything (every corpus case through the CLI, 20 kill trials, tests marked `full`).
@@ -46,7 +48,7 @@ test-full: $(STAMP)
 
 ## Dagster UI on http://127.0.0.1:3000 with the project-local run history.
 ui: $(STAMP)
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipeline.definitions
+	STO_DAGSTER_DIR=$(UI_OUT)/dagster $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipeline.definitions
 
 ## Publish-safety trials: SIGKILL at random moments (25 trials), readers during a refresh.
 safety: $(STAMP)

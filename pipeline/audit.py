@@ -113,12 +113,14 @@ def warehouse_kinds(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def mix_message(where: str, holdings: str, kind: str) -> str:
-    """The refusal text for a run of `kind` into a warehouse that holds the other kind."""
+def mix_message(where: str, holdings: str, kind: str, out: Path | None = None) -> str:
+    """The refusal text for a run of `kind` into a warehouse that holds the other kind; with `out` (the
+    output folder) the reset command is spelled out for it."""
+    reset = f"sto reset --out {out} --yes" if out is not None else "sto reset --out DIR --yes"
     return (
         f"{where} holds {holdings}; this run reads {KIND_LABEL[kind]}. Synthetic and real data never share "
         "a warehouse (their trends, deltas and reconciliation would mix). Choose another output folder "
-        "(`sto run --out DIR`), or empty this one first (`sto reset --out DIR --yes`)."
+        f"(`sto run --out DIR ...`), or empty this one first (`{reset}`)."
     )
 
 

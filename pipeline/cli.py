@@ -3,7 +3,7 @@
     sto run    [--years Y ...] [--mirror DIR ...] [--out DIR] [--offline] [--online] [--select ASSET ...]
     sto status [--out DIR]
     sto drop   --years Y ... [--out DIR]
-    sto reset  [--out DIR] --yes
+    sto reset  [--out DIR] [--yes]
     sto export [--out DIR]
     sto report [--out DIR]
 
@@ -77,8 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--years", nargs="+", type=int, help="peiljaren to (re)load; default: all available")
     run.add_argument("--mirror", action="append", default=[], help="directory holding official files (repeatable)")
     run.add_argument("--out", type=Path, default=None, help="output directory (default data_out/)")
-    run.add_argument("--offline", action="store_true", help="never download; mirrors and cache only")
-    run.add_argument("--online", action="store_true", help="use the real sources (download) even without --mirror")
+    net = run.add_mutually_exclusive_group()
+    net.add_argument("--offline", action="store_true", help="never download; mirrors and cache only")
+    net.add_argument("--online", action="store_true", help="use the real sources (download) even without --mirror")
     run.add_argument("--select", nargs="+", default=None, help="asset names to materialise (with their checks)")
     run.add_argument("--no-export", action="store_true", help="skip CSV/Parquet exports of the marts")
     ex = sub.add_parser("export", help="write every mart of the published database to data_out/exports/")
@@ -97,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of `sto`; returns the exit code (see EPILOG)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `sto status | head`: the reader left; nothing to report
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = (args.out or Path(os.environ.get("STO_OUT", DATA_OUT))).resolve()
     _env_setup(out)
@@ -276,6 +286,15 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
             f"{'' if mode['sample'] else ' or the download cache'} (offline mode). Years each mirror has: "
             f"{_years_by_mirror(cfg, mode)}"
         )
+    if missing and can_download:  # ask the publisher now, not after the other steps have run
+        unpublished = [y for y in missing if not fetcher.is_published("duo_vo_students", y)]
+        if unpublished:
+            raise UsageError(
+                f"no DUO pupils file for peiljaar {', '.join(map(str, unpublished))}: not in the mirrors or the "
+                f"download cache, and {fetcher.url('duo_vo_students', unpublished[0])} did not answer with the "
+                "file (not published yet, or no network). Years each mirror has: "
+                f"{_years_by_mirror(cfg, mode)}"
+            )
     files = [f for f in located.values() if f is not None]
     by_sha: dict[str, Any] = {}
     for f in files:  # one file for two peiljaren within this run
@@ -299,7 +318,7 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
         try:
             kind = next(iter(kinds)) if kinds else (KIND_SAMPLE if mode["sample"] else KIND_REAL)
             if warehouse_kinds(con) - {kind}:
-                raise UsageError(mix_message(str(published), describe_holdings(con), kind))
+                raise UsageError(mix_message(str(published), describe_holdings(con), kind, out))
             for year, path, sha in loaded_year_files(con, "duo_vo_students"):
                 g = by_sha.get(sha)
                 if g is not None and g.peiljaar != year:
@@ -519,12 +538,15 @@ def cmd_reset(args: argparse.Namespace, out: Path) -> int:
     if dagster_dir.is_relative_to(out):
         targets.append(dagster_dir)
     present = [t for t in targets if t.exists()]
+    if not present:
+        print(f"sto reset: {out} holds nothing to delete")
+        return EXIT_OK
     if not args.yes:
-        print("sto reset would delete:" if present else f"sto reset: {out} holds nothing to delete")
+        print("sto reset would delete:")
         for t in present:
             print(f"  {t}")
         print("run again with --yes to delete")
-        return EXIT_USAGE if present else EXIT_OK
+        return EXIT_USAGE
     try:
         with pub.run_lock(out):
             pub.check_no_writer(published)
@@ -619,7 +641,8 @@ def cmd_status(out: Path) -> int:
     published = out / "sto.duckdb"
     checks: dict[tuple[str, str], tuple[int, int]] = {}
     if not published.exists():
-        print(f"no published database at {published} yet")
+        print(f"no published database at {published} yet: `sto run` builds one")
+        return EXIT_OK
     else:
         con = duckdb.connect(str(published), read_only=True)
         try:

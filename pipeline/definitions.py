@@ -11,12 +11,13 @@ import logging
 import sys
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
 from pipeline.fetch import Fetcher
-from pipeline.partitions import PEILJAAR, PEILJAAR_PARTITIONS, due_peiljaren, latest_expected_peiljaar
+from pipeline.partitions import PEILJAAR, due_peiljaren, latest_expected_peiljaar
 from pipeline.resources import StoResource, settings_from_env
 
 ASSET_MODULES = ["assets.raw", "assets.core"]
@@ -125,6 +126,22 @@ duo_year_job = dg.define_asset_job(
 )
 
 
+def loaded_peiljaren(published: Path) -> set[int]:
+    """Peiljaren the published warehouse holds (audit.loaded_sources; empty when there is no warehouse).
+    The warehouse, not the Dagster instance, is the truth: a fresh run history must not re-request years."""
+    import duckdb
+
+    from pipeline.audit import loaded_year_files
+
+    if not published.exists():
+        return set()
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return {y for y, _, _ in loaded_year_files(con, "duo_vo_students")}
+    finally:
+        con.close()
+
+
 def _today() -> date:
     """Today's date (a function so that tests can freeze the clock)."""
     return date.today()
@@ -161,13 +178,13 @@ def evaluate_new_year(
     job=duo_year_job,
     minimum_interval_seconds=24 * 3600,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Yearly refresh: once a day, looks for the DUO pupils file of the newest expected peiljaar "
-    "(pipeline.yaml peiljaren.expected_release_month) and requests that year when it is published; skips with "
-    "the reason while it is not (off by default).",
+    description="Yearly refresh: once a day, looks for the DUO pupils files of the peiljaren after the newest one "
+    "the warehouse holds, up to the newest expected (pipeline.yaml peiljaren.expected_release_month), and "
+    "requests each that is published; skips with the reason while DUO has not published it (off by default).",
 )
 def new_duo_year(context: dg.SensorEvaluationContext, sto: StoResource) -> dg.SensorResult | dg.SkipReason:
     cfg = sto.config
-    loaded = {int(k) for k in context.instance.get_dynamic_partitions(PEILJAAR_PARTITIONS)}
+    loaded = loaded_peiljaren(Path(sto.db_path))
     spec = cfg.pipeline["peiljaren"]
     return evaluate_new_year(
         _today(), loaded, sto.fetcher(), int(spec["first"]), int(spec.get("expected_release_month", 3))

@@ -28,6 +28,9 @@ def latest_expected_peiljaar(today: date, release_month: int) -> int:
 
 
 def due_peiljaren(today: date, first: int, release_month: int, loaded: set[int]) -> list[int]:
-    """Peiljaren from `first` up to the latest expected one that are not loaded yet, newest first."""
+    """Peiljaren the yearly refresh should ask for, newest first: those after the newest loaded one (from
+    `first` when nothing is loaded: only the newest expected year) up to the newest expected one. Older
+    gaps are a backfill for `sto run --years`, not for the sensor."""
     latest = latest_expected_peiljaar(today, release_month)
-    return [y for y in range(latest, first - 1, -1) if y not in loaded]
+    start = max(loaded) + 1 if loaded else latest
+    return [y for y in range(latest, max(start, first) - 1, -1) if y not in loaded]

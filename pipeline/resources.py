@@ -40,7 +40,7 @@ class StoResource(dg.ConfigurableResource):
     _lock: Any = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        if not self.atomic_publish:
+        if not self.atomic_publish or context.dagster_run is None:  # sensors and schedules build no warehouse
             return
         published = Path(self.db_path)
         self._lock = publish.acquire_lock(published.parent)

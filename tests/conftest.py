@@ -62,6 +62,22 @@ def real_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def table_hashes(path: Path, schemas: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Content hash of every table of a warehouse (of `schemas`, default every schema except audit), opened
+    read-only: equal dicts mean equal contents, the check of every sequence test."""
+    from pipeline import db
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('audit', 'information_schema') ORDER BY 1"
+        ).fetchall()
+        return {t: db.content_hash(con, t) for (t,) in tables if schemas is None or t.split(".")[0] in schemas}
+    finally:
+        con.close()
+
+
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:

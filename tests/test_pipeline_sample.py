@@ -8,19 +8,7 @@ import duckdb
 
 from pipeline import db
 from pipeline.paths import SAMPLE_DIR
-from tests.conftest import query, run_sto
-
-
-def _hashes(path, exclude_schemas=("audit",)) -> dict[str, str]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = con.execute(
-            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-            "WHERE table_schema NOT IN ('audit', 'information_schema') ORDER BY 1"
-        ).fetchall()
-        return {t: db.content_hash(con, t) for (t,) in tables if t.split(".")[0] not in exclude_schemas}
-    finally:
-        con.close()
+from tests.conftest import query, run_sto, table_hashes
 
 
 def test_sample_materialises_all_years(sample_out):
@@ -39,9 +27,9 @@ def test_sample_materialises_all_years(sample_out):
 def test_second_run_is_identical_and_downloads_nothing(sample_out, tmp_path):
     out = tmp_path / "again"
     shutil.copytree(sample_out, out, ignore=shutil.ignore_patterns("dagster", ".sto.lock"))
-    before = _hashes(out / "sto.duckdb")
+    before = table_hashes(out / "sto.duckdb")
     assert run_sto(out) == 0
-    after = _hashes(out / "sto.duckdb")
+    after = table_hashes(out / "sto.duckdb")
     assert before == after and len(before) >= 10
     kinds = {k for (k,) in query(out / "sto.duckdb", "SELECT DISTINCT origin_kind FROM audit.source_files")}
     assert kinds == {"mirror"}

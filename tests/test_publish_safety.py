@@ -20,8 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import db
-from tests.conftest import FULL_TIER, ROOT, run_sto
+from tests.conftest import FULL_TIER, ROOT, run_sto, table_hashes
 
 # A small selection keeps each trial short while still passing through fetch, build, checks and publish.
 SELECT = ["--select", "core_onderwijstype", "core_vmbo_profile", "raw_duo_vo_locations", "raw_geocode_overrides"]
@@ -29,18 +28,6 @@ SELECT = ["--select", "core_onderwijstype", "core_vmbo_profile", "raw_duo_vo_loc
 
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
-
-
-def _contents(path: Path) -> dict[str, str]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = con.execute(
-            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-            "WHERE table_schema NOT IN ('audit', 'information_schema') ORDER BY 1"
-        ).fetchall()
-        return {t: db.content_hash(con, t) for (t,) in tables}
-    finally:
-        con.close()
 
 
 def _cmd(out: Path) -> list[str]:
@@ -61,7 +48,7 @@ def published_copy(sample_out, tmp_path_factory):
 @pytest.mark.slow
 def test_sigkill_at_random_moments_never_corrupts(published_copy):
     out = published_copy
-    reference = _contents(out / "sto.duckdb")
+    reference = table_hashes(out / "sto.duckdb")
     t0 = time.monotonic()
     done = subprocess.run(_cmd(out), cwd=ROOT, env=_env(out), capture_output=True, text=True)
     full = time.monotonic() - t0
@@ -80,7 +67,7 @@ def test_sigkill_at_random_moments_never_corrupts(published_copy):
         proc.wait()
         after = _sha(out / "sto.duckdb")
         outcomes["unchanged" if after == before else "replaced"] += 1
-        assert _contents(out / "sto.duckdb") == reference  # opens, every table complete and identical
+        assert table_hashes(out / "sto.duckdb") == reference  # opens, every table complete and identical
         assert not (out / "sto.duckdb.wal").exists()
     print(f"kill trials: {trials} over {full:.1f}s runs, outcomes {outcomes}, corrupted 0")
     # The next run recovers by itself: stale staging files are removed, the run succeeds.

@@ -36,7 +36,7 @@ from pipeline.audit import (
 from pipeline.cli import main
 from pipeline.fetch import FetchedFile, Fetcher
 from pipeline.partitions import due_peiljaren, latest_expected_peiljaar
-from tests.conftest import DUO, GEO, PUPILS_2019, ROOT, need_shared, query, run_sto
+from tests.conftest import DUO, GEO, PUPILS_2019, ROOT, need_shared, query, run_sto, table_hashes
 
 SAMPLE = ROOT / "data_raw" / "sample"
 PUPILS_NAME = "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-{}.csv"
@@ -45,19 +45,6 @@ SMALL = ["--no-export", "--select", "core_onderwijstype", "core_vmbo_profile", "
 
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
-
-
-def _marts(path: Path) -> dict[str, str]:
-    """Content hash of every marts.* table (the figures evaluators read)."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = con.execute(
-            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-            "WHERE table_schema = 'marts' ORDER BY 1"
-        ).fetchall()
-        return {t: db.content_hash(con, t) for (t,) in tables}
-    finally:
-        con.close()
 
 
 def _copy_out(src: Path, dst: Path) -> Path:
@@ -170,21 +157,32 @@ def test_new_year_sensor_frozen_clock(tmp_path, today, published, requested):
         assert list(result.dynamic_partitions_requests[0].partition_keys) == requested
 
 
-def test_due_peiljaren_lists_unloaded_years_newest_first():
-    assert due_peiljaren(date(2026, 11, 30), 2022, 3, {2022, 2024}) == [2025, 2023]
+def test_due_peiljaren_follow_the_newest_loaded_year():
+    today = date(2026, 11, 30)
+    assert due_peiljaren(today, 2014, 3, {2022, 2024}) == [2025]  # older gaps are a backfill, not the sensor's
+    assert due_peiljaren(today, 2014, 3, {2022}) == [2025, 2024, 2023]
+    assert due_peiljaren(today, 2014, 3, set()) == [2025]  # an empty warehouse: the newest expected year
+    assert due_peiljaren(today, 2014, 3, {2025}) == []
 
 
 def test_sensor_through_dagster(tmp_path, monkeypatch):
-    """The real sensor definition with a frozen clock: requests 2025 in late 2026."""
+    """The real sensor with the UI's resource settings (atomic publish) and a frozen clock: it reads the
+    warehouse's years, requests 2025 in late 2026, and neither locks nor copies the warehouse."""
     import pipeline.definitions as d
     from pipeline.resources import StoResource
 
     monkeypatch.setattr(d, "_today", lambda: date(2026, 11, 30))
-    mirror = _sensor_fetcher(tmp_path, [2025]).mirrors[0]
-    sto = StoResource(db_path=str(tmp_path / "x.duckdb"), mirrors=[str(mirror)], offline=True, sample=False)
+    mirror = _sensor_fetcher(tmp_path, [2024, 2025]).mirrors[0]
+    warehouse = tmp_path / "out" / "sto.duckdb"
+    warehouse.parent.mkdir()
+    con = db.connect(warehouse)
+    record_source(con, "r", "raw_duo_vo_students", _fetched(mirror / PUPILS_NAME.format(2024), 2024, "d" * 64))
+    con.close()
+    sto = StoResource(db_path=str(warehouse), mirrors=[str(mirror)], offline=True, sample=False, atomic_publish=True)
     with dg.instance_for_test() as instance, dg.build_sensor_context(instance=instance, resources={"sto": sto}) as ctx:
         result = d.new_duo_year(ctx)
     assert [r.partition_key for r in result.run_requests] == ["2025"]
+    assert not (tmp_path / "out" / ".staging").exists()
 
 
 # ---- CLI refusals answered before any work -------------------------------------------------------------
@@ -313,7 +311,7 @@ def test_year_added_then_dropped_leaves_every_mart_as_it_was(sample_out, tmp_pat
     """Scenario 6 and `sto drop`: peiljaar 2026 loads without a code change, marts cover 4 years; dropping it
     gives back the marts of the 3-year warehouse exactly, and the Dagster partition goes with it."""
     out = _copy_out(sample_out, tmp_path / "out")
-    reference = _marts(out / "sto.duckdb")
+    reference = table_hashes(out / "sto.duckdb", ("marts",))
     sample = _patched_sample(tmp_path, monkeypatch)
     src = (sample / PUPILS_NAME.format(2023)).read_text(encoding="utf-8").splitlines(keepends=True)
     (sample / PUPILS_NAME.format(2026)).write_text("".join(src[:-3]), encoding="utf-8")  # a different file
@@ -327,7 +325,7 @@ def test_year_added_then_dropped_leaves_every_mart_as_it_was(sample_out, tmp_pat
     status = capsys.readouterr().out
     assert "2026  sample" in status and PUPILS_NAME.format(2026) in status
     assert main(["drop", "--out", str(out), "--years", "2026"]) == 0
-    assert _marts(out / "sto.duckdb") == reference
+    assert table_hashes(out / "sto.duckdb", ("marts",)) == reference
     assert "2026" not in instance.get_dynamic_partitions("peiljaar")
     assert main(["drop", "--out", str(out), "--years", "2021", "2022", "2023"]) == 2  # would empty it
     assert "sto reset" in capsys.readouterr().err
@@ -338,7 +336,7 @@ def test_later_address_snapshot_never_unplaces_an_earlier_year(sample_out, tmp_p
     """Scenario 2: a newer address file in which locations closed or moved leaves every loaded year's
     placement and marts as they were; both snapshots are kept and reported."""
     out = _copy_out(sample_out, tmp_path / "out")
-    reference = _marts(out / "sto.duckdb")
+    reference = table_hashes(out / "sto.duckdb", ("marts",))
     placed = query(out / "sto.duckdb", "SELECT count(*) FROM core.pupil_locations WHERE lat IS NOT NULL")[0][0]
     sample = _patched_sample(tmp_path, monkeypatch)
     addr = sample / "02.-alle-vestigingen-vo.csv"
@@ -350,7 +348,7 @@ def test_later_address_snapshot_never_unplaces_an_earlier_year(sample_out, tmp_p
     dbf = out / "sto.duckdb"
     assert query(dbf, "SELECT count(DISTINCT snapshot_id) FROM core.school_location_history") == [(2,)]
     assert query(dbf, "SELECT count(*) FROM core.pupil_locations WHERE lat IS NOT NULL")[0][0] == placed
-    assert _marts(dbf) == reference
+    assert table_hashes(dbf, ("marts",)) == reference
     current = query(dbf, "SELECT count(*) FROM core.school_locations")[0][0]
     assert current == len(lines) - 1  # the register keeps a closed school's last known address
 
@@ -387,7 +385,7 @@ def test_real_2019_survives_a_newer_address_snapshot(real_out, tmp_path):
     need_shared()
     out = _copy_out(real_out, tmp_path / "out")
     dbf = out / "sto.duckdb"
-    reference = _marts(dbf)
+    reference = table_hashes(dbf, ("marts",))
     placed = query(dbf, "SELECT count(lat), sum(n_pupils) FILTER (WHERE lat IS NOT NULL) FROM core.pupil_locations")
     mirror = tmp_path / "mirror"
     mirror.mkdir()
@@ -400,4 +398,4 @@ def test_real_2019_survives_a_newer_address_snapshot(real_out, tmp_path):
     assert query(dbf, "SELECT count(DISTINCT snapshot_id) FROM core.school_location_history") == [(2,)]
     after = query(dbf, "SELECT count(lat), sum(n_pupils) FILTER (WHERE lat IS NOT NULL) FROM core.pupil_locations")
     assert after == placed
-    assert _marts(dbf) == reference
+    assert table_hashes(dbf, ("marts",)) == reference
