@@ -444,6 +444,11 @@ def cmd_drop(args: argparse.Namespace, out: Path) -> int:
     published = out / "sto.duckdb"
     if not published.exists():
         raise UsageError(f"no published database at {published}")
+    try:
+        pub.check_no_writer(published)
+    except pub.PublishBlockedError as exc:
+        print(f"sto: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     con = duckdb.connect(str(published), read_only=True)
     try:
         loaded = [r[0] for r in con.execute(f"SELECT DISTINCT peiljaar FROM {YEARLY_TABLES[-1]} ORDER BY 1").fetchall()]
@@ -643,26 +648,29 @@ def cmd_status(out: Path) -> int:
     if not published.exists():
         print(f"no published database at {published} yet: `sto run` builds one")
         return EXIT_OK
-    else:
+    try:
         con = duckdb.connect(str(published), read_only=True)
-        try:
-            print(f"warehouse {published}: {describe_holdings(con) or 'no source identity recorded'}\n")
-            for title, sql in (
-                ("peiljaren", YEARS_SQL),
-                ("address snapshots used per peiljaar", SNAPSHOT_USE_SQL),
-                ("reference inputs", REFERENCE_SQL),
-            ):
-                try:
-                    df = con.execute(sql).df()
-                except duckdb.Error:
-                    continue
-                print(f"{title}:\n{tabulate(df, headers='keys', tablefmt='simple', showindex=False)}\n")
+    except duckdb.IOException as exc:  # a writer holds the file
+        print(f"sto: cannot read {published}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        print(f"warehouse {published}: {describe_holdings(con) or 'no source identity recorded'}\n")
+        for title, sql in (
+            ("peiljaren", YEARS_SQL),
+            ("address snapshots used per peiljaar", SNAPSHOT_USE_SQL),
+            ("reference inputs", REFERENCE_SQL),
+        ):
             try:
-                checks = {(a, p): (e, w) for a, p, e, w in con.execute(STATUS_SQL).fetchall()}
+                df = con.execute(sql).df()
             except duckdb.Error:
-                pass
-        finally:
-            con.close()
+                continue
+            print(f"{title}:\n{tabulate(df, headers='keys', tablefmt='simple', showindex=False)}\n")
+        try:
+            checks = {(a, p): (e, w) for a, p, e, w in con.execute(STATUS_SQL).fetchall()}
+        except duckdb.Error:
+            pass
+    finally:
+        con.close()
     import dagster as dg
 
     from pipeline.definitions import load_assets_and_checks
