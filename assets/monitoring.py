@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline import db
 from pipeline import monitoring as mon
-from pipeline.audit import record_source, source_metadata
+from pipeline.audit import KIND_SAMPLE, record_source, source_metadata, warehouse_kinds
 from pipeline.exams import parse_exams, range_from_name
 from pipeline.resources import StoResource
 
@@ -416,6 +416,8 @@ def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
             {
                 "tol_pct": float(rc["tolerance_pct_points"]),
                 "tol_count_rel": float(rc["tolerance_count_relative"]),
+                "comparable": KIND_SAMPLE not in warehouse_kinds(con),
+                "not_comparable_reason": "the warehouse holds the synthetic sample; published figures are real",
             },
         )
         rows = con.execute("""

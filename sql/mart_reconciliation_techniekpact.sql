@@ -8,6 +8,8 @@
 -- ok = |ours − published| <= tolerance; NULL when we have no figure (note says why: indicator not computable
 -- from DUO vo open data, or peiljaar not loaded). Our shares use the censored point value (see
 -- marts.techniek_share.censored_cells).
+-- comparable = $comparable: false when the warehouse holds the synthetic sample (published national figures
+-- are real; the note says so and the agreement check does not list such rows).
 CREATE OR REPLACE TABLE marts.reconciliation_techniekpact AS
 WITH ours AS (
     UNPIVOT (
@@ -42,7 +44,9 @@ SELECT
     j.unit,
     j.figure_id,
     j.source_url,
+    $comparable::BOOLEAN AS comparable,
     concat_ws('; ',
+        CASE WHEN NOT $comparable THEN 'not compared: ' || $not_comparable_reason END,
         CASE
             WHEN j.ours IS NOT NULL THEN NULL
             WHEN j.indicator NOT IN (SELECT indicator FROM share_indicator) THEN 'not computable from the DUO vo files'

@@ -399,3 +399,21 @@ def test_real_2019_survives_a_newer_address_snapshot(real_out, tmp_path):
     after = query(dbf, "SELECT count(lat), sum(n_pupils) FILTER (WHERE lat IS NOT NULL) FROM core.pupil_locations")
     assert after == placed
     assert table_hashes(dbf, ("marts",)) == reference
+
+
+def test_reconciliation_marks_synthetic_rows_not_comparable(sample_out):
+    """The sample's figures are never compared with the real published ones as if they were data."""
+    rows = query(
+        sample_out / "sto.duckdb",
+        "SELECT DISTINCT comparable, note LIKE 'not compared: the warehouse holds the synthetic sample%' "
+        "FROM marts.reconciliation WHERE source = 'techniekpact'",
+    )
+    assert rows == [(False, True)]
+
+
+@pytest.mark.realdata
+def test_reconciliation_compares_real_rows(real_out):
+    rows = query(
+        real_out / "sto.duckdb", "SELECT DISTINCT comparable FROM marts.reconciliation WHERE source = 'techniekpact'"
+    )
+    assert rows == [(True,)]
