@@ -90,7 +90,13 @@ class _ProgressHandler(logging.Handler):
             self._print(f"✗ {label}: {msg}")
         elif et == "ASSET_CHECK_EVALUATION":
             d = ev.event_specific_data
-            status = "passed" if d.passed else f"FAILED ({d.severity.value})"
+            status = (
+                "passed"
+                if d.passed
+                else "FAILED (blocking)"
+                if d.severity.value == "ERROR"
+                else "warning (not blocking)"
+            )
             self._print(f"  check {d.asset_key.to_user_string()}.{d.check_name}: {status}")
             if not d.passed:  # say what failed and where (file, row, key, indicator), for warnings too
                 for k, v in d.metadata.items():
