@@ -511,9 +511,8 @@ def cmd_drop(args: argparse.Namespace, out: Path) -> int:
 
 
 def _warehouse_mode(published: Path) -> dict[str, Any]:
-    """Source settings for rebuilding a warehouse's marts: its own kind; a real warehouse rebuilds offline
-    from what it holds (no source file is read when only unpartitioned downstream assets run, apart from
-    the reference inputs, which come from the same mirrors as before when STO_MIRROR says so)."""
+    """Source settings for rebuilding a warehouse's marts (`sto drop`): its own source kind, offline. The
+    assets downstream of the yearly ones read only the warehouse, never a source file."""
     import duckdb
 
     from pipeline.audit import KIND_SAMPLE, warehouse_kinds
