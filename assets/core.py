@@ -5,7 +5,7 @@ import pandas as pd
 import requests
 
 from pipeline import db
-from pipeline.audit import SNAPSHOT_USE_SQL
+from pipeline.audit import LOADED_DDL, SNAPSHOT_USE_SQL
 from pipeline.geo import pdok_lookup
 from pipeline.partitions import PEILJAAR
 from pipeline.resources import StoResource
@@ -72,6 +72,13 @@ def core_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) ->
                 "censored_lower": int(c["lower"]),
                 "censored_upper": int(c["upper"]),
             },
+        )
+        # The rules baked into these rows (audit.loaded_sources.rules_hash): a later run refuses to mix this year
+        # with years built under other rules until it is reloaded (pipeline/cli.py preflight).
+        con.execute(LOADED_DDL)
+        con.execute(
+            "UPDATE audit.loaded_sources SET rules_hash = ? WHERE source_id = 'duo_vo_students' AND peiljaar = ?",
+            [sto.config.rules_hash(), year],
         )
         total, censored = con.execute(
             "SELECT coalesce(sum(n), 0), count(*) FILTER (WHERE n_censored) FROM core.duo_vo_students "

@@ -71,7 +71,7 @@ LOADED_DDL = """
 CREATE TABLE IF NOT EXISTS audit.loaded_sources (
     asset VARCHAR, source_id VARCHAR, peiljaar INTEGER, source_kind VARCHAR, file_name VARCHAR,
     path VARCHAR, origin_kind VARCHAR, sha256 VARCHAR, size BIGINT, loaded_at TIMESTAMP, run_id VARCHAR,
-    snapshot_id VARCHAR
+    snapshot_id VARCHAR, rules_hash VARCHAR
 )
 """
 
@@ -151,6 +151,21 @@ def guard_duplicate_year(con: duckdb.DuckDBPyConnection, f: FetchedFile) -> None
         )
 
 
+def stale_rule_years(con: duckdb.DuckDBPyConnection, source_id: str, rules_hash: str) -> list[int]:
+    """Loaded peiljaren of a yearly source whose core rows were built under other rules than `rules_hash`
+    (Config.rules_hash), in order; works on read-only connections."""
+    if not _has_loaded(con):
+        return []
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT peiljaar FROM audit.loaded_sources WHERE source_id = ? AND peiljaar IS NOT NULL "
+            "AND rules_hash IS DISTINCT FROM ? ORDER BY peiljaar",
+            [source_id, rules_hash],
+        ).fetchall()
+    ]
+
+
 def loaded_year_files(con: duckdb.DuckDBPyConnection, source_id: str) -> list[tuple[int, str, str]]:
     """(peiljaar, path, sha256) of every loaded year of a yearly source, in peiljaar order."""
     if not _has_loaded(con):
@@ -179,7 +194,12 @@ def snapshot_date(f: FetchedFile, spec: dict, loaded: tuple[str | None, str | No
 
 
 def record_loaded(
-    con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: FetchedFile, snapshot_id: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    asset: str,
+    f: FetchedFile,
+    snapshot_id: str | None = None,
+    rules_hash: str | None = None,
 ) -> None:
     """Guard and update audit.loaded_sources for one input of an asset: one row per asset × source × year,
     or per asset × source × snapshot for snapshot sources such as the address file (`snapshot_id`)."""
@@ -193,7 +213,7 @@ def record_loaded(
         [asset, f.source_id, f.peiljaar, snapshot_id],
     )
     con.execute(
-        "INSERT INTO audit.loaded_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
+        "INSERT INTO audit.loaded_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?)",
         [
             asset,
             f.source_id,
@@ -206,6 +226,7 @@ def record_loaded(
             f.size,
             run_id,
             snapshot_id,
+            rules_hash,
         ],
     )
 
@@ -219,12 +240,17 @@ CREATE TABLE IF NOT EXISTS audit.source_files (
 
 
 def record_source(
-    con: duckdb.DuckDBPyConnection, run_id: str, asset: str, f: FetchedFile, snapshot_id: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    asset: str,
+    f: FetchedFile,
+    snapshot_id: str | None = None,
+    rules_hash: str | None = None,
 ) -> None:
     """Append one fetched file to audit.source_files (the run's input manifest) and update the warehouse's
     identity (audit.loaded_sources). Raises SourceMixError / DuplicateSourceError (see module doc)."""
     con.execute(SOURCE_DDL)
-    record_loaded(con, run_id, asset, f, snapshot_id)
+    record_loaded(con, run_id, asset, f, snapshot_id, rules_hash)
     row = pd.DataFrame(
         [
             {

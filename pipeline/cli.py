@@ -257,6 +257,7 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
         loaded_year_files,
         mix_message,
         source_kind,
+        stale_rule_years,
         warehouse_kinds,
     )
     from pipeline.fetch import fetcher_for
@@ -319,6 +320,16 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
             kind = next(iter(kinds)) if kinds else (KIND_SAMPLE if mode["sample"] else KIND_REAL)
             if warehouse_kinds(con) - {kind}:
                 raise UsageError(mix_message(str(published), describe_holdings(con), kind, out))
+            stale = [y for y in stale_rule_years(con, "duo_vo_students", cfg.rules_hash()) if y not in years]
+            if stale:
+                every = sorted(set(stale) | set(years))
+                raise UsageError(
+                    f"peiljaar {', '.join(map(str, stale))} in {published} was loaded under other classification "
+                    "rules (pipeline/config/onderwijstypes.yaml, profiles.yaml or the censored-cell treatment "
+                    "changed since); its figures would be mixed with this run's. Reload it with the current rules: "
+                    f"`sto run --years {' '.join(map(str, every))} …`, or remove it: `sto drop --years "
+                    f"{' '.join(map(str, stale))}`."
+                )
             for year, path, sha in loaded_year_files(con, "duo_vo_students"):
                 g = by_sha.get(sha)
                 if g is not None and g.peiljaar != year:

@@ -63,6 +63,18 @@ class Config:
         except KeyError as exc:
             raise ConfigError(f"data_raw/sources.yaml: no source named {source_id!r}") from exc
 
+    def rules_hash(self) -> str:
+        """sha256 over the rules baked into a loaded peiljaar's core rows: onderwijstype and profile labels
+        (onderwijstypes.yaml, profiles.yaml) and the censored-cell treatment (pipeline.yaml censored). Years
+        loaded under other rules must be reloaded before they are mixed with new ones."""
+        blob = json.dumps(
+            {"onderwijstypes": self.onderwijstypes, "profiles": self.profiles, "censored": self.pipeline["censored"]},
+            sort_keys=True,
+            ensure_ascii=False,
+            default=str,
+        )
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
     def hash(self) -> str:
         """sha256 over the canonical JSON of every config file: one fingerprint per rule set."""
         blob = json.dumps(

@@ -417,3 +417,22 @@ def test_reconciliation_compares_real_rows(real_out):
         real_out / "sto.duckdb", "SELECT DISTINCT comparable FROM marts.reconciliation WHERE source = 'techniekpact'"
     )
     assert rows == [(True,)]
+
+
+def test_years_built_under_other_rules_are_not_mixed(sample_out, tmp_path, monkeypatch, capsys):
+    """A change of the classification rules (profiles, onderwijstypes, censored cells) after years were loaded:
+    adding or refreshing one year is refused until the others are reloaded, naming them and the command."""
+    from pipeline.config import Config
+
+    out = _copy_out(sample_out, tmp_path / "out")
+    before = _sha(out / "sto.duckdb")
+    hashes = query(
+        out / "sto.duckdb", "SELECT DISTINCT rules_hash FROM audit.loaded_sources WHERE peiljaar IS NOT NULL"
+    )
+    assert len(hashes) == 1 and hashes[0][0]  # every loaded year records the rules it was built with
+    monkeypatch.setattr(Config, "rules_hash", lambda self: "changed-rules")
+    assert main(["run", "--out", str(out), "--years", "2022", "--no-export"]) == 2
+    err = capsys.readouterr().err
+    assert "peiljaar 2021, 2023" in err and "other classification rules" in err
+    assert "sto run --years 2021 2022 2023" in err and "sto drop --years 2021 2023" in err
+    assert _sha(out / "sto.duckdb") == before
