@@ -79,6 +79,7 @@ KIND_LABEL = {KIND_SAMPLE: "the bundled SYNTHETIC sample", KIND_REAL: "real publ
 
 
 def _has_loaded(con: duckdb.DuckDBPyConnection) -> bool:
+    # Not pipeline.db.table_exists: that module imports Dagster, and the CLI's preflight must stay fast.
     return bool(
         con.execute(
             "SELECT count(*) FROM information_schema.tables "

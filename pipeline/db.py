@@ -118,14 +118,11 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def frame_content_id(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> str:
-    """Order-independent md5 of a DataFrame's rows (as DuckDB renders them): the same data in another file
-    form (encoding, line ends, quoting, row order) gets the same id."""
+    """`content_hash` of a DataFrame's rows: the same data in another file form (encoding, line ends,
+    quoting, row order) gets the same id."""
     con.register("_content_in", _contiguous(df))
     try:
-        return con.execute(
-            "SELECT coalesce(md5(string_agg(h, '' ORDER BY h)), md5('')) FROM "
-            "(SELECT md5(CAST(t AS VARCHAR)) AS h FROM _content_in t)"
-        ).fetchone()[0]
+        return content_hash(con, "_content_in")
     finally:
         con.unregister("_content_in")
 

@@ -35,18 +35,23 @@ def _national(db: Path, year: int) -> dict[str, tuple[float, int]]:
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
+def _run_form(factory: pytest.TempPathFactory, write, frame, name: str, year: int) -> Path:
+    """Write a derived form of the real 2019 file under `name` in a mirror and run the pipeline on it."""
+    need_shared()
+    mirror = factory.mktemp("form_mirror")
+    write(frame, mirror / name)
+    out = factory.mktemp("form_run")
+    args = ["--mirror", str(mirror), "--mirror", str(DUO), "--mirror", str(GEO), "--years", str(year), "--offline"]
+    assert run_sto(out, *args, "--no-export") == 0
+    return out
+
+
 @pytest.fixture(scope="module")
 def ckan_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     need_shared()
-    mirror = tmp_path_factory.mktemp("ckan_mirror")
-    duo_forms.write_ckan_csv(
-        duo_forms.to_ckan_form(duo_forms.read_current(PUPILS_2019)),
-        mirror / "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-2019.csv",
-    )
-    out = tmp_path_factory.mktemp("ckan_run")
-    args = ["--mirror", str(mirror), "--mirror", str(DUO), "--mirror", str(GEO), "--years", "2019", "--offline"]
-    assert run_sto(out, *args, "--no-export") == 0
-    return out
+    frame = duo_forms.to_ckan_form(duo_forms.read_current(PUPILS_2019))
+    name = "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-2019.csv"
+    return _run_form(tmp_path_factory, duo_forms.write_ckan_csv, frame, name, 2019)
 
 
 def test_ckan_form_is_censored_not_exact(ckan_out, real_out):
@@ -120,15 +125,9 @@ def test_ckan_form_national_figures_within_a_tenth_of_a_point(ckan_out, real_out
 @pytest.fixture(scope="module")
 def old_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     need_shared()
-    mirror = tmp_path_factory.mktemp("old_mirror")
-    duo_forms.write_duo_csv(
-        duo_forms.to_2014_form(duo_forms.read_current(PUPILS_2019)),
-        mirror / "01-leerlingen-vo-per-vestiging-naar-onderwijstype-2014-2015.csv",
-    )
-    out = tmp_path_factory.mktemp("old_run")
-    args = ["--mirror", str(mirror), "--mirror", str(DUO), "--mirror", str(GEO), "--years", "2014", "--offline"]
-    assert run_sto(out, *args, "--no-export") == 0
-    return out
+    frame = duo_forms.to_2014_form(duo_forms.read_current(PUPILS_2019))
+    name = "01-leerlingen-vo-per-vestiging-naar-onderwijstype-2014-2015.csv"
+    return _run_form(tmp_path_factory, duo_forms.write_duo_csv, frame, name, 2014)
 
 
 TOTALS = """
