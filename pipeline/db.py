@@ -122,16 +122,32 @@ def frame_content_id(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> str:
     quoting, row order) gets the same id."""
     con.register("_content_in", _contiguous(df))
     try:
-        return content_hash(con, "_content_in")
+        return content_md5(con, "_content_in")
     finally:
         con.unregister("_content_in")
 
 
-def content_hash(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: list | None = None) -> str:
-    """Order-independent md5 over all rows: equal hashes mean equal table contents."""
+def content_md5(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: list | None = None) -> str:
+    """Order-independent md5 over all rows as text (32 hex characters): equal values mean equal contents.
+
+    Stable across DuckDB versions (md5 of the rows' text), so it may be stored as an identity (address
+    snapshot ids); it sorts every row's md5, about 0.4 s for 0.5 million rows. For metadata and
+    comparisons within one code version use the fast `content_hash`."""
     sql = (
         f"SELECT coalesce(md5(string_agg(h, '' ORDER BY h)), md5('')) FROM "
         f"(SELECT md5(CAST(t AS VARCHAR)) AS h FROM {ident(table)} t {where})"
+    )
+    return con.execute(sql, params or []).fetchone()[0]
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: list | None = None) -> str:
+    """Order-independent checksum of all rows (32 hex characters): md5 of the row count and the sum of
+    DuckDB's 64-bit `hash` of every row, so duplicated rows count (unlike a xor). About 30x faster than
+    `content_md5` (0.017 s for 0.5 million rows), but DuckDB's `hash` may change between DuckDB versions
+    (pinned in requirements.lock): never store it as a lasting identity."""
+    sql = (
+        f"SELECT md5(count(*)::VARCHAR || ':' || coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR) "
+        f"FROM {ident(table)} t {where}"
     )
     return con.execute(sql, params or []).fetchone()[0]
 

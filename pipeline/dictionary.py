@@ -118,20 +118,27 @@ def apply_comments(con: duckdb.DuckDBPyConnection, tables: list[str] | None = No
                 list(DOCUMENTED_SCHEMAS),
             ).fetchall()
         ]
-    n = 0
+    statements = []
     for table in tables:
         if table.split(".")[0] not in DOCUMENTED_SCHEMAS:
             continue
         ttext = table_text(table)
         if ttext:
-            con.execute(f"COMMENT ON TABLE {ident(table)} IS {_sql_str(ttext)}")
-            n += 1
+            statements.append(f"COMMENT ON TABLE {ident(table)} IS {_sql_str(ttext)}")
         for col in _columns(con, table):
             ctext = column_text(table, col)
             if ctext:
-                con.execute(f"COMMENT ON COLUMN {ident(table)}.{ident(col)} IS {_sql_str(ctext)}")
-                n += 1
-    return n
+                statements.append(f"COMMENT ON COLUMN {ident(table)}.{ident(col)} IS {_sql_str(ctext)}")
+    # One transaction for all of them: a commit per COMMENT costs ~2 ms each (707 on a full warehouse).
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for stmt in statements:
+            con.execute(stmt)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(statements)
 
 
 def undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -38,6 +38,8 @@ class StoResource(dg.ConfigurableResource):
     atomic_publish: bool = False
     _staging: str | None = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default=None)
+    _con: Any = PrivateAttr(default=None)
+    _con_path: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if not self.atomic_publish or context.dagster_run is None:  # sensors and schedules build no warehouse
@@ -54,6 +56,7 @@ class StoResource(dg.ConfigurableResource):
         self._staging = str(publish.prepare_staging(published))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.close()  # the run's one connection: closed (and checkpointed) before any publish
         if not self.atomic_publish or self._staging is None:
             return
         try:
@@ -89,12 +92,31 @@ class StoResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.warehouse_path).parent.mkdir(parents=True, exist_ok=True)
-        con = db.connect(self.warehouse_path)
+        """The run's DuckDB connection to `warehouse_path`, opened on first use and kept for the whole run
+        (every step and check of a run shares it; closed at the run's end by `teardown_after_execution`
+        or `close`). Opening and checkpointing a connection per step cost about 6 s of a one-year run.
+
+        On an exception inside the block an open transaction is rolled back, so a failed step never leaves
+        the shared connection in an aborted transaction for the steps that still run."""
+        path = self.warehouse_path
+        if self._con is None or self._con_path != path:
+            self.close()
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._con, self._con_path = db.connect(path), path
         try:
-            yield con
-        finally:
-            con.close()
+            yield self._con
+        except BaseException:
+            try:
+                self._con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # no transaction was open
+            raise
+
+    def close(self) -> None:
+        """Close the run's connection (idempotent)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
     def fetcher(self, local: bool = False) -> Fetcher:
         """Sample mode reads only the bundled sample; real mode mirrors → cache → download."""

@@ -165,6 +165,14 @@ def test_content_hash_is_order_independent(con):
     db.replace_table(con, "core.t2", a.iloc[::-1].reset_index(drop=True))
     db.replace_table(con, "core.t3", pd.DataFrame({"x": [1, 2, 4]}))
     assert db.content_hash(con, "core.t1") == db.content_hash(con, "core.t2") != db.content_hash(con, "core.t3")
+    # duplicated rows count: {1, 1, 2, 2} differs from {} and {1, 2}
+    db.replace_table(con, "core.t4", pd.DataFrame({"x": [1, 1, 2, 2]}))
+    db.replace_table(con, "core.t5", pd.DataFrame({"x": [1, 2]}))
+    db.replace_table(con, "core.t6", pd.DataFrame({"x": pd.Series([], dtype="int64")}))
+    hashes = {db.content_hash(con, f"core.t{i}") for i in (4, 5, 6)}
+    assert len(hashes) == 3
+    # the stored-identity variant is order independent too
+    assert db.content_md5(con, "core.t1") == db.content_md5(con, "core.t2") != db.content_md5(con, "core.t3")
 
 
 def test_ident_rejects_injection():
