@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument("--online", action="store_true", help="use the real sources (download) even without --mirror")
     run.add_argument("--select", nargs="+", default=None, help="asset names to materialise (with their checks)")
     run.add_argument("--no-export", action="store_true", help="skip CSV/Parquet exports of the marts")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild every asset even when the code, settings and input files are unchanged since the last "
+        "build (default: skip the run, or load only new and changed peiljaren)",
+    )
     ex = sub.add_parser("export", help="write every mart of the published database to data_out/exports/")
     ex.add_argument("--out", type=Path, default=None)
     st = sub.add_parser("status", help="years with source kind, files and load time; assets and check outcomes")
@@ -363,6 +369,22 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
     except pub.PublishBlockedError as exc:
         print(f"sto: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    plan = None
+    if not args.select:  # an explicit selection runs as asked
+        plan = _build_plan(published, cfg, mode, years, args.force)
+        if plan.kind == "skip":
+            print(f"sto run: {plan.reason}; skipped. Published database unchanged: {published} (`--force` rebuilds)")
+            if not args.no_export and not (out / "exports").exists():
+                cmd_export(out)
+            if not (out / "report" / "index.html").exists():
+                _report_after_run(out)
+            print(f"sto run OK in {time.monotonic() - t0:.1f}s (nothing to do)")
+            return EXIT_OK
+        if plan.kind == "years":
+            years = plan.years
+        print(
+            f"sto run: {'only the new or changed peiljaren' if plan.kind == 'years' else 'full build'}: {plan.reason}"
+        )
     import dagster as dg
 
     from pipeline.definitions import PROGRESS, RUN_T0, build_definitions, load_assets_and_checks
@@ -378,6 +400,9 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
         if unknown:
             raise UsageError(f"unknown asset(s) {unknown}; known: {sorted(names)}")
         selected = {names[s] for s in args.select}
+    elif plan is not None and plan.kind == "years":
+        yearly = {k for a in assets if a.partitions_def is not None for k in a.keys}
+        selected = yearly | set(downstream_of_yearly(assets))
     try:
         with pub.run_lock(out):
             stale = pub.clean_stale_staging(out)
@@ -405,7 +430,7 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
                         file=sys.stderr,
                     )
                     return EXIT_FAILED
-                _record_provenance(staging, run_ids, years, mode, assets, selected)
+                _record_provenance(staging, run_ids, years, mode, assets, selected, plan)
                 removed = pub.publish(staging, published)
                 for w in removed:
                     print(f"warning: removed orphaned journal {w} (a writer had died) before publishing")
@@ -574,14 +599,31 @@ def cmd_reset(args: argparse.Namespace, out: Path) -> int:
     return EXIT_OK
 
 
+def _build_plan(published: Path, cfg, mode: dict[str, Any], years: list[int], force: bool):
+    """pipeline.fingerprint.plan_build with this run's fetchers (locating files only, no network)."""
+    from pipeline.fetch import fetcher_for
+    from pipeline.fingerprint import plan_build
+
+    args = (cfg.sources, mode["sample"], mode["mirrors"], mode["cache_dir"], True)
+    return plan_build(published, cfg.sources, fetcher_for(*args), fetcher_for(*args, local=True), mode, years, force)
+
+
 def _record_provenance(
-    staging: Path, run_ids: list[str], years: list[int], mode: dict, assets: list, selected: set | None
+    staging: Path,
+    run_ids: list[str],
+    years: list[int],
+    mode: dict,
+    assets: list,
+    selected: set | None,
+    plan=None,
 ) -> None:
-    """Write the run's audit.provenance row into the staging database before it is published."""
+    """Write the run's audit.provenance row into the staging database before it is published, and, for a
+    complete build (`plan` given: not a `--select` run), its audit.build_state fingerprints."""
     import uuid
 
     import duckdb
 
+    from pipeline.fingerprint import record_build
     from pipeline.provenance import record_run
 
     lineage = {
@@ -592,7 +634,10 @@ def _record_provenance(
     }
     con = duckdb.connect(str(staging))
     try:
-        record_run(con, uuid.uuid4().hex, run_ids, years, "sample" if mode["sample"] else "real", lineage)
+        group = uuid.uuid4().hex
+        if plan is not None:
+            record_build(con, group, plan.kind, years, mode)
+        record_run(con, group, run_ids, years, "sample" if mode["sample"] else "real", lineage)
     finally:
         con.close()
 

@@ -1,0 +1,199 @@
+"""What a `sto run` has to build: nothing, only new or changed peiljaren, or everything.
+
+Why: a refresh with nothing changed cost as much as the first build (about a minute), and adding one
+peiljaar re-ran every asset, GeoNames and exams included. The warehouse records, next to its data, the
+fingerprint of the code that built it (`audit.build_state`) and the sha256 of every input file per asset
+(`audit.loaded_sources`). Before any work the CLI compares them with the code and files it would use now:
+
+- code (every .py, .sql and config file of the project, and the lock file), run settings (mirrors,
+  sample/real, offline, the SEOR inventory override) or any non-yearly input file changed, or no
+  previous build recorded: **full** build, as before;
+- otherwise every requested peiljaar loaded from a file with the same sha256: **skip** (nothing to do;
+  the published database is not touched);
+- otherwise: **years**: only the yearly assets for the new or changed peiljaren, then every asset
+  downstream of them (the marts); the unchanged upstream tables stay as they are.
+
+`sto run --force` always builds everything. Partial runs (`--select`) and UI runs do not record a build
+state, so after them the next CLI run decides from the last complete build (a full build when the code
+changed since). Imported without Dagster (the CLI's preflight must answer within a second).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline.paths import PROJECT_ROOT
+
+CODE_GLOBS = ("pipeline/**/*.py", "pipeline/config/*.yaml", "assets/**/*.py", "sql/**/*", "data_raw/sources.yaml")
+CODE_FILES = ("requirements.lock", "pyproject.toml")
+SETTINGS_ENV = ("STO_INVENTORY", "STO_INVENTORY_MAPPING")
+BUILD_STATE_DDL = """
+CREATE TABLE IF NOT EXISTS audit.build_state (
+    run_group VARCHAR, finished_at TIMESTAMP, build_kind VARCHAR, peiljaren VARCHAR,
+    code_fingerprint VARCHAR, settings_fingerprint VARCHAR
+)
+"""
+
+
+def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """sha256 over the relative path and bytes of every code, SQL and config file (CODE_GLOBS, CODE_FILES)
+    under `root`, in path order: any edit, added or removed file gives another value. 64 hex characters."""
+    paths = {p for g in CODE_GLOBS for p in root.glob(g) if p.is_file() and "__pycache__" not in p.parts}
+    paths |= {root / f for f in CODE_FILES if (root / f).is_file()}
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def settings_fingerprint(mode: dict[str, Any]) -> str:
+    """sha256 of the run settings that choose files: sample/real, mirrors in order, offline, cache folder,
+    and the SEOR inventory override variables (SETTINGS_ENV)."""
+    doc = {
+        "sample": bool(mode["sample"]),
+        "mirrors": [str(m) for m in mode["mirrors"]],
+        "offline": bool(mode["offline"]),
+        "cache_dir": str(mode.get("cache_dir") or ""),
+        "env": {k: os.environ.get(k, "") for k in SETTINGS_ENV},
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """The decision for one run: kind 'full' | 'years' | 'skip', the peiljaren to (re)load, and why."""
+
+    kind: str
+    years: list[int]
+    reason: str
+    changed: list[str] = field(default_factory=list)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
+        ).fetchone()[0]
+    )
+
+
+def last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
+    """(code fingerprint, settings fingerprint, finished_at) of the warehouse's last recorded complete
+    build, or None (no build state: a warehouse from before this table, or only partial runs)."""
+    if not _table_exists(con, "audit.build_state"):
+        return None
+    row = con.execute(
+        "SELECT code_fingerprint, settings_fingerprint, finished_at::VARCHAR FROM audit.build_state "
+        "ORDER BY finished_at DESC LIMIT 1"
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def loaded_inputs(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int | None], tuple[str, str]]:
+    """{(source_id, peiljaar or None): (sha256, path)} of the most recent load of every input."""
+    if not _table_exists(con, "audit.loaded_sources"):
+        return {}
+    rows = con.execute(
+        "SELECT source_id, peiljaar, arg_max(sha256, loaded_at), arg_max(path, loaded_at) "
+        "FROM audit.loaded_sources GROUP BY ALL"
+    ).fetchall()
+    return {(s, y): (sha, path) for s, y, sha, path in rows}
+
+
+def plan_build(
+    published: Path,
+    catalogue: dict[str, Any],
+    fetcher: Any,
+    local_fetcher: Any,
+    mode: dict[str, Any],
+    years: list[int],
+    force: bool = False,
+) -> BuildPlan:
+    """Decide what a run over `years` has to build (see the module doc for the rules).
+
+    `fetcher` is the run's fetcher, `local_fetcher` the same with the repository's curated inputs
+    (`fetcher_for(..., local=True)`); both only `locate` files (no network). Opens `published` read-only.
+    Never raises for an unknown state: anything it cannot prove unchanged gives a full build."""
+    if force:
+        return BuildPlan("full", years, "--force: every asset is rebuilt")
+    if not published.exists():
+        return BuildPlan("full", years, "new warehouse")
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        state = last_build(con)
+        loaded = loaded_inputs(con)
+    finally:
+        con.close()
+    if state is None:
+        return BuildPlan("full", years, "no complete build recorded in this warehouse")
+    code, settings, finished = state
+    if code != code_fingerprint():
+        return BuildPlan("full", years, f"the code or configuration changed since the last build ({finished})")
+    if settings != settings_fingerprint(mode):
+        return BuildPlan("full", years, f"the run settings (mirrors, sample/real, inventory) changed since {finished}")
+    changed: list[str] = []
+    for (sid, year), (sha, path) in sorted(loaded.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        if year is not None:
+            continue
+        if sid in catalogue.get("sources", {}):
+            now = fetcher.locate(sid) or local_fetcher.locate(sid)
+            now_sha = now.sha256 if now is not None else None
+        else:  # inputs named by their asset's own config (SEOR inventory, mapping): the file it read
+            now_sha = _sha_of(path)
+        if now_sha != sha:
+            changed.append(f"{sid} ({Path(path).name})")
+    for sid, spec in sorted(catalogue.get("sources", {}).items()):
+        if not spec.get("yearly") and not any(s == sid for s, _ in loaded):
+            if (fetcher.locate(sid) or local_fetcher.locate(sid)) is not None:
+                changed.append(f"{sid} (now present)")
+    if changed:
+        return BuildPlan("full", years, f"input file(s) changed since {finished}: {', '.join(changed)}", changed)
+    todo = []
+    for y in years:
+        was = loaded.get(("duo_vo_students", y))
+        now = fetcher.locate("duo_vo_students", y)
+        if was is None or now is None or now.sha256 != was[0]:
+            todo.append(y)
+    if not todo:
+        return BuildPlan(
+            "skip", [], f"nothing changed since the last build ({finished}): same code, settings and files"
+        )
+    new = [y for y in todo if ("duo_vo_students", y) not in loaded]
+    why = ", ".join(f"peiljaar {y} {'new' if y in new else 'changed'}" for y in todo)
+    return BuildPlan("years", todo, f"{why}; the other inputs are unchanged since {finished}")
+
+
+def _sha_of(path: str) -> str | None:
+    p = Path(path)
+    if not p.is_file():
+        return None
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def record_build(con: duckdb.DuckDBPyConnection, run_group: str, kind: str, years: list[int], mode: dict) -> None:
+    """Append the completed build's fingerprints to audit.build_state (call just before publishing)."""
+    con.execute(BUILD_STATE_DDL)
+    con.execute(
+        "INSERT INTO audit.build_state VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            run_group,
+            datetime.now(UTC).replace(tzinfo=None),
+            kind,
+            json.dumps(sorted(years)),
+            code_fingerprint(),
+            settings_fingerprint(mode),
+        ],
+    )

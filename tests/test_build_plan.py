@@ -1,0 +1,136 @@
+"""Work is skipped only when it is provably unchanged (issue 11, pipeline/fingerprint.py).
+
+Sequences on one output folder: the same run again is skipped without touching the published file; a
+changed code fingerprint, a changed reference file or another mirror list gives a full build; a new
+peiljaar loads only that year and the assets downstream of it, and the result equals a full build of the
+same years from nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+import pipeline.fingerprint as fp
+from pipeline.cli import main
+from pipeline.config import default_config
+from pipeline.fetch import fetcher_for
+from tests.conftest import ROOT, query, run_sto, table_hashes
+
+SAMPLE = ROOT / "data_raw" / "sample"
+PUPILS_NAME = "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-{}.csv"
+SAMPLE_MODE = {"sample": True, "mirrors": [], "offline": False, "cache_dir": str(ROOT / "data_raw" / "downloads")}
+
+
+def _copy_out(src: Path, dst: Path) -> Path:
+    dst.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src / "sto.duckdb", dst / "sto.duckdb")
+    return dst
+
+
+def _plan(out: Path, years: list[int], mode: dict | None = None) -> fp.BuildPlan:
+    cfg = default_config()
+    mode = mode or SAMPLE_MODE
+    args = (cfg.sources, mode["sample"], mode["mirrors"], None, True)
+    return fp.plan_build(
+        out / "sto.duckdb", cfg.sources, fetcher_for(*args), fetcher_for(*args, local=True), mode, years
+    )
+
+
+def _patched_sample(tmp_path: Path, monkeypatch) -> Path:
+    """A private copy of the bundled sample that the run treats as the sample (same source kind)."""
+    import pipeline.audit
+    import pipeline.paths
+
+    sample = tmp_path / "sample"
+    shutil.copytree(SAMPLE, sample)
+    monkeypatch.setattr(pipeline.paths, "SAMPLE_DIR", sample)
+    monkeypatch.setattr(pipeline.audit, "SAMPLE_DIR", sample)
+    return sample
+
+
+def test_unchanged_run_is_skipped_and_leaves_the_file_alone(sample_out, tmp_path, capsys):
+    out = _copy_out(sample_out, tmp_path / "out")
+    db = out / "sto.duckdb"
+    before = (hashlib.sha256(db.read_bytes()).hexdigest(), db.stat().st_ino, db.stat().st_mtime_ns)
+    assert _plan(out, [2021, 2022, 2023]).kind == "skip"
+    capsys.readouterr()
+    assert run_sto(out, "--no-export") == 0
+    said = capsys.readouterr().out
+    assert "nothing changed since the last build" in said and "skipped" in said
+    assert (hashlib.sha256(db.read_bytes()).hexdigest(), db.stat().st_ino, db.stat().st_mtime_ns) == before
+
+
+def test_what_forces_a_full_build(sample_out, tmp_path, monkeypatch):
+    """Another code fingerprint, other run settings, a changed reference file: full; a new year: years."""
+    out = _copy_out(sample_out, tmp_path / "out")
+    assert _plan(out, [2021]).kind == "skip"
+    real_mode = {**SAMPLE_MODE, "sample": False, "mirrors": [str(tmp_path)]}
+    assert _plan(out, [2021], real_mode).kind == "full"
+    with monkeypatch.context() as m:
+        m.setattr(fp, "code_fingerprint", lambda root=ROOT: "0" * 64)
+        plan = _plan(out, [2021])
+        assert plan.kind == "full" and "code or configuration changed" in plan.reason
+    with monkeypatch.context() as m:
+        m.setenv("STO_INVENTORY", str(tmp_path / "other.csv"))
+        assert _plan(out, [2021]).kind == "full"
+    with monkeypatch.context() as m:
+        sample = _patched_sample(tmp_path, monkeypatch=m)
+        addr = sample / "02.-alle-vestigingen-vo.csv"
+        addr.write_bytes(addr.read_bytes() + b"\n")
+        plan = _plan(out, [2021])
+        assert plan.kind == "full" and plan.changed == ["duo_vo_locations (02.-alle-vestigingen-vo.csv)"]
+    with monkeypatch.context() as m:
+        sample = _patched_sample(tmp_path / "b", monkeypatch=m)
+        src = (sample / PUPILS_NAME.format(2023)).read_text(encoding="utf-8").splitlines(keepends=True)
+        (sample / PUPILS_NAME.format(2026)).write_text("".join(src[:-3]), encoding="utf-8")
+        (sample / PUPILS_NAME.format(2022)).write_text("".join(src[:-2]), encoding="utf-8")
+        plan = _plan(out, [2021, 2022, 2026])
+        assert (plan.kind, plan.years) == ("years", [2022, 2026])
+        assert "peiljaar 2022 changed, peiljaar 2026 new" in plan.reason
+    assert _plan(out, [2021], {**SAMPLE_MODE, "offline": True}).kind == "full"  # settings are compared whole
+
+
+def test_no_build_state_means_full(tmp_path):
+    assert _plan(tmp_path, [2021]).kind == "full"  # no warehouse
+    assert fp.plan_build(tmp_path / "x.duckdb", {}, None, None, SAMPLE_MODE, [2021], force=True).kind == "full"
+
+
+def test_code_fingerprint_sees_every_code_file(tmp_path):
+    for rel in ("pipeline/a.py", "assets/b.py", "sql/c.sql", "pipeline/config/d.yaml", "requirements.lock"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    first = fp.code_fingerprint(tmp_path)
+    for rel in ("pipeline/a.py", "sql/c.sql", "pipeline/config/d.yaml", "requirements.lock"):
+        (tmp_path / rel).write_text("y")
+        assert fp.code_fingerprint(tmp_path) != first
+        (tmp_path / rel).write_text("x")
+    assert fp.code_fingerprint(tmp_path) == first
+    (tmp_path / "assets" / "new.py").write_text("")
+    assert fp.code_fingerprint(tmp_path) != first
+
+
+@pytest.mark.full
+def test_added_year_runs_only_that_year_and_equals_a_full_build(sample_out, tmp_path, monkeypatch, capsys):
+    """Adding peiljaar 2026 to the 3-year sample warehouse runs the yearly assets and the marts only,
+    and every table (audit aside) equals a build of the four years from nothing."""
+    out = _copy_out(sample_out, tmp_path / "out")
+    sample = _patched_sample(tmp_path, monkeypatch)
+    src = (sample / PUPILS_NAME.format(2023)).read_text(encoding="utf-8").splitlines(keepends=True)
+    (sample / PUPILS_NAME.format(2026)).write_text("".join(src[:-3]), encoding="utf-8")
+    capsys.readouterr()
+    assert run_sto(out, "--years", "2026", "--no-export") == 0
+    said = capsys.readouterr().out
+    assert "only the new or changed peiljaren: peiljaar 2026 new" in said
+    assert "raw_geonames_pc6" not in said and "raw_duo_vo_exams" not in said  # unchanged upstream skipped
+    assert "mart_techniek_share" in said
+    fresh = tmp_path / "fresh"
+    assert run_sto(fresh, "--years", "2021", "2022", "2023", "2026", "--no-export") == 0
+    assert table_hashes(out / "sto.duckdb") == table_hashes(fresh / "sto.duckdb")
+    kinds = query(out / "sto.duckdb", "SELECT build_kind FROM audit.build_state ORDER BY finished_at")
+    assert kinds[-1] == ("years",)
+    assert main(["run", "--out", str(out), "--no-export", "--years", "2026"]) == 0
+    assert "skipped" in capsys.readouterr().out
