@@ -63,20 +63,10 @@ def _mart(sql: str, expectations, levels: tuple[str, list[str], list[str]] | Non
     return run
 
 
-def _exams_raw(r: CheckRun) -> None:
-    _, names, _ = mon.exam_programme_frames(mon.monitoring_config())
-    known = sorted(set(names["inspectiecode"] + " | " + names["opleidingsnaam"]))
-    keys = r.frame("""
-        SELECT count(*) AS n_rows,
-               count(*) - count(DISTINCT (source_file, source_row, schooljaar)) AS duplicate_keys
-        FROM raw.duo_vo_exams""")
-    years = r.frame("""SELECT schooljaar, count(DISTINCT source_file) AS files, min(layout) AS layout
-                       FROM raw.duo_vo_exams GROUP BY 1""")
-    vest = r.frame("SELECT DISTINCT vestiging_code FROM raw.duo_vo_exams")
-    counts = r.frame("""SELECT DISTINCT v FROM (SELECT kandidaten_totaal AS v FROM raw.duo_vo_exams
-                        UNION ALL SELECT geslaagden_totaal FROM raw.duo_vo_exams)""")
-    prog = r.frame("""SELECT inspectiecode || ' | ' || opleidingsnaam AS programme, count(*) AS n_rows
-                      FROM raw.duo_vo_exams GROUP BY 1""")
+def _keys_unique(r: CheckRun, table: str, key: str) -> None:
+    """Suite keys_unique on a large table, validated on two counts: rows ≥ 1 and no duplicate `key`."""
+    keys = r.frame(f"""
+        SELECT count(*) AS n_rows, count(*) - count(DISTINCT ({key})) AS duplicate_keys FROM {table}""")
     r.validate(
         "keys_unique",
         keys,
@@ -85,6 +75,19 @@ def _exams_raw(r: CheckRun) -> None:
             E.ExpectColumnValuesToBeBetween(column="duplicate_keys", min_value=0, max_value=0),
         ],
     )
+
+
+def _exams_raw(r: CheckRun) -> None:
+    _, names, _ = mon.exam_programme_frames(mon.monitoring_config())
+    known = sorted(set(names["inspectiecode"] + " | " + names["opleidingsnaam"]))
+    years = r.frame("""SELECT schooljaar, count(DISTINCT source_file) AS files, min(layout) AS layout
+                       FROM raw.duo_vo_exams GROUP BY 1""")
+    vest = r.frame("SELECT DISTINCT vestiging_code FROM raw.duo_vo_exams")
+    counts = r.frame("""SELECT DISTINCT v FROM (SELECT kandidaten_totaal AS v FROM raw.duo_vo_exams
+                        UNION ALL SELECT geslaagden_totaal FROM raw.duo_vo_exams)""")
+    prog = r.frame("""SELECT inspectiecode || ' | ' || opleidingsnaam AS programme, count(*) AS n_rows
+                      FROM raw.duo_vo_exams GROUP BY 1""")
+    _keys_unique(r, "raw.duo_vo_exams", "source_file, source_row, schooljaar")
     r.validate(
         "one_file_per_school_year",
         years,
@@ -143,24 +146,13 @@ def _share_national(r: CheckRun) -> None:
 
 
 def _exam_results(r: CheckRun) -> None:
-    keys = r.frame("""
-        SELECT count(*) AS n_rows,
-               count(*) - count(DISTINCT (schooljaar, vestiging_code, inspectiecode)) AS duplicate_keys
-        FROM marts.exam_results""")
     # Distinct value combinations keep the validated frame small (the mart has ~100k rows).
     df = r.frame("""SELECT DISTINCT inspectiecode, level, n_candidates,
                            CASE WHEN NOT (candidates_censored OR passed_censored)
                                 THEN n_candidates - n_passed END AS n_failed,
                            round(pass_pct, 6) AS pass_pct
                     FROM marts.exam_results""")
-    r.validate(
-        "keys_unique",
-        keys,
-        [
-            E.ExpectColumnValuesToBeBetween(column="n_rows", min_value=1),
-            E.ExpectColumnValuesToBeBetween(column="duplicate_keys", min_value=0, max_value=0),
-        ],
-    )
+    _keys_unique(r, "marts.exam_results", "schooljaar, vestiging_code, inspectiecode")
     r.validate(
         "valid",
         df,
