@@ -147,10 +147,11 @@ def evaluate(
         check.run(r)
     elif check.sql is not None and check.expectations is not None:
         exps = check.expectations(cfg)
-        sql = check.sql.replace("{where}", r.where()[0])
-        cols = [d[0] for d in con.execute(f"SELECT * FROM ({sql}) LIMIT 0", r.where()[1]).description]
-        select = ", ".join(f'"{c}"' for c in needed_columns(cols, exps))
-        r.validate(check.suite, con.execute(f"SELECT {select} FROM ({sql})", r.where()[1]).df(), exps)
+        where, params = r.where()
+        sql = check.sql.replace("{where}", where)
+        cols = [d[0] for d in con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description]
+        select = ", ".join(f'"{c}"' for c in needed_columns(cols, exps))  # only what the suite reads
+        r.validate(check.suite, con.execute(f"SELECT {select} FROM ({sql})", params).df(), exps)
     else:
         raise ValueError(f"check {check.name}: give sql and expectations, or run")
     return combine(check, r.suites, r.metadata)
@@ -189,11 +190,3 @@ def checked_asset(checks: Sequence[CheckDef], **asset_kwargs: Any) -> Callable[[
         return dg.asset(name=name, check_specs=[c.spec() for c in mine], **asset_kwargs)(step)
 
     return decorate
-
-
-def specs_of(checks: Sequence[CheckDef]) -> dict[str, list[dg.AssetCheckSpec]]:
-    """The check specs per asset name, as the factory declares them."""
-    out: dict[str, list[dg.AssetCheckSpec]] = {}
-    for c in checks:
-        out.setdefault(c.asset, []).append(c.spec())
-    return out
