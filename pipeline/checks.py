@@ -157,12 +157,25 @@ def evaluate(
     return combine(check, r.suites, r.metadata)
 
 
-def run_checks(checks: Sequence[CheckDef], context: dg.AssetExecutionContext, sto: Any) -> Iterator[Any]:
-    """Every check of one asset step, on one connection; yields their AssetCheckResults in order."""
-    partition = context.partition_key if context.has_partition_key else None
+def _current_context() -> dg.AssetExecutionContext | None:
+    """The running asset's context, or None when the asset function is invoked directly without one."""
+    try:
+        return dg.AssetExecutionContext.get()
+    except dg.DagsterInvariantViolationError:
+        return None
+
+
+def run_checks(checks: Sequence[CheckDef], context: dg.AssetExecutionContext | None, sto: Any) -> Iterator[Any]:
+    """Every check of one asset step, on one connection; yields their AssetCheckResults in order. Without a
+    run (direct invocation, e.g. in tests) the audit rows get run_id 'adhoc', as before."""
+    partition = context.partition_key if context is not None and context.has_partition_key else None
+    try:
+        run_id = context.run.run_id if context is not None else "adhoc"
+    except dg.DagsterError:  # invoked directly with a built context: no run (DagsterInvalidPropertyError)
+        run_id = "adhoc"
     with sto.connect() as con:
         for check in checks:
-            yield evaluate(check, con, sto.config, partition, context.run.run_id)
+            yield evaluate(check, con, sto.config, partition, run_id)
 
 
 def checked_asset(checks: Sequence[CheckDef], **asset_kwargs: Any) -> Callable[[Callable], dg.AssetsDefinition]:
@@ -178,15 +191,24 @@ def checked_asset(checks: Sequence[CheckDef], **asset_kwargs: Any) -> Callable[[
         mine = [c for c in checks if c.asset == name]
         if not mine:
             return dg.asset(**asset_kwargs)(fn)
-        wants_context = "context" in inspect.signature(fn).parameters
+        specs = [c.spec() for c in mine]
+        if "context" in inspect.signature(fn).parameters:
 
-        @functools.wraps(fn)
-        def step(context: dg.AssetExecutionContext, sto: StoResource) -> Iterator[Any]:
-            yield fn(context, sto) if wants_context else fn(sto)
-            yield from run_checks(mine, context, sto)
+            @functools.wraps(fn)
+            def step(context: dg.AssetExecutionContext, sto: StoResource) -> Iterator[Any]:
+                yield fn(context, sto)
+                yield from run_checks(mine, context, sto)
 
-        step.__annotations__ = {"context": dg.AssetExecutionContext, "sto": StoResource}
-        del step.__wrapped__  # Dagster reads the wrapper's signature (context, sto), not fn's
-        return dg.asset(name=name, check_specs=[c.spec() for c in mine], **asset_kwargs)(step)
+            step.__annotations__ = {"context": dg.AssetExecutionContext, "sto": StoResource}
+        else:  # keep the asset's own signature (`asset(sto)`, also when invoked directly)
+
+            @functools.wraps(fn)
+            def step(sto: StoResource) -> Iterator[Any]:
+                yield fn(sto)
+                yield from run_checks(mine, _current_context(), sto)
+
+            step.__annotations__ = {"sto": StoResource}
+        del step.__wrapped__  # Dagster reads the wrapper's own signature and annotations, not fn's
+        return dg.asset(name=name, check_specs=specs, **asset_kwargs)(step)
 
     return decorate
