@@ -9,9 +9,24 @@ pipeline.definitions`, `sto --help` and usage errors do not pay for it (it pulls
 sqlalchemy). Checks describe expectations with `E.ExpectX(**kwargs)`, a plain `Expectation` record that
 becomes the GX class only when it is validated.
 
-Where GX runs (issue 11 item 1, investigated with GX 1.24, duckdb 1.5 and duckdb_engine): see
-`GX_IN_DUCKDB` below. The pandas datasource is kept; each suite gets only the columns its expectations
-name plus the identifying columns of `LOCATE_COLUMNS` (for "failing rows in words"), not whole tables.
+GX inside DuckDB? What was tried (issue 11 item 1, 25-minute timebox): GX 1.24.1's SQL datasource over
+DuckDB via duckdb_engine 0.17.0 (SQLAlchemy 2.1.9), so that expectations run as SQL where the data is.
+
+1. A table asset with schema_name='raw' loses the schema (GX queries `FROM duo_vo_students`: Catalog Error);
+   a query asset (`SELECT * FROM raw.duo_vo_students`) avoids that.
+2. Every metric then fails (IndexError in SqlAlchemyExecutionEngine.resolve_metric_bundle): GX's
+   `execute_query` fetches rows after closing its connection, and duckdb_engine's cursor results are empty
+   once the connection is closed (`with engine.connect() as c: r = c.execute(q)`; `r.fetchall()` == [],
+   also with pool_reset_on_return=None or a StaticPool). So no expectation (row count, not-null, regex,
+   in-set, between, compound-unique) produced a result on the duckdb dialect.
+3. The run's own in-process DuckDB file cannot be opened by duckdb_engine while the run's connection is
+   open ("Can't open a connection to same database file with a different configuration"), so GX would need
+   the asset's connection closed around each validation.
+
+Outcome: the pandas datasource is kept (duckdb_engine was not added to the pins). Each suite's frame
+holds only the columns its expectations name plus the identifying `LOCATE_COLUMNS` (for "failing rows in
+words"), see `needed_columns`; pipeline/checks.py also selects only those columns in DuckDB for the
+simple-form checks.
 """
 
 from __future__ import annotations
@@ -25,23 +40,6 @@ from typing import Any, NamedTuple
 import dagster as dg
 import duckdb
 import pandas as pd
-
-GX_IN_DUCKDB = """What was tried (issue 11 item 1, 25-minute timebox): GX 1.24.1's SQL datasource over DuckDB via
-duckdb_engine 0.17.0 (SQLAlchemy 2.1.9), so that expectations run as SQL where the data is.
-
-1. A table asset with schema_name='raw' loses the schema (GX queries `FROM duo_vo_students`: Catalog Error);
-   a query asset (`SELECT * FROM raw.duo_vo_students`) avoids that.
-2. Every metric then fails (IndexError in SqlAlchemyExecutionEngine.resolve_metric_bundle): GX's
-   `execute_query` fetches rows after closing its connection, and duckdb_engine's cursor results are empty
-   once the connection is closed (`with engine.connect() as c: r = c.execute(q)`; `r.fetchall()` == [],
-   also with pool_reset_on_return=None or a StaticPool). So no expectation (row count, not-null, regex,
-   in-set, between, compound-unique) produced a result on the duckdb dialect.
-3. The run's own in-process DuckDB file cannot be opened by duckdb_engine while the run's connection is
-   open ("Can't open a connection to same database file with a different configuration"), so GX would need
-   the asset's connection closed around each validation.
-
-Outcome: the pandas datasource is kept (duckdb_engine was not added to the pins), and each suite is given
-only the columns it needs (`needed_columns`), selected before the frame reaches GX."""
 
 AUDIT_DDL = """
 CREATE TABLE IF NOT EXISTS audit.check_results (
