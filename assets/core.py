@@ -4,8 +4,10 @@ import dagster as dg
 import pandas as pd
 import requests
 
+from assets.core_checks import CHECKS
 from pipeline import db
 from pipeline.audit import LOADED_DDL, SNAPSHOT_USE_SQL
+from pipeline.checks import checked_asset
 from pipeline.geo import pdok_lookup
 from pipeline.partitions import PEILJAAR
 from pipeline.resources import StoResource
@@ -14,7 +16,8 @@ OWNER = "team:data-engineering"
 CORE = dict(group_name="core", owners=[OWNER], kinds={"duckdb", "sql"})
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="Onderwijstype dimension from pipeline/config/onderwijstypes.yaml: DUO label → code, "
     "level, vmbo leerweg. Table core.onderwijstype.",
     **CORE,
@@ -29,7 +32,8 @@ def core_onderwijstype(sto: StoResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="vmbo profile dimension with the versioned classification flags of indicators.md §1 "
     "(seor_hard, seor_some_techniek, sto_hard, techniekpact_techniek); label map and havo/vwo N-profile "
     "labels. Tables core.vmbo_profile, core.vmbo_profile_label, core.n_profile_label.",
@@ -51,7 +55,8 @@ def core_vmbo_profile(sto: StoResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     partitions_def=PEILJAAR,
     deps=["raw_duo_vo_students", "core_onderwijstype", "core_vmbo_profile"],
     description="DUO vo pupils, long and tidy: one row per peiljaar × vestiging × onderwijstype × "
@@ -116,7 +121,8 @@ def _geocode(con, sto: StoResource, entities: pd.DataFrame) -> None:
     )
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["raw_duo_vo_locations", "raw_geonames_pc6", "raw_geonames_pc4", "raw_school_points", "raw_geocode_overrides"],
     description="vo school locations with address, gemeente, provincie, COROP, RMC, onderwijsgebied and "
     "coordinates from the geocoding chain override → address point → PC6 → PC4 → PDOK (online), for every "
@@ -190,7 +196,8 @@ def _pdok_fill(context: dg.AssetExecutionContext, con, sto: StoResource, limit: 
         con.unregister("_pdok")
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["raw_geonames_pc6", "raw_geonames_pc4"],
     description="Campuses from pipeline/config/campuses.yaml, geocoded by the same chain as schools "
     "(explicit lat/lon with a source note first). SQL: sql/core_campuses.sql. Table core.campuses.",
@@ -238,7 +245,8 @@ def core_campuses(sto: StoResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["core_duo_vo_students", "core_school_locations"],
     description="Every vestiging with pupils per peiljaar, resolved against the address snapshot nearest to "
     "the peiljaar's count date (1 October) among the snapshots that place it: regions, coordinates, method "

@@ -11,9 +11,11 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from assets.monitoring_checks import CHECKS
 from pipeline import db
 from pipeline import monitoring as mon
 from pipeline.audit import KIND_SAMPLE, record_source, source_metadata, warehouse_kinds
+from pipeline.checks import checked_asset
 from pipeline.exams import parse_exams, range_from_name
 from pipeline.resources import StoResource
 
@@ -70,7 +72,8 @@ def _md(df: pd.DataFrame) -> dg.MetadataValue:
 
 
 # ---- raw inputs ---------------------------------------------------------------------------------------------
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="DUO 'examenkandidaten en geslaagden' vo, both layouts (2014-2019 cp1252 '100,0%' with "
     "MAN/VROUW/ONBEKEND/TOTAAL; 2019-2024 UTF-8 quoted '<5' '90.9'), one text row per source row × school "
     "year; a school year outside the file's range is an error. Table raw.duo_vo_exams.",
@@ -99,7 +102,8 @@ def raw_duo_vo_exams(context: dg.AssetExecutionContext, sto: StoResource) -> dg.
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="Curated published reference figures (data_raw/published/techniekpact.csv: indicator, "
     "measure, peiljaar, scope, value, source URL per row; indicators.md §2). Table raw.published_figures.",
     **RAW,
@@ -115,7 +119,8 @@ def raw_published_figures(context: dg.AssetExecutionContext, sto: StoResource) -
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="Optional vestiging → STO-region mapping (format: pipeline/config/monitoring.yaml sto_regions). "
     "STO region membership is not published as data: empty table when the file is absent, and then no "
     "sto_region scope is built. Table raw.sto_region_map.",
@@ -149,7 +154,8 @@ def _offer_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=[*PUPIL_DEPS, "core_school_locations"],
     description="vmbo profile offer per location: bovenbouw B/K/G pupils per peiljaar × vestiging × profile, "
     "offered (≥ configured pupils), status kept/new/dropped against the baseline 2017 (or the earliest loaded "
@@ -170,7 +176,8 @@ def mart_profile_offer_location(sto: StoResource) -> dg.MaterializeResult:
         return _meta(con, "marts.profile_offer_location", {"per_year": _md(summary)})
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["mart_profile_offer_location", *SCOPE_DEPS],
     description="Locations offering each vmbo profile and their pupils per peiljaar × scope (national, "
     "provincie, gemeente, COROP, RMC, onderwijsgebied, campus radius, STO region when mapped). "
@@ -185,7 +192,8 @@ def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
         return _meta(con, "marts.profile_offer_region")
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=[*PUPIL_DEPS, "core_pupil_locations", "core_campuses", "raw_sto_region_map"],
     description="SEOR table 5.1/5.2 for every loaded peiljaar, campus and radius (5/10/15 km): share of B/K/G "
     "pupils within the radius at a location offering any techniek, hard techniek, or each profile. "
@@ -221,7 +229,8 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
 
 
 # ---- marts: shares ----------------------------------------------------------------------------------------
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=SCOPE_DEPS,
     description="Techniekpact technology shares per peiljaar × scope × indicator (vmbo B/K/G leerjaar 3 in a "
     "technical profile, overall and per leerweg; havo/vwo leerjaar 4 with an N-profile), girls' shares, "
@@ -240,7 +249,8 @@ def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
         return _meta(con, "marts.techniek_share", {"national": _md(nat)})
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=SCOPE_DEPS,
     description="STO 'techniekarme regio': share of bovenbouw B/K/G pupils in an STO-hard profile (BWI, PIE, M&T) "
     "per peiljaar × scope, techniekarm when below the configured 10%. SQL: sql/mart_techniekarm.sql.",
@@ -268,7 +278,8 @@ def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
         return _meta(con, "marts.techniekarm", {"techniekarm_scopes": _md(arm)})
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["mart_profile_offer_location", "core_pupil_locations"],
     description="STO 'naburig aanbod': pairs of locations within the configured distance that both offer a "
     "profile with small numbers (DuckDB self-join with bounding-box prefilter). SQL: sql/mart_nearby_offer.sql.",
@@ -292,7 +303,8 @@ def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
         return _meta(con, "marts.nearby_offer")
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=SCOPE_DEPS,
     description="All vo pupils per peiljaar × scope with change against the configured reference year (Twente "
     "target: −8.5% by 2025, −16.5% by 2030 against 2021) and year on year. SQL: sql/mart_pupil_trend.sql.",
@@ -351,7 +363,8 @@ def _register_exam_dims(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> 
     mon.register(con, "exam_programme_flag", flags)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["raw_duo_vo_exams"],
     description="Exam candidates, passes and pass rate per school year × vestiging × onderwijstype × exam "
     "programme, classified by level/leerweg/sector and named flags from monitoring.yaml; '<5' as the point "
@@ -379,7 +392,8 @@ def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
         return _meta(con, "marts.exam_results", {"per_school_year": _md(per_year)})
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["mart_exam_results"],
     description="National exam series 2014/15–2023/24: havo and vwo candidates with an N-profile, vmbo "
     "candidates in sector techniek (B/K/G incl. LWT; TL), with shares and year-on-year deltas. "
@@ -399,7 +413,8 @@ def mart_exam_national_series(sto: StoResource) -> dg.MaterializeResult:
 
 
 # ---- reconciliation and catalogue -------------------------------------------------------------------------
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["raw_published_figures", "mart_techniek_share"],
     description="Staging rows of marts.reconciliation for source 'techniekpact': our techniek_share figures "
     "against the published ones with tolerance and ok. SQL: sql/mart_reconciliation_techniekpact.sql.",
@@ -429,7 +444,8 @@ def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
 RECONCILIATION_DEPS = [c["asset"] for c in mon.monitoring_config()["reconciliation"]["contributors"]]
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=RECONCILIATION_DEPS,
     description="Our figures against published ones for every source: union (by name) of every staging table "
     "marts.reconciliation_<source> (contract in sql/mart_reconciliation.sql; contributors listed in "
@@ -464,7 +480,8 @@ CATALOG_DEPS = [
 ]
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=CATALOG_DEPS,
     description="Every indicator of the specification (STO, Techniekpact, SEOR, programme targets) with "
     "definition, source report, unit, grain, open-data support and the mart holding it (survey-based STO "

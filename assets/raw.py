@@ -7,8 +7,10 @@ core figure can be traced back to the exact cell it came from.
 import dagster as dg
 import pandas as pd
 
+from assets.raw_checks import CHECKS
 from pipeline import db
 from pipeline.audit import record_source, snapshot_date, source_metadata
+from pipeline.checks import checked_asset
 from pipeline.duo import parse_addresses, parse_pupils
 from pipeline.fetch import FetchedFile
 from pipeline.geo import parse_geonames, parse_overrides, parse_school_points
@@ -55,7 +57,8 @@ def _finish(
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     partitions_def=PEILJAAR,
     description="DUO 'leerlingen vo per vestiging' for one peiljaar, parsed (both header generations, "
     "cp1252/UTF-8, ';'/','), counts kept as text ('<5' preserved). Table raw.duo_vo_students.",
@@ -70,7 +73,8 @@ def raw_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> 
     return _finish(context, sto, "raw.duo_vo_students", df, fetched, partition=year, extra=extra)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="DUO '02. alle vestigingen vo': address, gemeente, COROP, RMC, onderwijsgebied per "
     "vestiging (6-character code). Address files are snapshots: every loaded snapshot is kept, identified by "
     "its content (snapshot_id: the same addresses in another file form are the same snapshot) and dated "
@@ -112,7 +116,8 @@ def raw_duo_vo_locations(context: dg.AssetExecutionContext, sto: StoResource) ->
     return _finish(context, sto, "raw.duo_vo_locations", df, fetched, extra=extra, history_id=snapshot)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="GeoNames NL_full PC6 centroids (CC BY 4.0). Table raw.geonames_pc6.",
     **RAW,
 )
@@ -122,7 +127,8 @@ def raw_geonames_pc6(context: dg.AssetExecutionContext, sto: StoResource) -> dg.
     return _finish(context, sto, "raw.geonames_pc6", df, fetched)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="GeoNames NL PC4 centroids (CC BY 4.0). Table raw.geonames_pc4.",
     **RAW,
 )
@@ -132,7 +138,8 @@ def raw_geonames_pc4(context: dg.AssetExecutionContext, sto: StoResource) -> dg.
     return _finish(context, sto, "raw.geonames_pc4", df, fetched)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="Optional address-point file (edugis school points, BAG-geocoded). Empty table when "
     "not configured. Table raw.school_points.",
     **RAW,
@@ -160,7 +167,8 @@ def raw_school_points(context: dg.AssetExecutionContext, sto: StoResource) -> dg
     )
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="Explicit per-vestiging coordinate overrides (first step of the geocoding chain). "
     "Table raw.geocode_overrides.",
     **RAW,

@@ -15,8 +15,10 @@ import duckdb
 import pandas as pd
 
 from assets.core import _geocode
+from assets.seor_checks import CHECKS
 from pipeline import db, seor
 from pipeline.audit import record_source
+from pipeline.checks import checked_asset
 from pipeline.fetch import FetchedFile, sha256_file
 from pipeline.paths import DATA_RAW
 from pipeline.resources import StoResource
@@ -70,7 +72,8 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> No
 # ------------------------------------------------------------------------------------------- ingestion
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     description="The initiative inventory (STO_INVENTORY / mapping STO_INVENTORY_MAPPING; default the SEOR 2023 "
     "reconstruction data_raw/seor2023/inventory.csv), .csv or .xlsx, mapped onto the canonical schema of "
     "pipeline/config/seor.yaml and validated: an unknown category, an unparseable location or a missing column "
@@ -118,7 +121,8 @@ def _long_values(inv: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
     return m[["initiative_id", "dimension", "code"]].astype("string").reset_index(drop=True)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["seor_inventory", "raw_geonames_pc6", "raw_geonames_pc4", "core_school_locations"],
     description="Inventory rows typed and located: own coordinates, else the postcode through the shared "
     "geocoding chain (PC6 → PC4); participating schools located by the schools file, a DUO vestiging code "
@@ -273,7 +277,8 @@ def seor_step3_doelgroep(sto: StoResource) -> dg.MaterializeResult:
     return _run_step(sto, 3, "core.seor_step3_doelgroep", {"po_vo_doelgroepen": po_vo})
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["seor_step3_doelgroep"],
     description="Funnel step 4: drop exact duplicates, i.e. rows with the same normalised name (lowercase, "
     "trimmed, whitespace collapsed) and identical value sets on funnel.dedupe_dimensions; the first row by id "
@@ -298,7 +303,8 @@ def seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["seor_step5_additions"],
     description="Funnel step 6: activities sharing a ROC location become one initiative (survivor rule "
     "funnel.roc_survivor; union of multi-valued characteristics, maximum praktijkgerichtheid). "
@@ -362,7 +368,8 @@ def mart_initiative_campus_reach(sto: StoResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["mart_initiative_campus_reach"],
     description="Funnel step 7: keep the candidates that reach at least one campus (own location or a "
     "participating school within the radius, national/online, or a documented override). "
@@ -405,7 +412,8 @@ def mart_selection_log(sto: StoResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["mart_selection_log"],
     description="Table 2.1: rows remaining after each funnel step, with kept/dropped/added per step. "
     "SQL: sql/mart_selection_funnel.sql. Table marts.selection_funnel.",
@@ -565,7 +573,8 @@ def read_published(path: Path | None) -> pd.DataFrame:
     return df
 
 
-@dg.asset(
+@checked_asset(
+    CHECKS,
     deps=["mart_selection_funnel", "mart_campus_initiatives", "mart_initiative_characteristics"],
     description="Every published number of SEOR 2023 tables 2.1-4.6 (data_raw/published/seor2023_tables.csv, "
     "built by scripts/build_seor_published.py) next to ours, per the contract of sql/mart_reconciliation.sql; "

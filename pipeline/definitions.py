@@ -21,14 +21,12 @@ from pipeline.partitions import PEILJAAR, due_peiljaren, latest_expected_peiljaa
 from pipeline.resources import StoResource, settings_from_env
 
 ASSET_MODULES = ["assets.raw", "assets.core"]
-CHECK_MODULES = ["assets.raw_checks", "assets.core_checks"]
+CHECK_MODULES: list[str] = []  # checks are declared on their assets (pipeline/checks.py)
 OPTIONAL_MODULES = [
     "assets.marts",
     "assets.marts_checks",
     "assets.seor",
-    "assets.seor_checks",
     "assets.monitoring",
-    "assets.monitoring_checks",
 ]
 
 

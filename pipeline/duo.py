@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.constants import VESTIGING_CODE_PATTERN
 from pipeline.csvread import InputError, read_table
 
 COUNT_COLUMNS = [f"LEER- OF VERBLIJFSJAAR {lj} - {sex}" for lj in range(1, 7) for sex in ("MAN", "VROUW")]
@@ -43,7 +44,7 @@ COUNT_RE = re.compile(r"^(\d+|<5)$")
 #   none              exact counts (older files)
 MASKING_CONVENTIONS = ("lt5", "four_means_1_to_4", "none")
 BRIN_RE = re.compile(r"^[0-9]{2}[A-Z0-9]{2}$")
-VEST_RE = re.compile(r"^[0-9]{2}[A-Z0-9]{2}[0-9]{2}$")
+VEST_RE = re.compile(VESTIGING_CODE_PATTERN)
 
 
 def _pick(df: pd.DataFrame, names: list[str]) -> str | None:

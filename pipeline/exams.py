@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.constants import VESTIGING_CODE_PATTERN
 from pipeline.csvread import InputError, read_text_csv
 
 KEY_COLUMNS: dict[str, list[str]] = {
@@ -45,7 +46,7 @@ LAYOUTS: dict[str, dict] = {
         "pct": (re.compile(r"^\d{1,3}(\.\d+)?$"), "a percentage like '90.9' or '100'"),
     },
 }
-VEST_RE = re.compile(r"^[0-9]{2}[A-Z0-9]{2}[0-9]{2}$")
+VEST_RE = re.compile(VESTIGING_CODE_PATTERN)
 RANGE_RE = re.compile(r"(?<!\d)(\d{4})-(\d{4})(?!\d)")
 
 

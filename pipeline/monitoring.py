@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from pipeline.config import ConfigError
+from pipeline.constants import VESTIGING_CODE_PATTERN
 from pipeline.csvread import InputError, read_text_csv
 from pipeline.fetch import FetchedFile, sha256_file
 from pipeline.paths import CONFIG_DIR, PROJECT_ROOT
@@ -234,7 +235,7 @@ def read_sto_region_map(path: Path) -> pd.DataFrame:
     df, _ = read_text_csv(path, required=STO_REGION_COLUMNS)
     code = df["vestiging_code"].str.upper()
     bad = (
-        ~code.str.match(r"^[0-9]{2}[A-Z0-9]{2}[0-9]{2}$").fillna(False)
+        ~code.str.match(VESTIGING_CODE_PATTERN).fillna(False)
         | df["sto_region_code"].isna()
         | (df["sto_region_code"] == "")
     )

@@ -1,8 +1,32 @@
-"""great-expectations 1.x suites run inside Dagster asset checks (dagster-ge does not support GX 1.x).
+"""great-expectations 1.x suites behind the pipeline's asset checks (dagster-ge does not support GX 1.x).
 
 Why here: one runner turns a list of expectations over a DataFrame into a Dagster AssetCheckResult with
 the failing values as metadata, and stores every expectation outcome in `audit.check_results`, so the
 evidence for a published figure stays in the warehouse next to it.
+
+great-expectations is imported lazily, by the first validation of a run (`_gx()`): `import
+pipeline.definitions`, `sto --help` and usage errors do not pay for it (it pulls in scipy, altair and
+sqlalchemy). Checks describe expectations with `E.ExpectX(**kwargs)`, a plain `Expectation` record that
+becomes the GX class only when it is validated.
+
+GX inside DuckDB? What was tried (issue 11 item 1, 25-minute timebox): GX 1.24.1's SQL datasource over
+DuckDB via duckdb_engine 0.17.0 (SQLAlchemy 2.1.9), so that expectations run as SQL where the data is.
+
+1. A table asset with schema_name='raw' loses the schema (GX queries `FROM duo_vo_students`: Catalog Error);
+   a query asset (`SELECT * FROM raw.duo_vo_students`) avoids that.
+2. Every metric then fails (IndexError in SqlAlchemyExecutionEngine.resolve_metric_bundle): GX's
+   `execute_query` fetches rows after closing its connection, and duckdb_engine's cursor results are empty
+   once the connection is closed (`with engine.connect() as c: r = c.execute(q)`; `r.fetchall()` == [],
+   also with pool_reset_on_return=None or a StaticPool). So no expectation (row count, not-null, regex,
+   in-set, between, compound-unique) produced a result on the duckdb dialect.
+3. The run's own in-process DuckDB file cannot be opened by duckdb_engine while the run's connection is
+   open ("Can't open a connection to same database file with a different configuration"), so GX would need
+   the asset's connection closed around each validation.
+
+Outcome: the pandas datasource is kept (duckdb_engine was not added to the pins). Each suite's frame
+holds only the columns its expectations name plus the identifying `LOCATE_COLUMNS` (for "failing rows in
+words"), see `needed_columns`; pipeline/checks.py also selects only those columns in DuckDB for the
+simple-form checks.
 """
 
 from __future__ import annotations
@@ -11,15 +35,11 @@ import json
 import os
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-
-import dagster as dg  # noqa: E402
-import duckdb  # noqa: E402
-import great_expectations as gx  # noqa: E402
-import pandas as pd  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+import dagster as dg
+import duckdb
+import pandas as pd
 
 AUDIT_DDL = """
 CREATE TABLE IF NOT EXISTS audit.check_results (
@@ -31,22 +51,71 @@ CREATE TABLE IF NOT EXISTS audit.check_results (
 MAX_LISTED = 50
 
 
+class Expectation(NamedTuple):
+    """One expectation as data: the GX class name (e.g. 'ExpectColumnValuesToBeUnique') and its kwargs.
+    Built by `E.ExpectX(**kwargs)`; turned into the GX object only when validated (GX is imported lazily)."""
+
+    type: str
+    kwargs: dict[str, Any]
+
+    def columns(self) -> set[str] | None:
+        """The columns this expectation reads; None when it needs the whole table (its column set)."""
+        if self.type in TABLE_WIDE:
+            return None
+        k = self.kwargs
+        cols = [k.get("column"), k.get("column_A"), k.get("column_B"), *(k.get("column_list") or [])]
+        return {c for c in cols if c}
+
+
+class _Expectations:
+    """`E.ExpectColumnValuesToBeUnique(column="id")` -> Expectation('ExpectColumnValuesToBeUnique', {...})."""
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("Expect"):
+            raise AttributeError(name)
+        return lambda **kwargs: Expectation(name, kwargs)
+
+
+E = _Expectations()
+# Expectations on the table's whole column set: their frame keeps every column.
+TABLE_WIDE = {"ExpectTableColumnsToMatchSet", "ExpectTableColumnsToMatchOrderedList", "ExpectTableColumnCountToEqual"}
+
+
 @lru_cache(maxsize=1)
 def _gx() -> Any:
+    """great-expectations and one ephemeral context with a pandas dataframe batch (imported on first use)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     asset = ctx.data_sources.add_pandas("sto").add_dataframe_asset("frame")
-    return ctx, asset.add_batch_definition_whole_dataframe("whole")
+    return gx, ctx, asset.add_batch_definition_whole_dataframe("whole")
 
 
-def validate_frame(df: pd.DataFrame, expectations: list[Any], suite_name: str) -> list[dict[str, Any]]:
-    """Run expectations over a DataFrame; one dict per expectation with success and failing values."""
-    ctx, batch_def = _gx()
+def needed_columns(columns: list[str], expectations: list[Expectation]) -> list[str]:
+    """The columns (in table order) a suite needs: those its expectations name plus the identifying
+    LOCATE_COLUMNS that say where a failing row is; every column when an expectation is table-wide."""
+    wanted: set[str] = set(LOCATE_COLUMNS)
+    for exp in expectations:
+        cols = exp.columns()
+        if cols is None:
+            return list(columns)
+        wanted |= cols
+    return [c for c in columns if c in wanted]
+
+
+def validate_frame(df: pd.DataFrame, expectations: list[Expectation], suite_name: str) -> list[dict[str, Any]]:
+    """Run expectations over a DataFrame; one dict per expectation (in order) with keys expectation, kwargs,
+    success, unexpected_count and observed (observed value, distinct unexpected values, failing rows)."""
+    gx, ctx, batch_def = _gx()
+    frame = df[needed_columns(list(df.columns), expectations)]
     suite = gx.ExpectationSuite(name=suite_name)
     for exp in expectations:
-        suite.add_expectation(exp)
+        suite.add_expectation(getattr(gx.expectations, exp.type)(**exp.kwargs))
     suite = ctx.suites.add_or_update(suite)
-    result = batch_def.get_batch(batch_parameters={"dataframe": df}).validate(suite, result_format="COMPLETE")
+    result = batch_def.get_batch(batch_parameters={"dataframe": frame}).validate(suite, result_format="COMPLETE")
     out = []
     for er in result.results:
         cfg = er.expectation_config
@@ -60,7 +129,7 @@ def validate_frame(df: pd.DataFrame, expectations: list[Any], suite_name: str) -
             "unexpected_percent": res.get("unexpected_percent"),
         }
         if not er.success:
-            rows = _locate(df, res.get("unexpected_index_list") or [])
+            rows = _locate(frame, res.get("unexpected_index_list") or [])
             if rows:
                 observed["rows"] = rows
         out.append(
@@ -127,20 +196,23 @@ def _jsonable(v: Any) -> Any:
 
 def check_result(
     con: duckdb.DuckDBPyConnection,
-    context: dg.AssetCheckExecutionContext | None,
+    run_id: str,
     asset: str,
     check_name: str,
     df: pd.DataFrame,
-    expectations: list[Any],
+    expectations: list[Expectation],
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
     partition: str | None = None,
     extra_metadata: dict[str, Any] | None = None,
 ) -> dg.AssetCheckResult:
-    """Validate `df`, record each outcome in audit.check_results and return the Dagster result."""
+    """Validate `df` (suite `{asset}.{check_name}`), insert one audit.check_results row per expectation
+    (run_id, asset, partition, check_name, expectation, kwargs, success, unexpected_count, observed, severity)
+    and return the Dagster result: passed when every expectation passed; metadata 'rows_validated', one
+    'expectation(column)' entry per expectation ('ok' or 'FAILED: …') and, per failing expectation with
+    located rows, a markdown table and 'failing rows in words: …'. Raises what GX or DuckDB raise."""
     partition = None if partition in (None, "None") else partition
     results = validate_frame(df, expectations, f"{asset}.{check_name}")
     passed = all(r["success"] for r in results)
-    run_id = context.run.run_id if context is not None else "adhoc"
     now = datetime.now(UTC).replace(tzinfo=None)
     con.execute(AUDIT_DDL)
     rows = pd.DataFrame(
@@ -183,6 +255,3 @@ def check_result(
             metadata[f"failing rows in words: {label}"] = dg.MetadataValue.text("\n".join(words))
     metadata.update(extra_metadata or {})
     return dg.AssetCheckResult(passed=passed, severity=severity, metadata=metadata, description=None)
-
-
-E = gx.expectations

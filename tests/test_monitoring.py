@@ -231,7 +231,7 @@ def test_reconciliation_contract_accepts_another_source(sample_copy):
                    NULL::INTEGER AS peiljaar, 'inventory:Zuid-Holland' AS scope, 70.0 AS ours, 70 AS published,
                    0.0 AS delta, 0.0 AS tolerance, true AS ok, true AS comparable""")
     con.close()
-    mart_reconciliation(dg.build_asset_context(), StoResource(db_path=str(sample_copy)))
+    list(mart_reconciliation(dg.build_asset_context(), StoResource(db_path=str(sample_copy))))  # a generator
     rows = dict(query(sample_copy, "SELECT source, count(*) FROM marts.reconciliation GROUP BY 1"))
     assert rows["othersource"] == 1 and rows["techniekpact"] > 30
     extra = query(sample_copy, "SELECT comparable FROM marts.reconciliation WHERE source = 'othersource'")
@@ -240,7 +240,7 @@ def test_reconciliation_contract_accepts_another_source(sample_copy):
     con.execute("CREATE TABLE marts.reconciliation_broken AS SELECT 'x' AS source, 1.0 AS ours")
     con.close()
     with pytest.raises(InputError, match=r"marts.reconciliation_broken.*\['indicator'"):
-        mart_reconciliation(dg.build_asset_context(), StoResource(db_path=str(sample_copy)))
+        list(mart_reconciliation(dg.build_asset_context(), StoResource(db_path=str(sample_copy))))
 
 
 def test_sto_region_scope_from_mapping(sample_copy, tmp_path):
@@ -258,7 +258,7 @@ def test_sto_region_scope_from_mapping(sample_copy, tmp_path):
     con.register("m", df)
     con.execute("CREATE OR REPLACE TABLE raw.sto_region_map AS SELECT * FROM m")
     con.close()
-    mart_techniek_share(StoResource(db_path=str(sample_copy)))
+    list(mart_techniek_share(StoResource(db_path=str(sample_copy))))  # the asset step is a generator
     t = _df(sample_copy, "SELECT * FROM marts.techniek_share")
     sto = t[t["scope_type"] == "sto_region"]
     assert set(sto["scope_code"]) == {"R1", "R2", "ONBEKEND"}

@@ -31,13 +31,12 @@ REACH_ASSETS = [
 ]
 
 
-def _defs() -> tuple[list, list]:
+def _defs() -> list:
+    """The SEOR assets (their checks are declared on them) plus core_campuses."""
     import assets.core
     import assets.seor
-    import assets.seor_checks
 
-    a = [*dg.load_assets_from_modules([assets.seor]), assets.core.core_campuses]
-    return a, list(dg.load_asset_checks_from_modules([assets.seor_checks]))
+    return [*dg.load_assets_from_modules([assets.seor]), assets.core.core_campuses]
 
 
 def _write_config(cfg_dir: Path, radius: float = 10, extra_campus: dict | None = None) -> None:
@@ -55,10 +54,10 @@ def _write_config(cfg_dir: Path, radius: float = 10, extra_campus: dict | None =
     (cfg_dir / "seor.yaml").write_text(yaml.safe_dump(s, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def _materialize(dbp: Path, selection: list[str] | None = None, checks: bool = True) -> dg.ExecuteInProcessResult:
-    assets, asset_checks = _defs()
+def _materialize(dbp: Path, selection: list[str] | None = None) -> dg.ExecuteInProcessResult:
+    """Materialise `selection` (default every SEOR asset) with the checks declared on those assets."""
     result = dg.materialize(
-        [*assets, *(asset_checks if checks else [])],
+        _defs(),
         selection=selection,
         resources={"sto": StoResource(db_path=str(dbp), sample=False, offline=True)},
         raise_on_error=False,
@@ -182,7 +181,7 @@ def test_radius_and_campus_come_from_config(fixture_run, tmp_path):
         config_mod.default_config.cache_clear()
         copy = tmp_path / f"sto_{radius}.duckdb"
         shutil.copy(dbp, copy)
-        _materialize(copy, selection=REACH_ASSETS, checks=False)
+        _materialize(copy, selection=REACH_ASSETS)
         got = query(copy, "SELECT campus_code, n_initiatives FROM marts.campus_initiatives ORDER BY 1")
         if expect:
             assert got == expect

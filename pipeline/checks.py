@@ -1,0 +1,214 @@
+"""Declarative asset checks: each check is a `CheckDef` (data), ONE factory attaches them to their assets,
+ONE runner (`evaluate`) turns a definition into a Dagster AssetCheckResult.
+
+Why: the 39 checks used to repeat the same decorator/connect/select/expect/combine steps by hand, and each
+was its own Dagster step. Now a check is a few lines of data beside its domain (assets/*_checks.py), and
+`checked_asset` declares the checks as `check_specs` of their asset, whose step yields its
+MaterializeResult and then every check result. A failed blocking ERROR check still fails that step (Dagster
+raises DagsterAssetCheckFailedError after the events are logged), so downstream assets are skipped, the run
+fails and nothing is published, as before; only the Dagster bookkeeping of a separate step is gone.
+
+A check is testable as a plain function without Dagster: `evaluate(check, con, cfg, partition)`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.validation import Expectation, check_result, needed_columns
+
+ERROR = dg.AssetCheckSeverity.ERROR
+WARN = dg.AssetCheckSeverity.WARN
+
+
+@dataclass
+class CheckRun:
+    """What a check's code sees while it runs: the connection, the config object, the peiljaar (or None for
+    every year) and the suites validated so far (`validate` appends; the runner combines them)."""
+
+    check: CheckDef
+    con: duckdb.DuckDBPyConnection
+    cfg: Config
+    partition: int | None = None
+    run_id: str = "adhoc"
+    suites: list[dg.AssetCheckResult] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def where(self) -> tuple[str, list]:
+        """SQL WHERE fragment and parameters restricting to this run's peiljaar ('' and [] for all years)."""
+        return ("WHERE peiljaar = ?", [self.partition]) if self.partition is not None else ("", [])
+
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """The rows of a query as a DataFrame; `{where}` in `sql` becomes this run's peiljaar filter."""
+        where, wparams = self.where()
+        if "{where}" in sql:
+            return self.con.execute(sql.replace("{where}", where), [*wparams, *(params or [])]).df()
+        return self.con.execute(sql, params or []).df()
+
+    def validate(
+        self,
+        suite: str,
+        df: pd.DataFrame,
+        expectations: list[Expectation],
+        extra_metadata: dict[str, Any] | None = None,
+    ) -> dg.AssetCheckResult:
+        """Validate `df` as suite `suite` (the check_name in audit.check_results) with the check's severity;
+        the result is also kept for the combined check result."""
+        result = check_result(
+            self.con,
+            self.run_id,
+            self.check.asset,
+            suite,
+            df,
+            expectations,
+            severity=self.check.severity,
+            partition=None if self.partition is None else str(self.partition),
+            extra_metadata=extra_metadata,
+        )
+        self.suites.append(result)
+        return result
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    """One asset check as data.
+
+    - asset, name, description, blocking, severity: the Dagster check (name as the UI and CLI show it).
+    - per_peiljaar: the asset is partitioned by peiljaar and the check validates the run's year only.
+    - Simple form: `sql` (the rows validated; `{where}` is replaced by the peiljaar filter), `suite` (the
+      check_name in audit.check_results) and `expectations(cfg)` (a list of `E.ExpectX(...)`). Only the
+      columns the expectations name (plus the locating columns) are read.
+    - Bespoke form: `run(r: CheckRun)` computes its frames and calls `r.validate(...)` once per suite; it may
+      put check-level metadata in `r.metadata`. Used where a comparison is computed rather than expected.
+    """
+
+    asset: str
+    name: str
+    description: str
+    blocking: bool = True
+    severity: dg.AssetCheckSeverity = ERROR
+    per_peiljaar: bool = False
+    suite: str = "valid"
+    sql: str | None = None
+    expectations: Callable[[Config], list[Expectation]] | None = None
+    run: Callable[[CheckRun], None] | None = None
+
+    def spec(self) -> dg.AssetCheckSpec:
+        """The Dagster AssetCheckSpec this definition declares on its asset."""
+        return dg.AssetCheckSpec(self.name, asset=self.asset, blocking=self.blocking, description=self.description)
+
+
+def combine(check: CheckDef, suites: list[dg.AssetCheckResult], extra: dict[str, Any]) -> dg.AssetCheckResult:
+    """One Dagster result from a check's suites: passed when every suite passed, with the check's severity.
+
+    The metadata rule kept (of the two `_combine` helpers there were): one suite keeps its metadata keys
+    as they are; several suites prefix every key with the suite's position, "0: …", "1: …" (the rule of
+    the monitoring checks, which the CLI prints as is). The other rule merged keys unprefixed, so a later
+    suite's 'rows_validated' or same-named expectation overwrote an earlier (possibly failing) one.
+    Check-level metadata (`extra`) is added unprefixed."""
+    if len(suites) == 1:
+        meta = dict(suites[0].metadata)
+    else:
+        meta = {f"{i}: {k}": v for i, r in enumerate(suites) for k, v in r.metadata.items()}
+    meta.update(extra)
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(check.asset),
+        check_name=check.name,
+        passed=all(r.passed for r in suites),
+        severity=check.severity,
+        metadata=meta,
+    )
+
+
+def evaluate(
+    check: CheckDef,
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    partition: int | str | None = None,
+    run_id: str = "adhoc",
+) -> dg.AssetCheckResult:
+    """Run one check on an open warehouse connection (no Dagster context needed) and return its result.
+
+    Every expectation outcome is also inserted into audit.check_results (with `run_id` and `partition`).
+    `partition` is the peiljaar for per-peiljaar checks (ignored otherwise; None = every year). Raises
+    ValueError for a definition with neither `sql`+`expectations` nor `run`, and what DuckDB or GX raise."""
+    year = int(partition) if check.per_peiljaar and partition not in (None, "None") else None
+    r = CheckRun(check, con, cfg, year, run_id)
+    if check.run is not None:
+        check.run(r)
+    elif check.sql is not None and check.expectations is not None:
+        exps = check.expectations(cfg)
+        where, params = r.where()
+        sql = check.sql.replace("{where}", where)
+        cols = [d[0] for d in con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description]
+        select = ", ".join(f'"{c}"' for c in needed_columns(cols, exps))  # only what the suite reads
+        r.validate(check.suite, con.execute(f"SELECT {select} FROM ({sql})", params).df(), exps)
+    else:
+        raise ValueError(f"check {check.name}: give sql and expectations, or run")
+    return combine(check, r.suites, r.metadata)
+
+
+def _current_context() -> dg.AssetExecutionContext | None:
+    """The running asset's context, or None when the asset function is invoked directly without one."""
+    try:
+        return dg.AssetExecutionContext.get()
+    except dg.DagsterInvariantViolationError:
+        return None
+
+
+def run_checks(checks: Sequence[CheckDef], context: dg.AssetExecutionContext | None, sto: Any) -> Iterator[Any]:
+    """Every check of one asset step, on one connection; yields their AssetCheckResults in order. Without a
+    run (direct invocation, e.g. in tests) the audit rows get run_id 'adhoc', as before."""
+    partition = context.partition_key if context is not None and context.has_partition_key else None
+    try:
+        run_id = context.run.run_id if context is not None else "adhoc"
+    except dg.DagsterError:  # invoked directly with a built context: no run (DagsterInvalidPropertyError)
+        run_id = "adhoc"
+    with sto.connect() as con:
+        for check in checks:
+            yield evaluate(check, con, sto.config, partition, run_id)
+
+
+def checked_asset(checks: Sequence[CheckDef], **asset_kwargs: Any) -> Callable[[Callable], dg.AssetsDefinition]:
+    """The factory: `@checked_asset(CHECKS, description=…, …)` on a function `name(context?, sto)` returning
+    its MaterializeResult makes the asset `name` with the check_specs of every CheckDef in `checks` whose
+    asset is `name`; the step yields the MaterializeResult, then each check's result (a failed blocking
+    ERROR check fails the step; a plain `@dg.asset` cannot be subset, so its checks always run with it).
+    Without checks for `name` it is a plain `@dg.asset`."""
+    from pipeline.resources import StoResource
+
+    def decorate(fn: Callable) -> dg.AssetsDefinition:
+        name = fn.__name__
+        mine = [c for c in checks if c.asset == name]
+        if not mine:
+            return dg.asset(**asset_kwargs)(fn)
+        specs = [c.spec() for c in mine]
+        if "context" in inspect.signature(fn).parameters:
+
+            @functools.wraps(fn)
+            def step(context: dg.AssetExecutionContext, sto: StoResource) -> Iterator[Any]:
+                yield fn(context, sto)
+                yield from run_checks(mine, context, sto)
+
+            step.__annotations__ = {"context": dg.AssetExecutionContext, "sto": StoResource}
+        else:  # keep the asset's own signature (`asset(sto)`, also when invoked directly)
+
+            @functools.wraps(fn)
+            def step(sto: StoResource) -> Iterator[Any]:
+                yield fn(sto)
+                yield from run_checks(mine, _current_context(), sto)
+
+            step.__annotations__ = {"sto": StoResource}
+        del step.__wrapped__  # Dagster reads the wrapper's own signature and annotations, not fn's
+        return dg.asset(name=name, check_specs=specs, **asset_kwargs)(step)
+
+    return decorate
