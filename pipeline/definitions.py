@@ -20,11 +20,13 @@ from pipeline.fetch import Fetcher
 from pipeline.partitions import PEILJAAR, due_peiljaren, latest_expected_peiljaar
 from pipeline.resources import StoResource, settings_from_env
 
-ASSET_MODULES = ["assets.raw", "assets.core"]
-CHECK_MODULES = ["assets.raw_checks", "assets.core_checks"]
-OPTIONAL_MODULES = [
-    "assets.marts",
-    "assets.marts_checks",
+# Every module that defines assets or asset checks, by layer and domain. A missing module is an error
+# (ModuleNotFoundError names it), never skipped: tests/test_structure.py checks this list against assets/.
+MODULES = [
+    "assets.raw",
+    "assets.raw_checks",
+    "assets.core",
+    "assets.core_checks",
     "assets.seor",
     "assets.seor_checks",
     "assets.monitoring",
@@ -32,20 +34,12 @@ OPTIONAL_MODULES = [
 ]
 
 
-def _modules() -> tuple[list[Any], list[Any]]:
-    mods = [importlib.import_module(m) for m in ASSET_MODULES + CHECK_MODULES]
-    for name in OPTIONAL_MODULES:
-        try:
-            mods.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return mods, []
-
-
 def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    """All assets and asset checks from the layer modules."""
-    mods, _ = _modules()
+    """All assets and asset checks of the modules in MODULES.
+
+    Returns (assets, checks); raises ModuleNotFoundError naming a module of the list that does not exist.
+    """
+    mods = [importlib.import_module(m) for m in MODULES]
     assets = list(dg.load_assets_from_modules(mods))
     checks = list(dg.load_asset_checks_from_modules(mods))
     return assets, checks
