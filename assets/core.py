@@ -8,7 +8,7 @@ from assets.core_checks import CHECKS
 from pipeline import db
 from pipeline.audit import LOADED_DDL, SNAPSHOT_USE_SQL
 from pipeline.checks import checked_asset
-from pipeline.geo import pdok_lookup
+from pipeline.geo import geocode_chain, pdok_lookup
 from pipeline.partitions import PEILJAAR
 from pipeline.resources import StoResource
 
@@ -104,23 +104,6 @@ def core_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) ->
     return dg.MaterializeResult(metadata=meta)
 
 
-def _geocode(con, sto: StoResource, entities: pd.DataFrame) -> None:
-    """Run the shared geocoding chain (sql/geocode_chain.sql) over `entities` → temp geocode_output."""
-    prec = sto.config.pipeline["geocoding"]["precision_m"]
-    con.register("_geo_in", entities)
-    con.execute("CREATE OR REPLACE TEMP TABLE geocode_input AS SELECT * FROM _geo_in")
-    con.unregister("_geo_in")
-    db.run_sql(
-        con,
-        "geocode_chain",
-        {
-            "prec_address_point": prec["address_point"],
-            "prec_pc6": prec["pc6_centroid"],
-            "prec_pc4": prec["pc4_centroid"],
-        },
-    )
-
-
 @checked_asset(
     CHECKS,
     deps=["raw_duo_vo_locations", "raw_geonames_pc6", "raw_geonames_pc4", "raw_school_points", "raw_geocode_overrides"],
@@ -143,7 +126,7 @@ def core_school_locations(context: dg.AssetExecutionContext, sto: StoResource) -
             LEFT JOIN raw.geocode_overrides o ON o.vestiging_code = a.vestiging_code
             LEFT JOIN raw.school_points p ON p.vestiging_code = a.vestiging_code AND p.pc6 = a.pc6
         """).df()
-        _geocode(con, sto, entities)
+        geocode_chain(con, entities, sto.config)
         if not sto.sample and not sto.offline:
             _pdok_fill(context, con, sto)
         db.run_sql(con, "core_school_locations")
@@ -237,7 +220,7 @@ def core_campuses(sto: StoResource) -> dg.MaterializeResult:
     )
     entities[["point_lat", "point_lon"]] = entities[["point_lat", "point_lon"]].astype("float64")
     with sto.connect() as con:
-        _geocode(con, sto, entities)
+        geocode_chain(con, entities, sto.config)
         con.register("campus_config", cfg)
         db.run_sql(con, "core_campuses")
         con.unregister("campus_config")

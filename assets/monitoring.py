@@ -16,6 +16,7 @@ from pipeline import db
 from pipeline import monitoring as mon
 from pipeline.audit import KIND_SAMPLE, record_source, source_metadata, warehouse_kinds
 from pipeline.checks import checked_asset
+from pipeline.config import default_config  # the asset graph is built at import: no resource yet
 from pipeline.exams import parse_exams, range_from_name
 from pipeline.resources import StoResource
 
@@ -58,10 +59,11 @@ def _prepare_scopes(con: duckdb.DuckDBPyConnection, sto: StoResource, cfg: dict[
     )
 
 
-def _meta(con: duckdb.DuckDBPyConnection, table: str, extra: dict[str, Any] | None = None) -> dg.MaterializeResult:
-    """Table metadata plus the monitoring config's sha256 (not part of Config.hash())."""
-    cfg = mon.monitoring_config()
-    more = {"monitoring_config_sha256": dg.MetadataValue.text(cfg["_sha256"])}
+def _meta(
+    con: duckdb.DuckDBPyConnection, sto: StoResource, table: str, extra: dict[str, Any] | None = None
+) -> dg.MaterializeResult:
+    """Table metadata plus the sha256 of monitoring.yaml (the file; Config.hash() covers its content too)."""
+    more = {"monitoring_config_sha256": dg.MetadataValue.text(sto.config.file_sha256["monitoring"])}
     more.update(extra or {})
     return dg.MaterializeResult(metadata=db.table_metadata(con, table, extra=more))
 
@@ -82,7 +84,7 @@ def _md(df: pd.DataFrame) -> dg.MetadataValue:
 def raw_duo_vo_exams(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     fetcher = sto.fetcher()
     frames, infos, fetched_all = [], {}, []
-    for source_id in mon.monitoring_config()["exams"]["sources"]:
+    for source_id in sto.config.monitoring["exams"]["sources"]:
         fetched = fetcher.fetch(source_id)
         # The range comes from the actual file name, else from the catalogue's canonical name.
         expected = range_from_name(fetched.path) or range_from_name(fetcher.spec(source_id)["filename"])
@@ -109,7 +111,7 @@ def raw_duo_vo_exams(context: dg.AssetExecutionContext, sto: StoResource) -> dg.
     **RAW,
 )
 def raw_published_figures(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    path = mon.project_path(mon.monitoring_config()["reconciliation"]["published_file"])
+    path = mon.project_path(sto.config.monitoring["reconciliation"]["published_file"])
     df = mon.read_published(path)
     fetched = mon.local_file("published_techniekpact", path)
     with sto.connect() as con:
@@ -127,7 +129,7 @@ def raw_published_figures(context: dg.AssetExecutionContext, sto: StoResource) -
     **RAW,
 )
 def raw_sto_region_map(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    path = mon.project_path(mon.monitoring_config()["sto_regions"]["file"])
+    path = mon.project_path(sto.config.monitoring["sto_regions"]["file"])
     extra: dict[str, Any] = {"configured": dg.MetadataValue.bool(path.is_file())}
     with sto.connect() as con:
         if path.is_file():
@@ -163,7 +165,7 @@ def _offer_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
     **MARTS,
 )
 def mart_profile_offer_location(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     with sto.connect() as con:
         db.run_sql(con, "mart_profile_offer_location", _offer_params(sto, cfg))
         summary = con.execute("""
@@ -173,7 +175,7 @@ def mart_profile_offer_location(sto: StoResource) -> dg.MaterializeResult:
                    count(*) FILTER (WHERE status_vs_previous = 'new') AS new_vs_previous,
                    count(*) FILTER (WHERE status_vs_previous = 'dropped') AS dropped_vs_previous
             FROM marts.profile_offer_location GROUP BY ALL ORDER BY 1""").df()
-        return _meta(con, "marts.profile_offer_location", {"per_year": _md(summary)})
+        return _meta(con, sto, "marts.profile_offer_location", {"per_year": _md(summary)})
 
 
 @checked_asset(
@@ -185,11 +187,11 @@ def mart_profile_offer_location(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     with sto.connect() as con:
         _prepare_scopes(con, sto, cfg)
         db.run_sql(con, "mart_profile_offer_region")
-        return _meta(con, "marts.profile_offer_region")
+        return _meta(con, sto, "marts.profile_offer_region")
 
 
 @checked_asset(
@@ -201,7 +203,7 @@ def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     ps = cfg["profile_supply"]
     with sto.connect() as con:
         _prepare_scopes(con, sto, cfg)
@@ -225,7 +227,7 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
             WHERE radius_km = ? AND measure_kind = 'flag' ORDER BY peiljaar, campus_code, measure""",
             [default_r],
         ).df()
-        return _meta(con, "marts.profile_supply_campus", {f"flag_measures_{default_r:g}km": _md(table)})
+        return _meta(con, sto, "marts.profile_supply_campus", {f"flag_measures_{default_r:g}km": _md(table)})
 
 
 # ---- marts: shares ----------------------------------------------------------------------------------------
@@ -238,7 +240,7 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     with sto.connect() as con:
         _prepare_scopes(con, sto, cfg)
         mon.register(con, "share_indicator", mon.share_indicator_frame(cfg))
@@ -246,7 +248,7 @@ def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
         nat = con.execute("""
             SELECT peiljaar, indicator, n_total, n_techniek, round(pct, 2) AS pct, round(delta_pct_yoy, 2) AS yoy
             FROM marts.techniek_share WHERE scope_type = 'national' ORDER BY peiljaar, indicator""").df()
-        return _meta(con, "marts.techniek_share", {"national": _md(nat)})
+        return _meta(con, sto, "marts.techniek_share", {"national": _md(nat)})
 
 
 @checked_asset(
@@ -257,7 +259,7 @@ def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     ta = cfg["techniekarm"]
     with sto.connect() as con:
         _prepare_scopes(con, sto, cfg)
@@ -275,7 +277,7 @@ def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
         arm = con.execute("""
             SELECT peiljaar, scope_type, count(*) AS scopes, count(*) FILTER (WHERE is_techniekarm) AS techniekarm
             FROM marts.techniekarm GROUP BY ALL ORDER BY 1, 2""").df()
-        return _meta(con, "marts.techniekarm", {"techniekarm_scopes": _md(arm)})
+        return _meta(con, sto, "marts.techniekarm", {"techniekarm_scopes": _md(arm)})
 
 
 @checked_asset(
@@ -286,7 +288,7 @@ def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     nb = cfg["nearby_offer"]
     with sto.connect() as con:
         _prepare_macros(con)
@@ -300,7 +302,7 @@ def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
                 "profile_kinds": list(nb["profile_kinds"]),
             },
         )
-        return _meta(con, "marts.nearby_offer")
+        return _meta(con, sto, "marts.nearby_offer")
 
 
 @checked_asset(
@@ -311,7 +313,7 @@ def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     with sto.connect() as con:
         _prepare_scopes(con, sto, cfg)
         db.run_sql(
@@ -322,7 +324,7 @@ def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
                 "reference_peiljaar": int(cfg["pupil_trend"]["reference_peiljaar"]),
             },
         )
-        return _meta(con, "marts.pupil_trend")
+        return _meta(con, sto, "marts.pupil_trend")
 
 
 @dg.asset(
@@ -336,12 +338,12 @@ def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
 def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
     from pipeline import targets
 
-    cfg = targets.targets_config()
+    cfg = sto.config.targets
     with sto.connect() as con:
         _prepare_macros(con)
         mon.register(con, "programme_target_in", targets.target_frame(cfg))
         mon.register(con, "target_scope_in", targets.scope_frame(cfg))
-        min_offered = int(mon.monitoring_config()["profile_offer"]["min_pupils_offered"])
+        min_offered = int(sto.config.monitoring["profile_offer"]["min_pupils_offered"])
         db.run_sql(con, "mart_programme_targets", {"min_offered": min_offered})
         latest = con.execute("""
             SELECT target_id, peiljaar, scope_method, round(current_value, 2) AS current,
@@ -351,6 +353,7 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
             ORDER BY target_id""").df()
         return _meta(
             con,
+            sto,
             "marts.programme_targets",
             {"targets_config_version": dg.MetadataValue.int(int(cfg.get("version", 0))), "latest": _md(latest)},
         )
@@ -372,7 +375,7 @@ def _register_exam_dims(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> 
     **MARTS,
 )
 def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     c = sto.config.pipeline["censored"]
     with sto.connect() as con:
         _register_exam_dims(con, cfg)
@@ -389,7 +392,7 @@ def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
             SELECT schooljaar, count(*) AS rows_, sum(n_candidates) AS candidates, sum(n_passed) AS passed,
                    count(*) FILTER (WHERE candidates_censored) AS censored
             FROM marts.exam_results GROUP BY 1 ORDER BY 1""").df()
-        return _meta(con, "marts.exam_results", {"per_school_year": _md(per_year)})
+        return _meta(con, sto, "marts.exam_results", {"per_school_year": _md(per_year)})
 
 
 @checked_asset(
@@ -401,7 +404,7 @@ def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_exam_national_series(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     with sto.connect() as con:
         _register_exam_dims(con, cfg)
         mon.register(con, "exam_series", mon.exam_series_frame(cfg))
@@ -409,7 +412,7 @@ def mart_exam_national_series(sto: StoResource) -> dg.MaterializeResult:
         series = con.execute("""
             SELECT series, schooljaar, n_candidates_series, n_candidates_total, round(pct_series, 1) AS pct
             FROM marts.exam_national_series ORDER BY series, schooljaar""").df()
-        return _meta(con, "marts.exam_national_series", {"series": _md(series)})
+        return _meta(con, sto, "marts.exam_national_series", {"series": _md(series)})
 
 
 # ---- reconciliation and catalogue -------------------------------------------------------------------------
@@ -421,7 +424,7 @@ def mart_exam_national_series(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()
+    cfg = sto.config.monitoring
     rc = cfg["reconciliation"]
     with sto.connect() as con:
         mon.register(con, "share_indicator", mon.share_indicator_frame(cfg))
@@ -438,10 +441,10 @@ def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
         rows = con.execute("""
             SELECT figure_id, indicator, peiljaar, round(ours, 2) AS ours, published, round(delta, 2) AS delta, ok
             FROM marts.reconciliation_techniekpact WHERE ours IS NOT NULL ORDER BY indicator, peiljaar""").df()
-        return _meta(con, "marts.reconciliation_techniekpact", {"compared": _md(rows)})
+        return _meta(con, sto, "marts.reconciliation_techniekpact", {"compared": _md(rows)})
 
 
-RECONCILIATION_DEPS = [c["asset"] for c in mon.monitoring_config()["reconciliation"]["contributors"]]
+RECONCILIATION_DEPS = [c["asset"] for c in default_config().monitoring["reconciliation"]["contributors"]]
 
 
 @checked_asset(
@@ -461,7 +464,10 @@ def mart_reconciliation(context: dg.AssetExecutionContext, sto: StoResource) -> 
             SELECT source, count(*) AS figures, count(ours) AS compared, count(*) FILTER (WHERE ok) AS ok
             FROM marts.reconciliation GROUP BY 1 ORDER BY 1""").df()
         return _meta(
-            con, "marts.reconciliation", {"staging_tables": dg.MetadataValue.json(tables), "per_source": _md(summary)}
+            con,
+            sto,
+            "marts.reconciliation",
+            {"staging_tables": dg.MetadataValue.json(tables), "per_source": _md(summary)},
         )
 
 
@@ -490,7 +496,7 @@ CATALOG_DEPS = [
     **MARTS,
 )
 def mart_indicator_catalog(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    cfg = mon.monitoring_config()["catalog"]
+    cfg = sto.config.monitoring["catalog"]
     path = mon.project_path(cfg["file"])
     df = mon.read_catalog(path, list(cfg["availability"]))
     with sto.connect() as con:
@@ -502,4 +508,4 @@ def mart_indicator_catalog(context: dg.AssetExecutionContext, sto: StoResource) 
         counts = con.execute(
             "SELECT availability, count(*) AS n FROM marts.indicator_catalog GROUP BY 1 ORDER BY 1"
         ).df()
-        return _meta(con, "marts.indicator_catalog", {"availability": _md(counts)})
+        return _meta(con, sto, "marts.indicator_catalog", {"availability": _md(counts)})

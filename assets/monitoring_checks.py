@@ -78,7 +78,7 @@ def _keys_unique(r: CheckRun, table: str, key: str) -> None:
 
 
 def _exams_raw(r: CheckRun) -> None:
-    _, names, _ = mon.exam_programme_frames(mon.monitoring_config())
+    _, names, _ = mon.exam_programme_frames(r.cfg.monitoring)
     known = sorted(set(names["inspectiecode"] + " | " + names["opleidingsnaam"]))
     years = r.frame("""SELECT schooljaar, count(DISTINCT source_file) AS files, min(layout) AS layout
                        FROM raw.duo_vo_exams GROUP BY 1""")
@@ -130,7 +130,7 @@ def _supply_valid(r: CheckRun) -> None:
                 column="radius_km", value_set=[float(x) for x in r.cfg.pipeline["reach"]["sensitivity_radii_km"]]
             ),
             E.ExpectColumnDistinctValuesToContainSet(
-                column="measure", value_set=list(mon.monitoring_config()["profile_supply"]["flag_measures"])
+                column="measure", value_set=list(r.cfg.monitoring["profile_supply"]["flag_measures"])
             ),
             *_pct(["pct"]),
             E.ExpectColumnValuesToBeBetween(column="n_pupils_base", min_value=0),
@@ -140,7 +140,7 @@ def _supply_valid(r: CheckRun) -> None:
 
 
 def _share_national(r: CheckRun) -> None:
-    ids = [i["id"] for i in mon.monitoring_config()["techniek_share"]["indicators"]]
+    ids = [i["id"] for i in r.cfg.monitoring["techniek_share"]["indicators"]]
     nat = r.frame("SELECT indicator FROM marts.techniek_share WHERE scope_type = 'national'")
     r.validate("national_complete", nat, [E.ExpectColumnDistinctValuesToEqualSet(column="indicator", value_set=ids)])
 
@@ -204,7 +204,7 @@ def _reconciliation_agrees(r: CheckRun) -> None:
 
 
 def _catalog(r: CheckRun) -> None:
-    avail = list(mon.monitoring_config()["catalog"]["availability"])
+    avail = list(r.cfg.monitoring["catalog"]["availability"])
     df = r.frame("SELECT * FROM marts.indicator_catalog")
     r.validate(
         "valid",
@@ -349,11 +349,11 @@ CHECKS = [
             E.ExpectColumnValuesToBeBetween(
                 column="distance_km",
                 min_value=0,
-                max_value=float(mon.monitoring_config()["nearby_offer"]["max_distance_km"]),
+                max_value=float(cfg.monitoring["nearby_offer"]["max_distance_km"]),
             ),
             *[
                 E.ExpectColumnValuesToBeBetween(
-                    column=c, min_value=1, max_value=int(mon.monitoring_config()["nearby_offer"]["max_small_pupils"])
+                    column=c, min_value=1, max_value=int(cfg.monitoring["nearby_offer"]["max_small_pupils"])
                 )
                 for c in ("n_a", "n_b")
             ],
@@ -389,7 +389,7 @@ CHECKS = [
         expectations=lambda cfg: [
             E.ExpectCompoundColumnsToBeUnique(column_list=["series", "schooljaar"]),
             E.ExpectColumnDistinctValuesToEqualSet(
-                column="series", value_set=[s["id"] for s in mon.monitoring_config()["exams"]["series"]]
+                column="series", value_set=[s["id"] for s in cfg.monitoring["exams"]["series"]]
             ),
             *_pct(["pct_series"]),
         ],

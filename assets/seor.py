@@ -14,22 +14,18 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.core import _geocode
 from assets.seor_checks import CHECKS
 from pipeline import db, seor
 from pipeline.audit import record_source
 from pipeline.checks import checked_asset
 from pipeline.fetch import FetchedFile, sha256_file
+from pipeline.geo import geocode_chain
 from pipeline.paths import DATA_RAW
 from pipeline.resources import StoResource
 
 OWNER = "team:data-engineering"
 SEOR = dict(group_name="seor", owners=[OWNER], kinds={"duckdb", "sql"})
 ADDITIONS_STEP = 5
-
-
-def _cfg() -> dict[str, Any]:
-    return seor.load_seor_config()
 
 
 def _mapping(cfg: dict[str, Any]) -> seor.Mapping:
@@ -53,10 +49,12 @@ def _local_file(source_id: str, path: Path) -> FetchedFile:
     )
 
 
-def _meta(con: duckdb.DuckDBPyConnection, table: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Table metadata plus the fingerprint of the SEOR definitions (seor.yaml) that produced it."""
+def _meta(
+    con: duckdb.DuckDBPyConnection, cfg: dict[str, Any], table: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Table metadata plus the fingerprint of the SEOR definitions (seor.yaml, `cfg`) that produced it."""
     return db.table_metadata(
-        con, table, extra={"seor_config_sha256": dg.MetadataValue.text(seor.config_sha(_cfg())), **(extra or {})}
+        con, table, extra={"seor_config_sha256": dg.MetadataValue.text(seor.config_sha(cfg)), **(extra or {})}
     )
 
 
@@ -82,7 +80,7 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> No
     **SEOR,
 )
 def seor_inventory(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     mapping = _mapping(cfg)
     df = seor.read_inventory(mapping, cfg)
     schools = seor.read_participating_schools(mapping, cfg)
@@ -100,6 +98,7 @@ def seor_inventory(context: dg.AssetExecutionContext, sto: StoResource) -> dg.Ma
         prov = df["provenance"].value_counts(dropna=False).to_dict()
         meta = _meta(
             con,
+            cfg,
             "raw.seor_inventory",
             extra={
                 "inventory_file": dg.MetadataValue.path(str(mapping.inventory_file)),
@@ -131,7 +130,7 @@ def _long_values(inv: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
     **SEOR,
 )
 def seor_initiatives(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     dims = list(cfg["dimensions"])
     pattern = cfg["location"]["postcode_pattern"]
     with sto.connect() as con:
@@ -189,7 +188,7 @@ def seor_initiatives(sto: StoResource) -> dg.MaterializeResult:
                 "point_lon": "float64",
             }
         )
-        _geocode(con, sto, entities)
+        geocode_chain(con, entities, sto.config)
         db.run_sql(con, "seor_initiatives")
         geo = con.execute("SELECT geocode_method, count(*) FROM core.seor_initiatives GROUP BY 1 ORDER BY 1").fetchall()
         res = con.execute(
@@ -197,6 +196,7 @@ def seor_initiatives(sto: StoResource) -> dg.MaterializeResult:
         ).fetchall()
         meta = _meta(
             con,
+            cfg,
             "core.seor_initiatives",
             extra={
                 "geocode_methods": dg.MetadataValue.json({str(m): int(n) for m, n in geo}),
@@ -218,7 +218,7 @@ def _run_step(
     frames: dict[str, pd.DataFrame] | None = None,
 ) -> dg.MaterializeResult:
     """Run sql/<table>.sql for funnel step `no` (with `frames` as temp tables) and report the counts."""
-    cfg = _cfg()
+    cfg = sto.config.seor
     info = seor.step_info(cfg, no)
     params = {"step_no": no, "step": info["key"], **(extra_params or {})}
     name = table.split(".")[1]
@@ -231,6 +231,7 @@ def _run_step(
         dropped = int(counts.get("dropped", 0)) + int(counts.get("merged", 0))
         meta = _meta(
             con,
+            cfg,
             table,
             extra={
                 "step": dg.MetadataValue.text(f"{no}. {info['label']}"),
@@ -251,7 +252,7 @@ def _run_step(
     **SEOR,
 )
 def seor_step1_start(sto: StoResource) -> dg.MaterializeResult:
-    f = _cfg()["funnel"]
+    f = sto.config.seor["funnel"]
     return _run_step(sto, 1, "core.seor_step1_start", {"addition_provenance": f["addition_provenance"]})
 
 
@@ -262,7 +263,7 @@ def seor_step1_start(sto: StoResource) -> dg.MaterializeResult:
     **SEOR,
 )
 def seor_step2_category(sto: StoResource) -> dg.MaterializeResult:
-    f = _cfg()["funnel"]
+    f = sto.config.seor["funnel"]
     return _run_step(sto, 2, "core.seor_step2_category", {"keep_categories": [str(c) for c in f["keep_categories"]]})
 
 
@@ -273,7 +274,7 @@ def seor_step2_category(sto: StoResource) -> dg.MaterializeResult:
     **SEOR,
 )
 def seor_step3_doelgroep(sto: StoResource) -> dg.MaterializeResult:
-    po_vo = seor.normalise_text(pd.Series(_cfg()["doelgroepen"]["po_vo"])).tolist()
+    po_vo = seor.normalise_text(pd.Series(sto.config.seor["doelgroepen"]["po_vo"])).tolist()
     return _run_step(sto, 3, "core.seor_step3_doelgroep", {"po_vo_doelgroepen": po_vo})
 
 
@@ -286,7 +287,7 @@ def seor_step3_doelgroep(sto: StoResource) -> dg.MaterializeResult:
     **SEOR,
 )
 def seor_step4_dedupe(sto: StoResource) -> dg.MaterializeResult:
-    dims = [str(d) for d in _cfg()["funnel"]["dedupe_dimensions"]]
+    dims = [str(d) for d in sto.config.seor["funnel"]["dedupe_dimensions"]]
     return _run_step(sto, 4, "core.seor_step4_dedupe", {"dedupe_dimensions": dims})
 
 
@@ -297,7 +298,7 @@ def seor_step4_dedupe(sto: StoResource) -> dg.MaterializeResult:
     **SEOR,
 )
 def seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
-    f = _cfg()["funnel"]
+    f = sto.config.seor["funnel"]
     return _run_step(
         sto, ADDITIONS_STEP, "core.seor_step5_additions", {"addition_provenance": f["addition_provenance"]}
     )
@@ -313,7 +314,7 @@ def seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
     **SEOR,
 )
 def seor_step6_roc(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     f = cfg["funnel"]
     if f["roc_survivor"] not in ("shortest_name", "first"):
         raise seor.config_mod.ConfigError(f"seor.yaml funnel.roc_survivor: unknown rule {f['roc_survivor']!r}")
@@ -350,7 +351,7 @@ def _reach_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
     **SEOR,
 )
 def mart_initiative_campus_reach(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     params = _reach_params(sto, cfg)
     with sto.connect() as con:
         db.run_sql(con, "seor_reach", params)
@@ -359,6 +360,7 @@ def mart_initiative_campus_reach(sto: StoResource) -> dg.MaterializeResult:
         ).fetchall()
         meta = _meta(
             con,
+            cfg,
             "marts.initiative_campus_reach",
             extra={
                 "radius_km": dg.MetadataValue.float(params["radius_km"]),
@@ -403,12 +405,14 @@ def _steps_in(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> None:
     **SEOR,
 )
 def mart_selection_log(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     with sto.connect() as con:
         _steps_in(con, cfg)
         db.run_sql(con, "mart_selection_log")
         by = con.execute("SELECT decision, count(*) FROM marts.selection_log GROUP BY 1 ORDER BY 1").fetchall()
-        meta = _meta(con, "marts.selection_log", extra={"decisions": dg.MetadataValue.json({d: int(n) for d, n in by})})
+        meta = _meta(
+            con, cfg, "marts.selection_log", extra={"decisions": dg.MetadataValue.json({d: int(n) for d, n in by})}
+        )
     return dg.MaterializeResult(metadata=meta)
 
 
@@ -420,13 +424,14 @@ def mart_selection_log(sto: StoResource) -> dg.MaterializeResult:
     **SEOR,
 )
 def mart_selection_funnel(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     with sto.connect() as con:
         _steps_in(con, cfg)
         db.run_sql(con, "mart_selection_funnel")
         df = con.execute("SELECT step_no, step, n_remaining FROM marts.selection_funnel ORDER BY step_no").df()
         meta = _meta(
             con,
+            cfg,
             "marts.selection_funnel",
             extra={
                 "funnel": dg.MetadataValue.md(df.to_markdown(index=False)),
@@ -443,12 +448,15 @@ def mart_selection_funnel(sto: StoResource) -> dg.MaterializeResult:
     **SEOR,
 )
 def mart_campus_initiatives(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     with sto.connect() as con:
         db.run_sql(con, "mart_campus_initiatives", {"total_code": cfg["total_campus_code"]})
         rows = con.execute("SELECT campus_code, n_initiatives FROM marts.campus_initiatives").fetchall()
         meta = _meta(
-            con, "marts.campus_initiatives", extra={"per_campus": dg.MetadataValue.json({c: int(n) for c, n in rows})}
+            con,
+            cfg,
+            "marts.campus_initiatives",
+            extra={"per_campus": dg.MetadataValue.json({c: int(n) for c, n in rows})},
         )
     return dg.MaterializeResult(metadata=meta)
 
@@ -461,7 +469,7 @@ def mart_campus_initiatives(sto: StoResource) -> dg.MaterializeResult:
     **SEOR,
 )
 def mart_campus_initiatives_sensitivity(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     reach = sto.config.pipeline["reach"]
     default = float(reach["default_radius_km"])
     radii = sorted({float(r) for r in reach["sensitivity_radii_km"]} | {default})
@@ -481,6 +489,7 @@ def mart_campus_initiatives_sensitivity(sto: StoResource) -> dg.MaterializeResul
         ).df()
         meta = _meta(
             con,
+            cfg,
             "marts.campus_initiatives_sensitivity",
             extra={
                 "radii_km": dg.MetadataValue.json(radii),
@@ -498,7 +507,7 @@ def mart_campus_initiatives_sensitivity(sto: StoResource) -> dg.MaterializeResul
     **SEOR,
 )
 def mart_initiative_characteristics(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     with sto.connect() as con:
         _register(con, "seor_categories_in", seor.category_frame(cfg))
         db.run_sql(
@@ -506,7 +515,7 @@ def mart_initiative_characteristics(sto: StoResource) -> dg.MaterializeResult:
             "mart_initiative_characteristics",
             {"total_code": cfg["total_campus_code"], "total_label": cfg["total_label"]},
         )
-        meta = _meta(con, "marts.initiative_characteristics")
+        meta = _meta(con, cfg, "marts.initiative_characteristics")
     return dg.MaterializeResult(metadata=meta)
 
 
@@ -518,7 +527,7 @@ def mart_initiative_characteristics(sto: StoResource) -> dg.MaterializeResult:
     **SEOR,
 )
 def mart_campus_gaps(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     with sto.connect() as con:
         _register(con, "seor_gap_rules_in", seor.gap_rule_frame(cfg))
         db.run_sql(con, "mart_campus_gaps", {"total_code": cfg["total_campus_code"], "total_label": cfg["total_label"]})
@@ -528,6 +537,7 @@ def mart_campus_gaps(sto: StoResource) -> dg.MaterializeResult:
         ).df()
         meta = _meta(
             con,
+            cfg,
             "marts.campus_gaps",
             extra={
                 "n_gaps": dg.MetadataValue.int(len(gaps)),
@@ -535,42 +545,6 @@ def mart_campus_gaps(sto: StoResource) -> dg.MaterializeResult:
             },
         )
     return dg.MaterializeResult(metadata=meta)
-
-
-PUBLISHED_DTYPES = {"value": "float64", "peiljaar": "Int64"}
-
-
-def read_published(path: Path | None) -> pd.DataFrame:
-    """The curated published figures (data_raw/published/seor2023_tables.csv) or an empty frame."""
-    cols = [
-        "figure_id",
-        "source_url",
-        "table_id",
-        "row_label",
-        "column_label",
-        "indicator",
-        "dimension",
-        "category",
-        "campus_code",
-        "value",
-        "unit",
-        "known_inconsistency",
-        "note",
-    ]
-    if path is None:
-        df = pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
-        df["value"] = df["value"].astype("float64")
-        df["known_inconsistency"] = df["known_inconsistency"].astype("bool")
-        return df
-    df = pd.read_csv(path, dtype="string", keep_default_na=False)
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise seor.InventoryError(f"{path}: row 1: missing column(s) {missing}")
-    df = df[cols].copy()
-    df["value"] = pd.to_numeric(df["value"], errors="raise").astype("float64")
-    df["known_inconsistency"] = df["known_inconsistency"].str.lower().isin(["true", "1", "yes"])
-    df["source_url"] = df["source_url"].replace("", pd.NA)
-    return df
 
 
 @checked_asset(
@@ -584,10 +558,10 @@ def read_published(path: Path | None) -> pd.DataFrame:
     **SEOR,
 )
 def mart_reconciliation_seor(sto: StoResource) -> dg.MaterializeResult:
-    cfg = _cfg()
+    cfg = sto.config.seor
     rc = cfg["reconciliation"]
     mapping = _mapping(cfg)
-    published = read_published(mapping.published)
+    published = seor.read_seor_published(mapping.published)
     radius = float(sto.config.pipeline["reach"]["default_radius_km"])
     with sto.connect() as con:
         ours_campuses = {c for (c,) in con.execute("SELECT campus_code FROM core.campuses").fetchall()}
@@ -624,6 +598,7 @@ def mart_reconciliation_seor(sto: StoResource) -> dg.MaterializeResult:
         ).df()
         meta = _meta(
             con,
+            cfg,
             "marts.reconciliation_seor",
             extra={
                 "published_file": dg.MetadataValue.text(str(mapping.published) if mapping.published else "none"),

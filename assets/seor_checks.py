@@ -11,8 +11,8 @@ from pipeline.validation import E
 INTERNAL_COLUMNS = ["seq", "source_row", "source_file"]
 
 
-def _inventory_expectations(_cfg) -> list:
-    cfg = seor.load_seor_config()
+def _inventory_expectations(config) -> list:
+    cfg = config.seor
     loc = cfg["location"]
     return [
         E.ExpectTableRowCountToBeBetween(min_value=1),
@@ -28,7 +28,7 @@ def _inventory_expectations(_cfg) -> list:
 
 
 def _known_values(r: CheckRun) -> None:
-    cfg = seor.load_seor_config()
+    cfg = r.cfg.seor
     known = seor.normalise_text(pd.Series([*cfg["doelgroepen"]["po_vo"], *(cfg["doelgroepen"]["other"] or [])]))
     cats = seor.category_frame(cfg)
     codes = cats.loc[~cats["is_rollup"], ["dimension", "category"]]
@@ -76,7 +76,7 @@ def _located(r: CheckRun) -> None:
 
 
 def _dedupe(r: CheckRun) -> None:
-    dims = [str(d) for d in seor.load_seor_config()["funnel"]["dedupe_dimensions"]]
+    dims = [str(d) for d in r.cfg.seor["funnel"]["dedupe_dimensions"]]
     df = r.frame(
         """
         WITH kept AS (SELECT initiative_id FROM core.seor_step4_dedupe WHERE decision = 'kept'),
@@ -145,7 +145,7 @@ def _reach(r: CheckRun) -> None:
 
 
 def _funnel(r: CheckRun) -> None:
-    cfg = seor.load_seor_config()
+    cfg = r.cfg.seor
     additions = next(int(s["step_no"]) for s in cfg["funnel"]["steps"] if s["key"] == "additions")
     df = r.frame("SELECT * FROM marts.selection_funnel ORDER BY step_no")
     prev = df["n_remaining"].shift(1)

@@ -14,19 +14,14 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from pipeline import dictionary
 from pipeline.paths import SQL_DIR
+from pipeline.provenance import asset_provenance_metadata
+from pipeline.tables import columns as columns  # re-exported: db.columns, db.ident, db.table_exists
+from pipeline.tables import ident as ident
+from pipeline.tables import table_exists as table_exists
 
 SCHEMAS = ("raw", "core", "marts", "audit")
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def ident(name: str) -> str:
-    """Validate a (possibly schema-qualified) SQL identifier from config or code; quote each part."""
-    parts = name.split(".")
-    for part in parts:
-        if not _IDENT.match(part):
-            raise ValueError(f"invalid SQL identifier {name!r}: only letters, digits and _ allowed")
-    return ".".join(f'"{p}"' for p in parts)
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -95,28 +90,6 @@ def replace_partition(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFra
         con.unregister("_df_in")
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
-
-
-def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """Column names of a schema-qualified table, in order."""
-    return [
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "ORDER BY ordinal_position",
-            table.split("."),
-        ).fetchall()
-    ]
-
-
 def frame_content_id(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> str:
     """`content_hash` of a DataFrame's rows: the same data in another file form (encoding, line ends,
     quoting, row order) gets the same id."""
@@ -164,8 +137,6 @@ def table_metadata(
     Also writes the data dictionary's `COMMENT ON TABLE/COLUMN` for the table (sql/data_dictionary.yaml),
     since every asset calls this right after writing its table.
     """
-    from pipeline import dictionary
-
     dictionary.apply_comments(con, [table])
     rows = con.execute(f"SELECT count(*) FROM {ident(table)} t {where}", params or []).fetchone()[0]
     cols = con.execute(
@@ -184,8 +155,6 @@ def table_metadata(
     }
     if dictionary.table_text(table):
         meta["description"] = dg.MetadataValue.text(dictionary.table_text(table) or "")
-    from pipeline.provenance import asset_provenance_metadata
-
     meta.update(asset_provenance_metadata())
     for k, v in (extra or {}).items():
         meta[k] = v

@@ -20,30 +20,23 @@ from pipeline.fetch import Fetcher
 from pipeline.partitions import PEILJAAR, due_peiljaren, latest_expected_peiljaar
 from pipeline.resources import StoResource, settings_from_env
 
-ASSET_MODULES = ["assets.raw", "assets.core"]
-CHECK_MODULES: list[str] = []  # checks are declared on their assets (pipeline/checks.py)
-OPTIONAL_MODULES = [
-    "assets.marts",
-    "assets.marts_checks",
+# Every module that defines assets, by layer and domain (their checks are declared on them; the *_checks
+# modules hold the check definitions as data). A missing module is an error (ModuleNotFoundError names
+# it), never skipped: tests/test_structure.py checks this list against assets/.
+MODULES = [
+    "assets.raw",
+    "assets.core",
     "assets.seor",
     "assets.monitoring",
 ]
 
 
-def _modules() -> tuple[list[Any], list[Any]]:
-    mods = [importlib.import_module(m) for m in ASSET_MODULES + CHECK_MODULES]
-    for name in OPTIONAL_MODULES:
-        try:
-            mods.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return mods, []
-
-
 def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    """All assets and asset checks from the layer modules."""
-    mods, _ = _modules()
+    """All assets and asset checks of the modules in MODULES.
+
+    Returns (assets, checks); raises ModuleNotFoundError naming a module of the list that does not exist.
+    """
+    mods = [importlib.import_module(m) for m in MODULES]
     assets = list(dg.load_assets_from_modules(mods))
     checks = list(dg.load_asset_checks_from_modules(mods))
     return assets, checks

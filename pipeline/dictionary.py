@@ -18,6 +18,7 @@ import duckdb
 import yaml
 
 from pipeline.paths import SQL_DIR
+from pipeline.tables import ident
 
 DICTIONARY_FILE = SQL_DIR / "data_dictionary.yaml"
 DOCUMENTED_SCHEMAS = ("core", "marts", "audit")
@@ -107,7 +108,6 @@ def apply_comments(con: duckdb.DuckDBPyConnection, tables: list[str] | None = No
     columns are left without a comment (tests/test_data_dictionary.py fails on them). Returns the number
     of comments set.
     """
-    from pipeline.db import ident
 
     if tables is None:
         tables = [

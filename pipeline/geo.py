@@ -7,12 +7,19 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import requests
 
+from pipeline import db
 from pipeline.archive import read_member
 from pipeline.csvread import InputError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipeline.config import Config
 
 GEONAMES_COLUMNS = [
     "country",
@@ -146,3 +153,27 @@ def pdok_lookup(
         return None
     m = _POINT.match(docs[0].get("centroide_ll", ""))
     return (float(m.group(2)), float(m.group(1))) if m else None
+
+
+def geocode_chain(con: duckdb.DuckDBPyConnection, entities: pd.DataFrame, config: Config) -> None:
+    """Run the shared geocoding chain (sql/geocode_chain.sql) over `entities`.
+
+    `entities` has one row per thing to place: entity_key, pc6, pc4, override_lat/override_lon/
+    override_precision_m/override_note (explicit coordinates) and point_lat/point_lon (address point); the
+    chain reads raw.geonames_pc6 and raw.geonames_pc4 for the postcode centroids. The result is the temp
+    table `geocode_output` on `con` (per entity_key: lat, lon, geocode_method, precision_m), with the
+    precisions of pipeline.yaml geocoding.precision_m. Raises duckdb.Error when an input table is missing.
+    """
+    prec = config.pipeline["geocoding"]["precision_m"]
+    con.register("_geo_in", entities)
+    con.execute("CREATE OR REPLACE TEMP TABLE geocode_input AS SELECT * FROM _geo_in")
+    con.unregister("_geo_in")
+    db.run_sql(
+        con,
+        "geocode_chain",
+        {
+            "prec_address_point": prec["address_point"],
+            "prec_pc6": prec["pc6_centroid"],
+            "prec_pc4": prec["pc4_centroid"],
+        },
+    )

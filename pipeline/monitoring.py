@@ -1,18 +1,16 @@
 """STO / Techniekpact monitoring: configuration and the small curated inputs the marts need.
 
 Why a module of its own: every definition behind a monitoring figure (which pupils, which profile flag,
-thresholds, distances, exam programme classes) lives in `pipeline/config/monitoring.yaml`; this module reads
-it once, validates it, and turns the lists into small DataFrames that the SQL in `sql/mart_*.sql` joins as
-temp tables, so the SQL holds no literal definitions. It also reads the curated inputs (published figures,
+thresholds, distances, exam programme classes) lives in `pipeline/config/monitoring.yaml`, read and
+validated with the other config files (`Config.monitoring`); this module turns its lists into small
+DataFrames that the SQL in `sql/mart_*.sql` joins as temp tables, so the SQL holds no literal definitions. It also reads the curated inputs (published figures,
 the indicator catalogue, the optional vestiging → STO-region mapping) with located errors.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,28 +18,14 @@ import duckdb
 import pandas as pd
 import yaml
 
-from pipeline.config import ConfigError
+from pipeline.config import KNOWN_SCOPES as KNOWN_SCOPES  # re-exported: the checks name the scope types
+from pipeline.config import PARTITIONING_SCOPES as PARTITIONING_SCOPES
+from pipeline.config import default_config
 from pipeline.constants import VESTIGING_CODE_PATTERN
 from pipeline.csvread import InputError, read_text_csv
 from pipeline.fetch import FetchedFile, sha256_file
-from pipeline.paths import CONFIG_DIR, PROJECT_ROOT
+from pipeline.paths import PROJECT_ROOT
 
-REQUIRED_KEYS = (
-    "profile_offer",
-    "profile_supply",
-    "techniek_share",
-    "techniekarm",
-    "nearby_offer",
-    "scopes",
-    "unknown_scope_code",
-    "sto_regions",
-    "pupil_trend",
-    "exams",
-    "reconciliation",
-    "catalog",
-)
-PARTITIONING_SCOPES = ("national", "provincie", "gemeente", "corop", "rmc", "onderwijsgebied", "sto_region")
-KNOWN_SCOPES = (*PARTITIONING_SCOPES, "campus_radius")
 RECONCILIATION_COLUMNS = ["source", "indicator", "peiljaar", "scope", "ours", "published", "delta", "tolerance", "ok"]
 PUBLISHED_COLUMNS = [
     "figure_id",
@@ -76,42 +60,10 @@ CATALOG_FIELDS = [
 ]
 
 
-def load_monitoring_config(path: Path | None = None) -> dict[str, Any]:
-    """Read and validate monitoring.yaml (path given for tests; default pipeline/config/monitoring.yaml)."""
-    p = Path(path) if path else CONFIG_DIR / "monitoring.yaml"
-    try:
-        cfg = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{p}: configuration file not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"{p}: expected a mapping at the top level")
-    missing = [k for k in REQUIRED_KEYS if k not in cfg]
-    if missing:
-        raise ConfigError(f"{p}: missing key(s) {missing}")
-    unknown = [s for s in cfg["scopes"] if s not in KNOWN_SCOPES]
-    if unknown:
-        raise ConfigError(f"{p}: scopes: unknown scope type(s) {unknown}; known: {list(KNOWN_SCOPES)}")
-    for ind in cfg["techniek_share"]["indicators"]:
-        num = ind.get("numerator")
-        if not (num == "n_profile" or (isinstance(num, dict) and "profile_flag" in num)):
-            raise ConfigError(
-                f"{p}: techniek_share indicator {ind.get('id')!r}: numerator must be "
-                f"'n_profile' or {{profile_flag: <flag>}}, found {num!r}"
-            )
-    ids = [i["id"] for i in cfg["techniek_share"]["indicators"]]
-    if len(set(ids)) != len(ids):
-        raise ConfigError(f"{p}: techniek_share indicator ids must be unique, found {ids}")
-    cfg["_path"] = str(p)
-    cfg["_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return cfg
-
-
-@lru_cache(maxsize=1)
 def monitoring_config() -> dict[str, Any]:
-    """The repository's monitoring configuration (read once per process)."""
-    return load_monitoring_config()
+    """monitoring.yaml as read and validated with every other config file (`default_config().monitoring`);
+    assets take it from their resource (`sto.config.monitoring`), this is for code without one."""
+    return default_config().monitoring
 
 
 def project_path(rel: str) -> Path:

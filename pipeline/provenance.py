@@ -19,8 +19,9 @@ import duckdb
 import pandas as pd
 
 from pipeline.config import default_config
-from pipeline.db import table_exists
+from pipeline.dictionary import apply_comments
 from pipeline.paths import PROJECT_ROOT
+from pipeline.tables import table_exists
 
 PACKAGES = [
     "sto-pipeline",
@@ -129,6 +130,4 @@ def record_run(
         con.unregister("_prov")
     # Last write before publish: every core/marts/audit table gets its data-dictionary comments (tables
     # written outside an asset's table_metadata, such as the audit tables, included).
-    from pipeline.dictionary import apply_comments
-
     apply_comments(con)

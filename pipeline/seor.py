@@ -37,14 +37,10 @@ class InventoryError(InputError):
         self.problems = problems if problems is not None else pd.DataFrame()
 
 
-def load_seor_config(path: Path | None = None) -> dict[str, Any]:
-    """pipeline/config/seor.yaml (read from the config directory in use, so tests can point elsewhere)."""
-    p = Path(path) if path else Path(config_mod.CONFIG_DIR) / "seor.yaml"
-    data = config_mod._load_yaml(p)
-    for key in ("canonical", "categories", "doelgroepen", "funnel", "reach", "dimensions", "gaps"):
-        if key not in data:
-            raise config_mod.ConfigError(f"{p}: missing key {key!r}")
-    return data
+def load_seor_config() -> dict[str, Any]:
+    """seor.yaml as read and validated with every other config file (`default_config().seor`); assets take it
+    from their resource (`sto.config.seor`), this is for code without one."""
+    return config_mod.default_config().seor
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ def _root_relative(p: str | Path) -> Path:
 
 def load_mapping(path: Path, inventory: Path | None = None) -> Mapping:
     """Parse a mapping YAML; relative file names are relative to the mapping file itself."""
-    data = config_mod._load_yaml(Path(path))
+    data = config_mod.load_yaml(Path(path))
     base = Path(path).resolve().parent
     inv = data.get("inventory") or {}
     cols = data.get("columns")
@@ -506,3 +502,45 @@ def config_sha(cfg: dict[str, Any]) -> str:
     """sha256 over the canonical JSON of seor.yaml: one fingerprint of the SEOR definitions."""
     blob = json.dumps(cfg, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+PUBLISHED_COLUMNS = [
+    "figure_id",
+    "source_url",
+    "table_id",
+    "row_label",
+    "column_label",
+    "indicator",
+    "dimension",
+    "category",
+    "campus_code",
+    "value",
+    "unit",
+    "known_inconsistency",
+    "note",
+]
+
+
+def read_seor_published(path: Path | None) -> pd.DataFrame:
+    """The curated published SEOR figures (data_raw/published/seor2023_tables.csv, named by the mapping's
+    `published`), or an empty frame of the same shape when `path` is None.
+
+    Returns one row per published figure with the columns of PUBLISHED_COLUMNS (text as string, `value`
+    float64, `known_inconsistency` bool, an empty `source_url` as NA). Raises InventoryError naming the file
+    when a column is missing, ValueError when a `value` is not a number.
+    """
+    cols = PUBLISHED_COLUMNS
+    if path is None:
+        df = pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+        df["value"] = df["value"].astype("float64")
+        df["known_inconsistency"] = df["known_inconsistency"].astype("bool")
+        return df
+    df = pd.read_csv(path, dtype="string", keep_default_na=False)
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise InventoryError(f"{path}: row 1: missing column(s) {missing}")
+    df = df[cols].copy()
+    df["value"] = pd.to_numeric(df["value"], errors="raise").astype("float64")
+    df["known_inconsistency"] = df["known_inconsistency"].str.lower().isin(["true", "1", "yes"])
+    df["source_url"] = df["source_url"].replace("", pd.NA)
+    return df

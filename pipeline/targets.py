@@ -11,56 +11,16 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.config import ConfigError, default_config
-
-STATISTICS = ("n_locations_offering", "n_girls", "pct_girls", "n_pupils")
-COMPARISONS = ("absolute", "pct_change_vs_baseline")
+from pipeline.config import default_config, validate_targets
 
 
 def targets_config() -> dict[str, Any]:
-    """targets.yaml as loaded with the other config files (part of the config hash)."""
-    cfg = (default_config().extras or {}).get("targets")
-    if not cfg:
-        raise ConfigError("pipeline/config/targets.yaml is missing or empty")
-    return cfg
+    """targets.yaml as read and validated with every other config file (`default_config().targets`)."""
+    return default_config().targets
 
 
 def _list(value: Any) -> list | None:
     return None if value is None else [str(v) for v in value]
-
-
-def validate(cfg: dict[str, Any]) -> None:
-    """Raise ConfigError naming the target and field for an unknown scope, statistic or comparison."""
-    scopes = cfg.get("scopes") or {}
-    for sid, s in scopes.items():
-        kinds = [k for k in ("sto_region_code", "corop", "gemeenten") if s.get(k)]
-        if not kinds:
-            raise ConfigError(f"targets.yaml scope {sid}: needs sto_region_code, corop or gemeenten")
-        if s.get("sto_region_code") and not (s.get("approximation") or {}).get("note"):
-            raise ConfigError(f"targets.yaml scope {sid}: an STO region needs an approximation with a note")
-    seen = set()
-    for t in cfg.get("targets") or []:
-        tid = t.get("id")
-        if not tid or tid in seen:
-            raise ConfigError(f"targets.yaml: target id {tid!r} missing or duplicated")
-        seen.add(tid)
-        for key in ("programme", "label", "source_document"):
-            if not t.get(key):
-                raise ConfigError(f"targets.yaml target {tid}: '{key}' is required")
-        if t.get("computable", True) is False:
-            if not t.get("reason"):
-                raise ConfigError(f"targets.yaml target {tid}: a non-computable target needs a reason")
-            continue
-        if t.get("scope") not in scopes:
-            raise ConfigError(f"targets.yaml target {tid}: unknown scope {t.get('scope')!r}; known {sorted(scopes)}")
-        if t.get("statistic") not in STATISTICS:
-            raise ConfigError(f"targets.yaml target {tid}: statistic {t.get('statistic')!r} not in {STATISTICS}")
-        if t.get("comparison") not in COMPARISONS:
-            raise ConfigError(f"targets.yaml target {tid}: comparison {t.get('comparison')!r} not in {COMPARISONS}")
-        if t.get("comparison") == "pct_change_vs_baseline" and t.get("baseline_peiljaar") is None:
-            raise ConfigError(f"targets.yaml target {tid}: pct_change_vs_baseline needs baseline_peiljaar")
-        if t.get("target_value") is None:
-            raise ConfigError(f"targets.yaml target {tid}: target_value is required")
 
 
 def scope_frame(cfg: dict[str, Any]) -> pd.DataFrame:
@@ -84,7 +44,7 @@ def scope_frame(cfg: dict[str, Any]) -> pd.DataFrame:
 
 def target_frame(cfg: dict[str, Any]) -> pd.DataFrame:
     """One row per target with list columns (profiles, onderwijstypes, leerjaren; None = no filter)."""
-    validate(cfg)
+    validate_targets(cfg)  # again: callers may pass an edited copy
     rows = []
     for t in cfg.get("targets") or []:
         computable = t.get("computable", True) is not False

@@ -1,7 +1,7 @@
 -- marts.profile_offer_region: per peiljaar × scope × profile, the locations offering the profile and their
 -- bovenbouw B/K/G pupils (STO dekkend per region; TechTown "M&T offered at 1 → 2 schools").
 -- Built from marts.profile_offer_location (same offer rule and statuses) and temp table loc_scope
--- (sql/mart_monitoring_common.sql). Partitioning levels sum to the national row.
+-- (sql/mart_monitoring_scopes.sql). Partitioning levels sum to the national row.
 -- Censored cells: inherited from marts.profile_offer_location (point value; censored_cells summed).
 CREATE OR REPLACE TABLE marts.profile_offer_region AS
 SELECT

@@ -1,7 +1,7 @@
 -- marts.techniek_share: Techniekpact technology shares (indicators.md §2) per peiljaar × scope × indicator.
 -- Indicators come from monitoring.yaml techniek_share (temp table share_indicator: population =
 -- onderwijstypes × leerjaren; numerator = a named profile flag of core.vmbo_profile, or the havo/vwo
--- n_profile of core.duo_vo_students). Scopes: temp table loc_scope (sql/mart_monitoring_common.sql).
+-- n_profile of core.duo_vo_students). Scopes: temp table loc_scope (sql/mart_monitoring_scopes.sql).
 -- pct               = 100 * n_techniek / n_total
 -- pct_girls         = 100 * n_girls_techniek / n_girls   (share of all girls who are in techniek)
 -- pct_girls_of_techniek = 100 * n_girls_techniek / n_techniek (girls' share among technical pupils)

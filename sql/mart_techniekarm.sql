@@ -2,7 +2,7 @@
 -- pct_hard_bovenbouw = 100 * pupils in an STO-hard profile / all pupils, over bovenbouw (leerjaren
 -- $leerjaren) of the beroepsgerichte leerwegen ($onderwijstypes); STO-hard = profile flag $hard_flag.
 -- is_techniekarm = pct_hard_bovenbouw < $threshold_pct (strictly fewer than 10%).
--- Scopes: temp table loc_scope (sql/mart_monitoring_common.sql); change against the baseline peiljaar
+-- Scopes: temp table loc_scope (sql/mart_monitoring_scopes.sql); change against the baseline peiljaar
 -- ($baseline_peiljaar when loaded, else the earliest loaded) and the previous loaded peiljaar.
 -- Censored cells: '<5' counted as the configured point value ($point_value); censored_cells per row.
 CREATE OR REPLACE TABLE marts.techniekarm AS

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline import monitoring as mon
-from pipeline.config import ConfigError
+from pipeline.config import ConfigError, load_config
 from pipeline.csvread import InputError
 from pipeline.paths import CONFIG_DIR
 from pipeline.resources import StoResource
@@ -298,9 +298,11 @@ def test_published_file_errors_are_located(tmp_path):
 
 
 def test_monitoring_config_validated(tmp_path):
-    text = (CONFIG_DIR / "monitoring.yaml").read_text(encoding="utf-8")
-    bad = tmp_path / "monitoring.yaml"
-    bad.write_text(text.replace("scopes: [national,", "scopes: [nation,"), encoding="utf-8")
-    with pytest.raises(ConfigError, match="unknown scope type"):
-        mon.load_monitoring_config(bad)
-    assert mon.load_monitoring_config()["version"] >= 1
+    cfg_dir = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, cfg_dir)
+    bad = cfg_dir / "monitoring.yaml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("scopes: [national,", "scopes: [nation,"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown scope type") as exc:
+        load_config(config_dir=cfg_dir)
+    assert str(bad) in str(exc.value) and "scopes" in str(exc.value)
+    assert mon.monitoring_config()["version"] >= 1

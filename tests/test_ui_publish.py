@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 
@@ -46,7 +47,7 @@ def test_failed_ui_run_leaves_published_file(ui_defs, monkeypatch):
     monkeypatch.setattr(
         StoResource,
         "config",
-        property(lambda self: cfgmod.Config(cfg.pipeline, cfg.profiles, broken, cfg.campuses, cfg.sources, cfg.files)),
+        property(lambda self: dataclasses.replace(cfg, onderwijstypes=broken)),
     )
     result = _run(defs, ["core_onderwijstype"])
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
