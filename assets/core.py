@@ -9,7 +9,7 @@ from pipeline import db
 from pipeline.audit import LOADED_DDL, SNAPSHOT_USE_SQL
 from pipeline.checks import checked_asset
 from pipeline.geo import geocode_chain, pdok_lookup
-from pipeline.partitions import PEILJAAR
+from pipeline.partitions import PEILJAAR, YEARLY_BACKFILL, merge_year_metadata, run_peiljaren
 from pipeline.resources import StoResource
 
 OWNER = "team:data-engineering"
@@ -58,6 +58,7 @@ def core_vmbo_profile(sto: StoResource) -> dg.MaterializeResult:
 @checked_asset(
     CHECKS,
     partitions_def=PEILJAAR,
+    backfill_policy=YEARLY_BACKFILL,
     deps=["raw_duo_vo_students", "core_onderwijstype", "core_vmbo_profile"],
     description="DUO vo pupils, long and tidy: one row per peiljaar × vestiging × onderwijstype × "
     "afdeling/profile × opleiding × leerjaar × sex, censored '<5' cells flagged with bounds 1–4 and the "
@@ -65,7 +66,12 @@ def core_vmbo_profile(sto: StoResource) -> dg.MaterializeResult:
     **CORE,
 )
 def core_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    year = int(context.partition_key)
+    per_year = {year: _core_students_year(sto, year) for year in run_peiljaren(context)}
+    return dg.MaterializeResult(metadata=merge_year_metadata(per_year))
+
+
+def _core_students_year(sto: StoResource, year: int) -> dict:
+    """Build core.duo_vo_students for one peiljaar; its materialisation metadata."""
     c = sto.config.pipeline["censored"]
     with sto.connect() as con:
         db.run_sql(
@@ -101,7 +107,7 @@ def core_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) ->
                 "censored_point_value": dg.MetadataValue.int(int(c["point_value"])),
             },
         )
-    return dg.MaterializeResult(metadata=meta)
+    return meta
 
 
 @checked_asset(

@@ -14,7 +14,7 @@ from pipeline.checks import checked_asset
 from pipeline.duo import parse_addresses, parse_pupils
 from pipeline.fetch import FetchedFile
 from pipeline.geo import parse_geonames, parse_overrides, parse_school_points
-from pipeline.partitions import PEILJAAR
+from pipeline.partitions import PEILJAAR, YEARLY_BACKFILL, merge_year_metadata, run_peiljaren
 from pipeline.resources import StoResource
 
 OWNER = "team:data-engineering"
@@ -60,17 +60,20 @@ def _finish(
 @checked_asset(
     CHECKS,
     partitions_def=PEILJAAR,
+    backfill_policy=YEARLY_BACKFILL,
     description="DUO 'leerlingen vo per vestiging' for one peiljaar, parsed (both header generations, "
     "cp1252/UTF-8, ';'/','), counts kept as text ('<5' preserved). Table raw.duo_vo_students.",
     **RAW,
 )
 def raw_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    year = int(context.partition_key)
-    fetched = sto.fetcher().fetch("duo_vo_students", year)
-    df, info = parse_pupils(fetched.path, year)
-    context.log.info(f"peiljaar {year}: {len(df)} rows from {fetched.origin} ({info})")
-    extra = {k: dg.MetadataValue.text(v) for k, v in info.items()}
-    return _finish(context, sto, "raw.duo_vo_students", df, fetched, partition=year, extra=extra)
+    per_year = {}
+    for year in run_peiljaren(context):
+        fetched = sto.fetcher().fetch("duo_vo_students", year)
+        df, info = parse_pupils(fetched.path, year)
+        context.log.info(f"peiljaar {year}: {len(df)} rows from {fetched.origin} ({info})")
+        extra = {k: dg.MetadataValue.text(v) for k, v in info.items()}
+        per_year[year] = _finish(context, sto, "raw.duo_vo_students", df, fetched, partition=year, extra=extra).metadata
+    return dg.MaterializeResult(metadata=merge_year_metadata(per_year))
 
 
 @checked_asset(

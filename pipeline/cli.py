@@ -186,34 +186,6 @@ def _mode(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def plan_phases(assets: list, selected: set | None) -> tuple[list, list, list]:
-    """Split asset keys into: unpartitioned upstream of yearly assets, yearly assets, the rest."""
-    deps: dict = {}
-    partitioned: set = set()
-    for a in assets:
-        for key in a.keys:
-            deps[key] = set(a.asset_deps.get(key, set()))
-            if a.partitions_def is not None:
-                partitioned.add(key)
-    keys = set(deps) if selected is None else set(selected)
-
-    def upstream(ks: set) -> set:
-        seen, todo = set(), list(ks)
-        while todo:
-            k = todo.pop()
-            for d in deps.get(k, ()):
-                if d not in seen:
-                    seen.add(d)
-                    todo.append(d)
-        return seen
-
-    yearly = keys & partitioned
-    before = (upstream(yearly) & keys) - partitioned
-    after = keys - yearly - before
-    order = sorted
-    return order(before), order(yearly), order(after)
-
-
 def downstream_of_yearly(assets: list) -> list:
     """Unpartitioned asset keys that depend, directly or not, on a peiljaar-partitioned asset (the marts
     and coverage tables a change of loaded years invalidates), sorted."""
@@ -356,7 +328,8 @@ def _source_line(mode: dict[str, Any]) -> str:
 
 
 def cmd_run(args: argparse.Namespace, out: Path) -> int:
-    """`sto run`: preflight, then the Dagster phases into a staging copy, then publish."""
+    """`sto run`: preflight (usage errors, what changed since the last build), then one run of the Dagster
+    job `sto_all` over the selection and the requested peiljaren, published by the resource."""
     from pipeline import publish as pub
     from pipeline.config import default_config
 
@@ -403,48 +376,78 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
     elif plan is not None and plan.kind == "years":
         yearly = {k for a in assets if a.partitions_def is not None for k in a.keys}
         selected = yearly | set(downstream_of_yearly(assets))
-    try:
-        with pub.run_lock(out):
-            stale = pub.clean_stale_staging(out)
-            if stale:
-                print(f"recovered: removed {len(stale)} staging file(s) of an interrupted run")
-            pub.check_no_writer(published)
-            staging = pub.prepare_staging(published)
-            resource = StoResource(db_path=str(staging), **mode)
-            print(f"sto run: peiljaren {years}; sources: {_source_line(mode)}; output {published}")
-            before, yearly, after = plan_phases(assets, selected)
-            defs = build_definitions(resource, quiet=True)
-            job = defs.resolve_job_def("sto_all")
-            instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
-            if yearly:
-                instance.add_dynamic_partitions(PEILJAAR_PARTITIONS, [str(y) for y in years])
-            phases = [(before, None)] + [(yearly, str(y)) for y in years] + [(after, None)]
-            phases = [(k, p) for k, p in phases if k]
-            PROGRESS.update(done=0, total=sum(len(k) for k, _ in phases))
-            try:
-                run_ids = _execute_phases(job, instance, phases, mode)
-                if run_ids is None:
-                    pub.discard(staging)
-                    print(
-                        f"sto run FAILED after {time.monotonic() - t0:.1f}s; published database unchanged: {published}",
-                        file=sys.stderr,
-                    )
-                    return EXIT_FAILED
-                _record_provenance(staging, run_ids, years, mode, assets, selected, plan)
-                removed = pub.publish(staging, published)
-                for w in removed:
-                    print(f"warning: removed orphaned journal {w} (a writer had died) before publishing")
-            except BaseException:
-                pub.discard(staging)
-                raise
-    except pub.RunLockedError as exc:
-        print(f"sto: {exc}", file=sys.stderr)
+    print(f"sto run: peiljaren {years}; sources: {_source_line(mode)}; output {published}")
+    keys = sorted(selected) if selected is not None else sorted(k for a in assets for k in a.keys)
+    yearly = [k for k in keys if any(k in a.keys and a.partitions_def is not None for a in assets)]
+    instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
+    tags = {"sto/source": "sample" if mode["sample"] else "real"}
+    if plan is not None:
+        tags["sto/build"] = plan.kind  # the resource records the build state only for complete builds
+    if yearly:
+        known = list(instance.get_dynamic_partitions(PEILJAAR_PARTITIONS))
+        new = [str(y) for y in years if str(y) not in known]
+        tags.update(_partition_range(known + new, years))  # before adding: a refused range adds nothing
+        instance.add_dynamic_partitions(PEILJAAR_PARTITIONS, new)
+    # The same job, selection semantics and publish rule as a run from the Dagster UI: the resource
+    # (atomic_publish) takes the output folder's lock, builds into a staging copy and publishes it only when
+    # no step and no blocking check failed, recording provenance first (pipeline/resources.py).
+    resource = StoResource(db_path=str(published), atomic_publish=True, **mode)
+    job = build_definitions(resource, quiet=True).resolve_job_def("sto_all")
+    PROGRESS.update(done=0, total=len(keys), part=None)
+    result = job.execute_in_process(
+        instance=instance,
+        asset_selection=keys,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {}}},
+        tags=tags,
+    )
+    outcome = pub.OUTCOMES.pop(str(published), None)
+    busy = _busy_error(result)
+    if busy is not None or (outcome or "").startswith("blocked"):
+        print(f"sto: {busy or outcome.removeprefix('blocked: ')}", file=sys.stderr)
+        print(f"nothing published; published database unchanged: {published}", file=sys.stderr)
         return EXIT_BUSY
+    if not result.success or outcome != "published":
+        _report_failure(result)
+        print(
+            f"sto run FAILED after {time.monotonic() - t0:.1f}s; published database unchanged: {published}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     if not args.no_export:
         cmd_export(out)
     _report_after_run(out)
     print(f"sto run OK in {time.monotonic() - t0:.1f}s; published {published}")
     return EXIT_OK
+
+
+def _partition_range(order: list[str], years: list[int]) -> dict[str, str]:
+    """Run tags for one run over `years`: the partition range from the first to the last of them in the
+    dynamic partitions' order (the order years were first loaded). Raises UsageError when that range
+    would take in a loaded peiljaar that was not asked for (years first loaded out of order)."""
+    wanted = {str(y) for y in years}
+    idx = sorted(order.index(k) for k in wanted)
+    block = order[idx[0] : idx[-1] + 1]
+    extra = [k for k in block if k not in wanted]
+    if extra:
+        raise UsageError(
+            f"peiljaar {', '.join(extra)} lies between the requested years in the warehouse's partition order "
+            f"({', '.join(order)}); one run covers one range: add --years {' '.join(extra)} (reloaded from "
+            "its file), or run the years separately"
+        )
+    return {"dagster/asset_partition_range_start": block[0], "dagster/asset_partition_range_end": block[-1]}
+
+
+def _busy_error(result) -> str | None:
+    """The message of a RunLockedError / PublishBlockedError that stopped the run (another run holds the
+    folder, or a process holds the warehouse open read-write), or None."""
+    for ev in result.all_events:
+        err = getattr(ev.event_specific_data, "error", None)
+        while err is not None:
+            if err.cls_name in ("RunLockedError", "PublishBlockedError"):
+                return err.message.strip().removeprefix(f"{err.cls_name}: ")
+            err = err.cause
+    return None
 
 
 def _execute_phases(job, instance, phases: list, mode: dict[str, Any]) -> list[str] | None:
@@ -609,21 +612,14 @@ def _build_plan(published: Path, cfg, mode: dict[str, Any], years: list[int], fo
 
 
 def _record_provenance(
-    staging: Path,
-    run_ids: list[str],
-    years: list[int],
-    mode: dict,
-    assets: list,
-    selected: set | None,
-    plan=None,
+    staging: Path, run_ids: list[str], years: list[int], mode: dict, assets: list, selected: set | None
 ) -> None:
-    """Write the run's audit.provenance row into the staging database before it is published, and, for a
-    complete build (`plan` given: not a `--select` run), its audit.build_state fingerprints."""
+    """Write `sto drop`'s audit.provenance row into its staging database before it is published (`sto run`
+    records through the resource, as UI runs do)."""
     import uuid
 
     import duckdb
 
-    from pipeline.fingerprint import record_build
     from pipeline.provenance import record_run
 
     lineage = {
@@ -634,10 +630,7 @@ def _record_provenance(
     }
     con = duckdb.connect(str(staging))
     try:
-        group = uuid.uuid4().hex
-        if plan is not None:
-            record_build(con, group, plan.kind, years, mode)
-        record_run(con, group, run_ids, years, "sample" if mode["sample"] else "real", lineage)
+        record_run(con, uuid.uuid4().hex, run_ids, years, "sample" if mode["sample"] else "real", lineage)
     finally:
         con.close()
 

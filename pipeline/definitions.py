@@ -10,15 +10,21 @@ import importlib
 import logging
 import sys
 import time
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from pipeline import resources as resources_mod
 from pipeline.fetch import Fetcher
 from pipeline.partitions import PEILJAAR, due_peiljaren, latest_expected_peiljaar
 from pipeline.resources import StoResource, settings_from_env
+
+# The beta parameters used on purpose (backfill_policy: every requested peiljaar in one step; AssetSelection
+# include_sources) would print a warning per import into every CLI run.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 # Every module that defines assets, by layer and domain (their checks are declared on them; the *_checks
 # modules hold the check definitions as data). A missing module is an error (ModuleNotFoundError names
@@ -191,6 +197,13 @@ def new_duo_year(context: dg.SensorEvaluationContext, sto: StoResource) -> dg.Se
 def build_definitions(resource: StoResource | None = None, quiet: bool = False) -> dg.Definitions:
     """Definitions with the given resource settings (default: from STO_* environment variables)."""
     assets, checks = load_assets_and_checks()
+    resources_mod.ASSET_DEPS.update(
+        {
+            k.to_user_string(): sorted(d.to_user_string() for d in a.asset_deps.get(k, set()))
+            for a in assets
+            for k in a.keys
+        }
+    )
     kwargs: dict[str, Any] = {}
     if quiet:
         kwargs["loggers"] = {"console": progress_logger}

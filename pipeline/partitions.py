@@ -15,6 +15,33 @@ PEILJAAR_PARTITIONS = "peiljaar"
 PEILJAAR = dg.DynamicPartitionsDefinition(name=PEILJAAR_PARTITIONS)
 # Tables the peiljaar-partitioned assets write, one slice per peiljaar (`sto drop` deletes from these).
 YEARLY_TABLES = ("raw.duo_vo_students", "core.duo_vo_students")
+# Every requested peiljaar in one step of one run (a partition range), so that Dagster's bookkeeping
+# scales with the work and not with the number of years (issue 11): 8 years cost one run, not ten.
+YEARLY_BACKFILL = dg.BackfillPolicy.single_run()
+
+
+def run_peiljaren(context: dg.AssetExecutionContext) -> list[int]:
+    """The peiljaren a yearly asset's step builds: its partition key, or every key of the run's partition
+    range (ascending), as integers."""
+    return sorted(int(k) for k in context.partition_keys)
+
+
+def merge_year_metadata(per_year: dict[int, dict]) -> dict:
+    """One step's metadata from each peiljaar's: a single year's as it is; for several, every key suffixed
+    with its peiljaar ('n_pupils [peiljaar 2019]'), plus `dagster/row_count` summed over the years and
+    the column schema and table name (the same for every year)."""
+    if len(per_year) == 1:
+        return next(iter(per_year.values()))
+    merged: dict = {}
+    for year, meta in sorted(per_year.items()):
+        for k, v in meta.items():
+            if k == "dagster/row_count":
+                merged[k] = dg.MetadataValue.int(int(merged.get(k, dg.MetadataValue.int(0)).value) + int(v.value))
+            elif k in ("dagster/column_schema", "table", "description") or k.startswith("code_"):
+                merged.setdefault(k, v)
+            else:
+                merged[f"{k} [peiljaar {year}]"] = v
+    return merged
 
 
 def latest_expected_peiljaar(today: date, release_month: int) -> int:

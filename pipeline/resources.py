@@ -19,7 +19,12 @@ from pydantic import PrivateAttr
 from pipeline import db, publish
 from pipeline.config import Config, default_config
 from pipeline.fetch import Fetcher, fetcher_for
+from pipeline.partitions import PEILJAAR_PARTITIONS
 from pipeline.paths import DATA_OUT, DOWNLOAD_DIR
+
+# {asset: [its upstream assets]} of the loaded Definitions, set by pipeline.definitions.build_definitions:
+# the lineage a run's audit.provenance row records (kept here so this module does not import the assets).
+ASSET_DEPS: dict[str, list[str]] = {}
 
 
 class StoResource(dg.ConfigurableResource):
@@ -45,41 +50,93 @@ class StoResource(dg.ConfigurableResource):
         if not self.atomic_publish or context.dagster_run is None:  # sensors and schedules build no warehouse
             return
         published = Path(self.db_path)
-        self._lock = publish.acquire_lock(published.parent)
+        self._lock = publish.acquire_lock(published.parent)  # RunLockedError: another run has the folder
         try:
             publish.check_no_writer(published)  # never copy a file a writer is changing
         except publish.PublishBlockedError:
             self._lock.close()
             self._lock = None
             raise
-        publish.clean_stale_staging(published.parent)
+        stale = publish.clean_stale_staging(published.parent)
+        if stale and context.log:
+            context.log.warning(f"recovered: removed {len(stale)} staging file(s) of an interrupted run")
         self._staging = str(publish.prepare_staging(published))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """End of a run under atomic publish: discard the staging copy when a step or a blocking check
+        failed; otherwise record the run's provenance (and, for a complete `sto run` build, its build
+        state) in the copy and swap it in. The outcome is left in `publish.OUTCOMES` for the CLI."""
         self.close()  # the run's one connection: closed (and checkpointed) before any publish
         if not self.atomic_publish or self._staging is None:
             return
+        staging, published = Path(self._staging), Path(self.db_path)
         try:
-            staging, published = Path(self._staging), Path(self.db_path)
             if _run_failed(context) or not staging.exists():
                 publish.discard(staging)
+                publish.OUTCOMES[str(published)] = "discarded"
                 if context.log:
                     context.log.warning(f"run failed: staging discarded, {published} unchanged")
-            else:
-                try:
-                    removed = publish.publish(staging, published)
-                except publish.PublishBlockedError as exc:
-                    publish.discard(staging)
-                    if context.log:
-                        context.log.error(f"not published: {exc}")
-                    raise
-                if removed and context.log:
-                    context.log.warning(f"removed orphaned journal(s) {[str(p) for p in removed]} before publishing")
+                return
+            self._record_run(context, staging)
+            try:
+                removed = publish.publish(staging, published)
+            except publish.PublishBlockedError as exc:
+                publish.discard(staging)
+                publish.OUTCOMES[str(published)] = f"blocked: {exc}"
+                if context.log:
+                    context.log.error(f"not published: {exc}")
+                raise
+            publish.OUTCOMES[str(published)] = "published"
+            if removed and context.log:
+                context.log.warning(f"removed orphaned journal(s) {[str(p) for p in removed]} before publishing")
+        except BaseException:
+            publish.discard(staging)
+            publish.OUTCOMES.setdefault(str(published), "discarded")
+            raise
         finally:
             self._staging = None
             if self._lock is not None:
                 self._lock.close()
                 self._lock = None
+
+    def _record_run(self, context: dg.InitResourceContext, staging: Path) -> None:
+        """audit.provenance for this run (code, packages, config, input files, the lineage of the assets it
+        ran) and, when the CLI tagged it as a complete build (`sto/build`), audit.build_state."""
+        import uuid
+
+        from pipeline.fingerprint import record_build
+        from pipeline.provenance import record_run
+
+        run = context.dagster_run
+        chosen = {k.to_user_string() for k in run.asset_selection} if run.asset_selection else None
+        lineage = {k: deps for k, deps in ASSET_DEPS.items() if chosen is None or k in chosen}
+        start = run.tags.get("dagster/asset_partition_range_start") or run.tags.get("dagster/partition")
+        end = run.tags.get("dagster/asset_partition_range_end") or start
+        con = db.connect(staging)
+        try:
+            if start is not None:  # the peiljaren this run loaded
+                keys = list(context.instance.get_dynamic_partitions(PEILJAAR_PARTITIONS))
+                years = [int(k) for k in (keys[keys.index(start) : keys.index(end) + 1] if end in keys else [start])]
+            elif db.table_exists(con, "core.duo_vo_students"):  # the peiljaren the marts were built over
+                years = [
+                    y
+                    for (y,) in con.execute("SELECT DISTINCT peiljaar FROM core.duo_vo_students ORDER BY 1").fetchall()
+                ]
+            else:
+                years = []
+            group = uuid.uuid4().hex
+            kind = run.tags.get("sto/build")
+            if kind:
+                mode = {
+                    "sample": self.sample,
+                    "mirrors": self.mirrors,
+                    "offline": self.offline,
+                    "cache_dir": self.cache_dir,
+                }
+                record_build(con, group, kind, years, mode)
+            record_run(con, group, [run.run_id], years, "sample" if self.sample else "real", lineage)
+        finally:
+            con.close()
 
     @property
     def warehouse_path(self) -> str:

@@ -110,16 +110,19 @@ def test_school_points(tmp_path):
         parse_school_points(p)
 
 
-def test_plan_phases_orders_yearly_between_upstream_and_marts():
-    from pipeline.cli import plan_phases
+def test_one_run_covers_the_requested_years_as_a_partition_range():
+    from pipeline.cli import UsageError, _partition_range, downstream_of_yearly
     from pipeline.definitions import load_assets_and_checks
 
+    start, end = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+    assert _partition_range(["2019", "2020"], [2020]) == {start: "2020", end: "2020"}
+    assert _partition_range(["2016", "2017", "2018"], [2018, 2016, 2017]) == {start: "2016", end: "2018"}
+    with pytest.raises(UsageError, match="peiljaar 2017 lies between the requested years"):
+        _partition_range(["2016", "2017", "2018"], [2016, 2018])
     assets, _ = load_assets_and_checks()
-    before, yearly, after = plan_phases(assets, None)
-    names = lambda ks: {k.to_user_string() for k in ks}  # noqa: E731
-    assert names(yearly) == {"raw_duo_vo_students", "core_duo_vo_students"}
-    assert {"core_vmbo_profile", "core_onderwijstype"} <= names(before)
-    assert "core_pupil_locations" in names(after) and not names(before) & names(after)
+    down = {k.to_user_string() for k in downstream_of_yearly(assets)}
+    assert {"core_pupil_locations", "mart_techniek_share"} <= down
+    assert not down & {"raw_geonames_pc6", "raw_duo_vo_exams", "core_vmbo_profile", "raw_duo_vo_students"}
 
 
 def test_status_lists_years_and_checks(sample_out, capsys):
