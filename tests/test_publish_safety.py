@@ -124,7 +124,7 @@ def test_reader_keeps_its_snapshot_and_refresh_succeeds(published_copy, tmp_path
 def test_second_concurrent_run_is_refused(published_copy):
     out = published_copy
     # The whole pipeline for one peiljaar: holds the lock long enough for a second process to start.
-    full_run = [c for c in _cmd(out) if c not in SELECT] + ["--years", "2021"]
+    full_run = [c for c in _cmd(out) if c not in SELECT] + ["--years", "2021", "--force"]  # unchanged files
     proc = subprocess.Popen(full_run, cwd=ROOT, env=_env(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
