@@ -24,7 +24,8 @@ import duckdb
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.validation import Expectation, check_result, needed_columns
+from pipeline.constants import NL_LAT, NL_LON
+from pipeline.validation import E, Expectation, check_result, needed_columns
 
 ERROR = dg.AssetCheckSeverity.ERROR
 WARN = dg.AssetCheckSeverity.WARN
@@ -230,3 +231,17 @@ def checked_asset(checks: Sequence[CheckDef], **asset_kwargs: Any) -> Callable[[
         return dg.asset(name=name, check_specs=specs, **asset_kwargs)(step)
 
     return decorate
+
+
+# ---- building blocks shared by the domains' check definitions ------------------------------------------
+def nl_bounds() -> list:
+    """Latitude and longitude inside the Netherlands (pipeline.constants NL_LAT, NL_LON)."""
+    return [
+        E.ExpectColumnValuesToBeBetween(column="lat", min_value=NL_LAT[0], max_value=NL_LAT[1]),
+        E.ExpectColumnValuesToBeBetween(column="lon", min_value=NL_LON[0], max_value=NL_LON[1]),
+    ]
+
+
+def pct_between(cols: list[str]) -> list:
+    """One expectation per column: a percentage between 0 and 100."""
+    return [E.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=100) for c in cols]

@@ -26,14 +26,15 @@ from pipeline.resources import StoResource, settings_from_env
 # include_sources) would print a warning per import into every CLI run.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-# Every module that defines assets, by layer and domain (their checks are declared on them; the *_checks
-# modules hold the check definitions as data). A missing module is an error (ModuleNotFoundError names
-# it), never skipped: tests/test_structure.py checks this list against assets/.
+# Every module that defines assets: one per domain package of assets/ (the checks are declared on the
+# assets; each package's checks.py holds them as data). A missing module is an error (ModuleNotFoundError
+# names it), never skipped: tests/test_structure.py checks this list against assets/.
 MODULES = [
-    "assets.raw",
-    "assets.core",
-    "assets.seor",
-    "assets.monitoring",
+    "assets.duo_pupils.assets",
+    "assets.locations.assets",
+    "assets.exams.assets",
+    "assets.monitoring.assets",
+    "assets.seor.assets",
 ]
 
 

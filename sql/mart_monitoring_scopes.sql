@@ -1,5 +1,5 @@
 -- Temp table loc_scope of the regional monitoring marts (run after sql/mart_monitoring_macros.sql on the
--- same connection). Inputs registered by the asset (assets/monitoring.py): temp tables
+-- same connection). Inputs registered by the asset (assets/monitoring/assets.py): temp tables
 -- campus_radius(radius_km) and sto_region_map(vestiging_code, sto_region_code, sto_region_name, ...; empty
 -- when no mapping file is given).
 -- Parameters: $earth_radius_km (pipeline.yaml geocoding), $unknown (scope code of locations a level cannot

@@ -1,6 +1,6 @@
 -- marts.programme_targets: regional programme targets (pipeline/config/targets.yaml; spec indicators.md §5)
 -- with the current value and the distance to the target for every loaded peiljaar.
--- Inputs registered by the asset (assets/monitoring.py): temp tables programme_target_in (one row per
+-- Inputs registered by the asset (assets/monitoring/assets.py): temp tables programme_target_in (one row per
 -- target, pipeline/targets.py target_frame), target_scope_in (one row per region, scope_frame) and
 -- profile_flag (sql/mart_monitoring_macros.sql). Parameters: $min_offered (monitoring.yaml
 -- profile_offer.min_pupils_offered).

@@ -1,6 +1,6 @@
 -- core.seor_initiatives, core.seor_initiative_values, core.seor_initiative_schools: the canonical
 -- inventory (raw.seor_inventory) typed, geocoded and in long form for the funnel and the marts.
--- Inputs (temp tables prepared by assets/seor.py):
+-- Inputs (temp tables prepared by assets/seor/assets.py):
 --   seor_values_in(initiative_id, dimension, code)      one row per characteristic value
 --   seor_school_refs_in(initiative_id, school_ref)      one row per participating school reference
 --   geocode_output(entity_key, geocode_method, lat, lon, precision_m, geocode_note)

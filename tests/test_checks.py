@@ -10,20 +10,22 @@ import dagster as dg
 import duckdb
 import pytest
 
-import assets.core_checks
-import assets.monitoring_checks
-import assets.raw_checks
-import assets.seor_checks
+import assets.duo_pupils.checks
+import assets.exams.checks
+import assets.locations.checks
+import assets.monitoring.checks
+import assets.seor.checks
 from pipeline import checks
 from pipeline.config import default_config
 from pipeline.constants import COUNT_COLUMNS
 from pipeline.validation import AUDIT_DDL, E
 
 ALL_CHECKS = [
-    *assets.raw_checks.CHECKS,
-    *assets.core_checks.CHECKS,
-    *assets.seor_checks.CHECKS,
-    *assets.monitoring_checks.CHECKS,
+    *assets.duo_pupils.checks.CHECKS,
+    *assets.locations.checks.CHECKS,
+    *assets.exams.checks.CHECKS,
+    *assets.monitoring.checks.CHECKS,
+    *assets.seor.checks.CHECKS,
 ]
 BY_NAME = {c.name: c for c in ALL_CHECKS}
 

@@ -224,7 +224,7 @@ def test_nearby_offer_equals_brute_force(sample_out):
 
 
 def test_reconciliation_contract_accepts_another_source(sample_copy):
-    from assets.monitoring import mart_reconciliation
+    from assets.monitoring.assets import mart_reconciliation
 
     con = duckdb.connect(str(sample_copy))
     con.execute("""CREATE TABLE marts.reconciliation_othersource AS SELECT 'othersource' AS source, 'tabel_2_1.step_7' AS indicator,
@@ -244,7 +244,7 @@ def test_reconciliation_contract_accepts_another_source(sample_copy):
 
 
 def test_sto_region_scope_from_mapping(sample_copy, tmp_path):
-    from assets.monitoring import mart_techniek_share
+    from assets.monitoring.assets import mart_techniek_share
 
     codes = [c for (c,) in query(sample_copy, "SELECT DISTINCT vestiging_code FROM core.duo_vo_students ORDER BY 1")]
     mapping = tmp_path / "sto_regions.csv"

@@ -33,10 +33,10 @@ REACH_ASSETS = [
 
 def _defs() -> list:
     """The SEOR assets (their checks are declared on them) plus core_campuses."""
-    import assets.core
-    import assets.seor
+    import assets.locations.assets
+    import assets.seor.assets
 
-    return [*dg.load_assets_from_modules([assets.seor]), assets.core.core_campuses]
+    return [*dg.load_assets_from_modules([assets.seor.assets]), assets.locations.assets.core_campuses]
 
 
 def _write_config(cfg_dir: Path, radius: float = 10, extra_campus: dict | None = None) -> None:

@@ -87,7 +87,7 @@ def test_pipeline_module_imports(name: str) -> None:
 
 def test_assets_import_no_private_names_of_other_asset_modules() -> None:
     offenders = []
-    for path in sorted((ROOT / "assets").glob("*.py")):
+    for path in sorted((ROOT / "assets").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("assets"):
                 offenders += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
@@ -97,11 +97,7 @@ def test_assets_import_no_private_names_of_other_asset_modules() -> None:
 def test_definitions_name_every_asset_module_and_fail_on_a_missing_one(monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline import definitions
 
-    on_disk = {
-        f"assets.{p.stem}"
-        for p in (ROOT / "assets").glob("*.py")
-        if p.stem != "__init__" and not p.stem.endswith("_checks")  # check data, imported by its assets
-    }
+    on_disk = {f"assets.{p.parent.name}.assets" for p in (ROOT / "assets").glob("*/assets.py")}  # one per domain
     assert set(definitions.MODULES) == on_disk
     monkeypatch.setattr(definitions, "MODULES", [*definitions.MODULES, "assets.does_not_exist"])
     with pytest.raises(ModuleNotFoundError, match="assets.does_not_exist"):

@@ -1,11 +1,9 @@
-"""SEOR 2023 campus analysis: inventory ingestion, the seven-step selection funnel, reach and the marts.
+"""SEOR 2023 initiative selection: the assets.
 
-Every step of table 2.1 is its own asset with kept/dropped counts, so an evaluator sees in the Dagster UI
-where each initiative left the selection and by which rule (marts.selection_log). Definitions come from
-pipeline/config/seor.yaml (+ pipeline.yaml radius, campuses.yaml); the SQL is in sql/seor_*.sql and
-sql/mart_*.sql. The inventory file and its column mapping are chosen by STO_INVENTORY and
-STO_INVENTORY_MAPPING (default: the bundled reconstruction data_raw/seor2023/ with an identity mapping).
-"""
+the inventory through its column mapping (seor_inventory), the initiatives (seor_initiatives),
+the seven selection steps with a decision per row (seor_step1_start … seor_step7_reach: sql/seor_step*.sql),
+the campus reach and the SEOR tables and reconciliation (mart_*: sql/seor_reach.sql, sql/mart_*.sql).
+Their checks are declared as data in assets/seor/checks.py and run inside each asset's step."""
 
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.seor_checks import CHECKS
+from assets.common import SEOR
+from assets.seor.checks import CHECKS
 from pipeline import db, seor
 from pipeline.audit import record_source
 from pipeline.checks import checked_asset
@@ -23,8 +22,6 @@ from pipeline.geo import geocode_chain
 from pipeline.paths import DATA_RAW
 from pipeline.resources import StoResource
 
-OWNER = "team:data-engineering"
-SEOR = dict(group_name="seor", owners=[OWNER], kinds={"duckdb", "sql"})
 ADDITIONS_STEP = 5
 
 
@@ -65,9 +62,6 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> No
         con.execute(f"CREATE OR REPLACE TEMP TABLE {db.ident(name)} AS SELECT * FROM _tmp_in")
     finally:
         con.unregister("_tmp_in")
-
-
-# ------------------------------------------------------------------------------------------- ingestion
 
 
 @checked_asset(
@@ -205,9 +199,6 @@ def seor_initiatives(sto: StoResource) -> dg.MaterializeResult:
             },
         )
     return dg.MaterializeResult(metadata=meta)
-
-
-# ------------------------------------------------------------------------------------------- the funnel
 
 
 def _run_step(
@@ -380,9 +371,6 @@ def mart_initiative_campus_reach(sto: StoResource) -> dg.MaterializeResult:
 )
 def seor_step7_reach(sto: StoResource) -> dg.MaterializeResult:
     return _run_step(sto, 7, "core.seor_step7_reach")
-
-
-# ---------------------------------------------------------------------------------------------- marts
 
 
 def _steps_in(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> None:

@@ -1,43 +1,32 @@
-"""STO and Techniekpact monitoring: exam and curated raw inputs, and the monitoring marts.
+"""STO / Techniekpact monitoring: the assets.
 
-Every mart is unpartitioned and rebuilt from all loaded peiljaren, so trends (status against the baseline,
-year-on-year deltas) always see every year. Definitions and thresholds come from
-pipeline/config/monitoring.yaml (plus the shared pipeline.yaml settings); SQL is in sql/mart_*.sql.
-"""
+the published figures and the STO region map (raw_*), the profile offer and supply marts, techniek
+share and techniekarm, nearby offer, pupil trend, programme targets, the reconciliation against the
+published figures and the indicator catalogue. SQL: sql/mart_*.sql (each asset's description names its
+file; shared temp objects: sql/mart_monitoring_macros.sql, sql/mart_monitoring_scopes.sql).
+Their checks are declared as data in assets/monitoring/checks.py and run inside each asset's step."""
 
 from typing import Any
 
 import dagster as dg
 import duckdb
-import pandas as pd
 
-from assets.monitoring_checks import CHECKS
+from assets.common import MARTS, RAW, mart_result, md_table, shared_params
+from assets.monitoring.checks import CHECKS
 from pipeline import db
 from pipeline import monitoring as mon
 from pipeline.audit import KIND_SAMPLE, record_source, source_metadata, warehouse_kinds
 from pipeline.checks import checked_asset
 from pipeline.config import default_config  # the asset graph is built at import: no resource yet
-from pipeline.exams import parse_exams, range_from_name
 from pipeline.resources import StoResource
 
-OWNER = "team:data-engineering"
-RAW = dict(group_name="raw", owners=[OWNER], kinds={"duckdb", "csv"})
-MARTS = dict(group_name="marts", owners=[OWNER], kinds={"duckdb", "sql"})
 PUPIL_DEPS = ["core_duo_vo_students", "core_vmbo_profile", "core_onderwijstype"]
+
+
 SCOPE_DEPS = [*PUPIL_DEPS, "core_pupil_locations", "core_campuses", "raw_sto_region_map"]
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
-def _shared_params(sto: StoResource) -> dict[str, Any]:
-    """Parameters from pipeline.yaml that every monitoring SQL file may use."""
-    p = sto.config.pipeline
-    return {
-        "baseline_peiljaar": int(p["baseline_peiljaar"]),
-        "point_value": int(p["censored"]["point_value"]),
-        "earth_radius_km": float(p["geocoding"]["earth_radius_km"]),
-    }
-
-
 def _prepare_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Temp macros (haversine_km) and profile flags in long form (sql/mart_monitoring_macros.sql)."""
     db.run_sql(con, "mart_monitoring_macros")
@@ -52,56 +41,11 @@ def _prepare_scopes(con: duckdb.DuckDBPyConnection, sto: StoResource, cfg: dict[
         con,
         "mart_monitoring_scopes",
         {
-            "earth_radius_km": _shared_params(sto)["earth_radius_km"],
+            "earth_radius_km": shared_params(sto)["earth_radius_km"],
             "unknown": cfg["unknown_scope_code"],
             "scopes": list(cfg["scopes"]),
         },
     )
-
-
-def _meta(
-    con: duckdb.DuckDBPyConnection, sto: StoResource, table: str, extra: dict[str, Any] | None = None
-) -> dg.MaterializeResult:
-    """Table metadata plus the sha256 of monitoring.yaml (the file; Config.hash() covers its content too)."""
-    more = {"monitoring_config_sha256": dg.MetadataValue.text(sto.config.file_sha256["monitoring"])}
-    more.update(extra or {})
-    return dg.MaterializeResult(metadata=db.table_metadata(con, table, extra=more))
-
-
-def _md(df: pd.DataFrame) -> dg.MetadataValue:
-    """A small summary table for the Dagster UI."""
-    return dg.MetadataValue.md(df.to_markdown(index=False, floatfmt=".2f"))
-
-
-# ---- raw inputs ---------------------------------------------------------------------------------------------
-@checked_asset(
-    CHECKS,
-    description="DUO 'examenkandidaten en geslaagden' vo, both layouts (2014-2019 cp1252 '100,0%' with "
-    "MAN/VROUW/ONBEKEND/TOTAAL; 2019-2024 UTF-8 quoted '<5' '90.9'), one text row per source row × school "
-    "year; a school year outside the file's range is an error. Table raw.duo_vo_exams.",
-    **RAW,
-)
-def raw_duo_vo_exams(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    fetcher = sto.fetcher()
-    frames, infos, fetched_all = [], {}, []
-    for source_id in sto.config.monitoring["exams"]["sources"]:
-        fetched = fetcher.fetch(source_id)
-        # The range comes from the actual file name, else from the catalogue's canonical name.
-        expected = range_from_name(fetched.path) or range_from_name(fetcher.spec(source_id)["filename"])
-        df, info = parse_exams(fetched.path, expected)
-        context.log.info(f"{source_id}: {len(df)} rows from {fetched.origin} ({info})")
-        frames.append(df)
-        infos[source_id] = info
-        fetched_all.append(fetched)
-    out = pd.concat(frames, ignore_index=True)
-    with sto.connect() as con:
-        db.replace_table(con, "raw.duo_vo_exams", out)
-        meta: dict[str, Any] = {"files": dg.MetadataValue.json(infos)}
-        for f in fetched_all:
-            record_source(con, context.run.run_id, context.asset_key.to_user_string(), f)
-            meta.update({f"{f.source_id}.{k}": v for k, v in source_metadata(f).items()})
-        meta = db.table_metadata(con, "raw.duo_vo_exams", extra=meta)
-    return dg.MaterializeResult(metadata=meta)
 
 
 @checked_asset(
@@ -149,7 +93,7 @@ def raw_sto_region_map(context: dg.AssetExecutionContext, sto: StoResource) -> d
 def _offer_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
     po = cfg["profile_offer"]
     return {
-        **_shared_params(sto),
+        **shared_params(sto),
         "onderwijstypes": list(po["onderwijstypes"]),
         "leerjaren": [int(x) for x in po["leerjaren"]],
         "min_offered": int(po["min_pupils_offered"]),
@@ -175,7 +119,7 @@ def mart_profile_offer_location(sto: StoResource) -> dg.MaterializeResult:
                    count(*) FILTER (WHERE status_vs_previous = 'new') AS new_vs_previous,
                    count(*) FILTER (WHERE status_vs_previous = 'dropped') AS dropped_vs_previous
             FROM marts.profile_offer_location GROUP BY ALL ORDER BY 1""").df()
-        return _meta(con, sto, "marts.profile_offer_location", {"per_year": _md(summary)})
+        return mart_result(con, sto, "marts.profile_offer_location", {"per_year": md_table(summary)})
 
 
 @checked_asset(
@@ -191,7 +135,7 @@ def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
         _prepare_scopes(con, sto, cfg)
         db.run_sql(con, "mart_profile_offer_region")
-        return _meta(con, sto, "marts.profile_offer_region")
+        return mart_result(con, sto, "marts.profile_offer_region")
 
 
 @checked_asset(
@@ -212,7 +156,7 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
             con,
             "mart_profile_supply_campus",
             {
-                **_shared_params(sto),
+                **shared_params(sto),
                 "onderwijstypes": list(ps["onderwijstypes"]),
                 "leerjaren": [int(x) for x in ps["leerjaren"]],
                 "single_kinds": list(ps["single_profile_kinds"]),
@@ -227,7 +171,7 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
             WHERE radius_km = ? AND measure_kind = 'flag' ORDER BY peiljaar, campus_code, measure""",
             [default_r],
         ).df()
-        return _meta(con, sto, "marts.profile_supply_campus", {f"flag_measures_{default_r:g}km": _md(table)})
+        return mart_result(con, sto, "marts.profile_supply_campus", {f"flag_measures_{default_r:g}km": md_table(table)})
 
 
 # ---- marts: shares ----------------------------------------------------------------------------------------
@@ -244,11 +188,11 @@ def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
         _prepare_scopes(con, sto, cfg)
         mon.register(con, "share_indicator", mon.share_indicator_frame(cfg))
-        db.run_sql(con, "mart_techniek_share", _shared_params(sto))
+        db.run_sql(con, "mart_techniek_share", shared_params(sto))
         nat = con.execute("""
             SELECT peiljaar, indicator, n_total, n_techniek, round(pct, 2) AS pct, round(delta_pct_yoy, 2) AS yoy
             FROM marts.techniek_share WHERE scope_type = 'national' ORDER BY peiljaar, indicator""").df()
-        return _meta(con, sto, "marts.techniek_share", {"national": _md(nat)})
+        return mart_result(con, sto, "marts.techniek_share", {"national": md_table(nat)})
 
 
 @checked_asset(
@@ -267,7 +211,7 @@ def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
             con,
             "mart_techniekarm",
             {
-                **_shared_params(sto),
+                **shared_params(sto),
                 "onderwijstypes": list(ta["onderwijstypes"]),
                 "leerjaren": [int(x) for x in ta["leerjaren"]],
                 "hard_flag": ta["profile_flag"],
@@ -277,7 +221,7 @@ def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
         arm = con.execute("""
             SELECT peiljaar, scope_type, count(*) AS scopes, count(*) FILTER (WHERE is_techniekarm) AS techniekarm
             FROM marts.techniekarm GROUP BY ALL ORDER BY 1, 2""").df()
-        return _meta(con, sto, "marts.techniekarm", {"techniekarm_scopes": _md(arm)})
+        return mart_result(con, sto, "marts.techniekarm", {"techniekarm_scopes": md_table(arm)})
 
 
 @checked_asset(
@@ -296,13 +240,13 @@ def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
             con,
             "mart_nearby_offer",
             {
-                "earth_radius_km": _shared_params(sto)["earth_radius_km"],
+                "earth_radius_km": shared_params(sto)["earth_radius_km"],
                 "max_distance_km": float(nb["max_distance_km"]),
                 "max_small": int(nb["max_small_pupils"]),
                 "profile_kinds": list(nb["profile_kinds"]),
             },
         )
-        return _meta(con, sto, "marts.nearby_offer")
+        return mart_result(con, sto, "marts.nearby_offer")
 
 
 @checked_asset(
@@ -320,11 +264,11 @@ def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
             con,
             "mart_pupil_trend",
             {
-                "point_value": _shared_params(sto)["point_value"],
+                "point_value": shared_params(sto)["point_value"],
                 "reference_peiljaar": int(cfg["pupil_trend"]["reference_peiljaar"]),
             },
         )
-        return _meta(con, sto, "marts.pupil_trend")
+        return mart_result(con, sto, "marts.pupil_trend")
 
 
 @dg.asset(
@@ -351,68 +295,12 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
             FROM marts.programme_targets
             QUALIFY peiljaar IS NULL OR peiljaar = max(peiljaar) OVER (PARTITION BY target_id)
             ORDER BY target_id""").df()
-        return _meta(
+        return mart_result(
             con,
             sto,
             "marts.programme_targets",
-            {"targets_config_version": dg.MetadataValue.int(int(cfg.get("version", 0))), "latest": _md(latest)},
+            {"targets_config_version": dg.MetadataValue.int(int(cfg.get("version", 0))), "latest": md_table(latest)},
         )
-
-
-# ---- marts: exams -----------------------------------------------------------------------------------------
-def _register_exam_dims(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> None:
-    dim, _, flags = mon.exam_programme_frames(cfg)
-    mon.register(con, "exam_programme", dim)
-    mon.register(con, "exam_programme_flag", flags)
-
-
-@checked_asset(
-    CHECKS,
-    deps=["raw_duo_vo_exams"],
-    description="Exam candidates, passes and pass rate per school year × vestiging × onderwijstype × exam "
-    "programme, classified by level/leerweg/sector and named flags from monitoring.yaml; '<5' as the point "
-    "value with bounds. SQL: sql/mart_exam_results.sql.",
-    **MARTS,
-)
-def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.monitoring
-    c = sto.config.pipeline["censored"]
-    with sto.connect() as con:
-        _register_exam_dims(con, cfg)
-        db.run_sql(
-            con,
-            "mart_exam_results",
-            {
-                "point_value": int(c["point_value"]),
-                "censored_lower": int(c["lower"]),
-                "censored_upper": int(c["upper"]),
-            },
-        )
-        per_year = con.execute("""
-            SELECT schooljaar, count(*) AS rows_, sum(n_candidates) AS candidates, sum(n_passed) AS passed,
-                   count(*) FILTER (WHERE candidates_censored) AS censored
-            FROM marts.exam_results GROUP BY 1 ORDER BY 1""").df()
-        return _meta(con, sto, "marts.exam_results", {"per_school_year": _md(per_year)})
-
-
-@checked_asset(
-    CHECKS,
-    deps=["mart_exam_results"],
-    description="National exam series 2014/15–2023/24: havo and vwo candidates with an N-profile, vmbo "
-    "candidates in sector techniek (B/K/G incl. LWT; TL), with shares and year-on-year deltas. "
-    "SQL: sql/mart_exam_national_series.sql.",
-    **MARTS,
-)
-def mart_exam_national_series(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.monitoring
-    with sto.connect() as con:
-        _register_exam_dims(con, cfg)
-        mon.register(con, "exam_series", mon.exam_series_frame(cfg))
-        db.run_sql(con, "mart_exam_national_series", {"point_value": _shared_params(sto)["point_value"]})
-        series = con.execute("""
-            SELECT series, schooljaar, n_candidates_series, n_candidates_total, round(pct_series, 1) AS pct
-            FROM marts.exam_national_series ORDER BY series, schooljaar""").df()
-        return _meta(con, sto, "marts.exam_national_series", {"series": _md(series)})
 
 
 # ---- reconciliation and catalogue -------------------------------------------------------------------------
@@ -441,7 +329,7 @@ def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
         rows = con.execute("""
             SELECT figure_id, indicator, peiljaar, round(ours, 2) AS ours, published, round(delta, 2) AS delta, ok
             FROM marts.reconciliation_techniekpact WHERE ours IS NOT NULL ORDER BY indicator, peiljaar""").df()
-        return _meta(con, sto, "marts.reconciliation_techniekpact", {"compared": _md(rows)})
+        return mart_result(con, sto, "marts.reconciliation_techniekpact", {"compared": md_table(rows)})
 
 
 RECONCILIATION_DEPS = [c["asset"] for c in default_config().monitoring["reconciliation"]["contributors"]]
@@ -463,11 +351,11 @@ def mart_reconciliation(context: dg.AssetExecutionContext, sto: StoResource) -> 
         summary = con.execute("""
             SELECT source, count(*) AS figures, count(ours) AS compared, count(*) FILTER (WHERE ok) AS ok
             FROM marts.reconciliation GROUP BY 1 ORDER BY 1""").df()
-        return _meta(
+        return mart_result(
             con,
             sto,
             "marts.reconciliation",
-            {"staging_tables": dg.MetadataValue.json(tables), "per_source": _md(summary)},
+            {"staging_tables": dg.MetadataValue.json(tables), "per_source": md_table(summary)},
         )
 
 
@@ -508,4 +396,4 @@ def mart_indicator_catalog(context: dg.AssetExecutionContext, sto: StoResource) 
         counts = con.execute(
             "SELECT availability, count(*) AS n FROM marts.indicator_catalog GROUP BY 1 ORDER BY 1"
         ).df()
-        return _meta(con, sto, "marts.indicator_catalog", {"availability": _md(counts)})
+        return mart_result(con, sto, "marts.indicator_catalog", {"availability": md_table(counts)})

@@ -1,86 +1,27 @@
-"""Checks on the core_ layer, as data (pipeline/checks.py builds and runs them inside their asset's step)."""
+"""School locations and geocoding: the asset checks, as data (pipeline/checks.py builds and runs them in their asset's step)."""
 
 import dagster as dg
-import pandas as pd
 
-from assets.raw_checks import nl_bounds
-from pipeline.checks import WARN, CheckDef, CheckRun
-from pipeline.constants import COUNT_COLUMNS, LEERWEGEN, PROFILE_CODES
+from pipeline.checks import WARN, CheckDef, CheckRun, nl_bounds
+from pipeline.constants import PROVINCES, VESTIGING_CODE_PATTERN
 from pipeline.validation import E
 
-GEOCODE_METHODS = ["override", "address_point", "pc6_centroid", "pc4_centroid", "pdok", "none"]
-STUDENTS_GRAIN = ["peiljaar", "vestiging_code", "onderwijstype_label", "afdeling", "opleidingscode", "lwoo"]
 
-
-def _students_valid(r: CheckRun) -> None:
-    c = r.cfg.pipeline["censored"]
-    df = r.frame("SELECT * FROM core.duo_vo_students {where}")
-    raw = r.frame(
-        f"""
-        SELECT coalesce(sum(TRY_CAST(v AS BIGINT)) FILTER (WHERE NOT censored), 0) AS total,
-               count(*) FILTER (WHERE censored AND v <> '0') AS censored
-        FROM (SELECT *, v = '<5' OR (coalesce(masking, 'none') = 'four_means_1_to_4' AND v = '4') AS censored
-              FROM (UNPIVOT (SELECT masking, {", ".join(COUNT_COLUMNS)} FROM raw.duo_vo_students {{where}})
-                    ON COLUMNS(* EXCLUDE (masking)) INTO NAME k VALUE v))"""
-    ).iloc[0]
-    core_total = int(df.loc[~df["n_censored"], "n"].sum()) if len(df) else 0
-    recon = pd.DataFrame(
-        {
-            "uncensored_delta": [core_total - int(raw["total"])],
-            "censored_delta": [int(df["n_censored"].sum()) - int(raw["censored"])],
-        }
-    )
-    r.validate(
-        "valid",
-        df,
-        [
+def _geo(asset: str, key: str, regex: str, description: str) -> CheckDef:
+    return CheckDef(
+        asset=asset,
+        name=f"{asset}_valid",
+        description=description,
+        sql=f"SELECT {key}, lat, lon FROM raw.{asset.removeprefix('raw_')}",
+        expectations=lambda cfg: [
             E.ExpectTableRowCountToBeBetween(min_value=1),
-            E.ExpectCompoundColumnsToBeUnique(column_list=[*STUDENTS_GRAIN, "leerjaar", "sex"]),
-            E.ExpectColumnValuesToBeBetween(column="n", min_value=0),
-            E.ExpectColumnValuesToNotBeNull(column="onderwijstype"),
-            E.ExpectColumnValuesToBeInSet(column="leerweg", value_set=list(LEERWEGEN)),
-            E.ExpectColumnValuesToBeInSet(column="sex", value_set=["M", "V"]),
-            E.ExpectColumnValuesToBeBetween(column="leerjaar", min_value=1, max_value=6),
+            E.ExpectColumnValuesToMatchRegex(column=key, regex=regex),
+            *nl_bounds(),
         ],
     )
-    r.validate(
-        "censored_bounds",
-        df[df["n_censored"]],
-        [
-            E.ExpectColumnValuesToBeBetween(column="n_lower", min_value=c["lower"], max_value=c["lower"]),
-            E.ExpectColumnValuesToBeBetween(column="n_upper", min_value=c["upper"], max_value=c["upper"]),
-            E.ExpectColumnValuesToBeBetween(column="n", min_value=c["lower"], max_value=c["upper"]),
-        ],
-    )
-    vm = df[df["leerweg"].isin(["BB", "KB", "GL"])]
-    r.validate("vmbo_bkg_has_profile", vm, [E.ExpectColumnValuesToNotBeNull(column="profile_code")])
-    r.validate(
-        "total_equals_raw",
-        recon,
-        [
-            E.ExpectColumnValuesToBeBetween(column="uncensored_delta", min_value=0, max_value=0),
-            E.ExpectColumnValuesToBeBetween(column="censored_delta", min_value=0, max_value=0),
-        ],
-    )
-    r.metadata["raw_total_uncensored"] = dg.MetadataValue.int(int(raw["total"]))
-    r.metadata["core_total_uncensored"] = dg.MetadataValue.int(core_total)
 
 
-def _profile_valid(r: CheckRun) -> None:
-    r.validate(
-        "valid",
-        r.frame("SELECT * FROM core.vmbo_profile"),
-        [
-            E.ExpectColumnValuesToBeUnique(column="profile_code"),
-            E.ExpectColumnDistinctValuesToContainSet(column="profile_code", value_set=list(PROFILE_CODES)),
-            *[E.ExpectColumnValuesToBeInSet(column=f, value_set=[True, False]) for f in r.cfg.profiles["flags"]],
-        ],
-    )
-    r.validate(
-        "labels_unique",
-        r.frame("SELECT * FROM core.vmbo_profile_label"),
-        [E.ExpectColumnValuesToBeUnique(column="label")],
-    )
+GEOCODE_METHODS = ["override", "address_point", "pc6_centroid", "pc4_centroid", "pdok", "none"]
 
 
 def _ungeocoded(r: CheckRun) -> None:
@@ -138,27 +79,41 @@ def _unplaced(r: CheckRun) -> None:
 
 CHECKS = [
     CheckDef(
-        asset="core_duo_vo_students",
-        name="core_duo_vo_students_valid",
-        description="Unique grain, non-negative counts, censored bounds 1–4, known codes, and the core "
-        "total equal to the raw file's total (exact for uncensored cells).",
-        per_peiljaar=True,
-        run=_students_valid,
-    ),
-    CheckDef(
-        asset="core_vmbo_profile",
-        name="core_vmbo_profile_valid",
-        description="The ten vmbo profiles are present once each, flags are booleans, labels map uniquely.",
-        run=_profile_valid,
-    ),
-    CheckDef(
-        asset="core_onderwijstype",
-        name="core_onderwijstype_valid",
-        description="Labels unique, leerweg codes known.",
-        sql="SELECT * FROM core.onderwijstype",
+        asset="raw_duo_vo_locations",
+        name="raw_duo_vo_locations_valid",
+        description="The address snapshot just loaded: unique 6-character vestiging codes, postcodes, gemeente "
+        "codes, provinces.",
+        # The snapshot this run loaded (earlier snapshots were validated when they were loaded).
+        sql="SELECT * FROM raw.duo_vo_locations WHERE snapshot_id = (SELECT arg_max(snapshot_id, loaded_at) "
+        "FROM audit.loaded_sources WHERE asset = 'raw_duo_vo_locations')",
         expectations=lambda cfg: [
-            E.ExpectColumnValuesToBeUnique(column="label"),
-            E.ExpectColumnValuesToBeInSet(column="leerweg", value_set=list(LEERWEGEN)),
+            E.ExpectTableRowCountToBeBetween(min_value=1),
+            E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
+            E.ExpectColumnValuesToMatchRegex(column="vestiging_code", regex=VESTIGING_CODE_PATTERN),
+            E.ExpectColumnValuesToMatchRegex(column="gemeente_code", regex=r"^[0-9]{4}$"),
+            E.ExpectColumnValuesToBeInSet(column="provincie", value_set=list(PROVINCES)),
+            # A malformed postcode cannot be geocoded by postcode: listed here, placed (or not) downstream.
+            E.ExpectColumnValuesToMatchRegex(column="postcode", regex=r"^[1-9][0-9]{3} ?[A-Z]{2}$", mostly=0.99),
+        ],
+    ),
+    _geo("raw_geonames_pc6", "pc6", r"^[1-9][0-9]{3}[A-Z]{2}$", "PC6 keys and Dutch lat/lon ranges."),
+    _geo("raw_geonames_pc4", "pc4", r"^[1-9][0-9]{3}$", "PC4 keys and Dutch lat/lon ranges."),
+    CheckDef(
+        asset="raw_school_points",
+        name="raw_school_points_valid",
+        description="Vestiging codes and Dutch lat/lon.",
+        sql="SELECT * FROM raw.school_points",
+        expectations=lambda cfg: [E.ExpectColumnValuesToBeUnique(column="vestiging_code"), *nl_bounds()],
+    ),
+    CheckDef(
+        asset="raw_geocode_overrides",
+        name="raw_geocode_overrides_valid",
+        description="One override per vestiging, Dutch lat/lon, a note.",
+        sql="SELECT * FROM raw.geocode_overrides",
+        expectations=lambda cfg: [
+            E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
+            *nl_bounds(),
+            E.ExpectColumnValuesToNotBeNull(column="source_note"),
         ],
     ),
     CheckDef(

@@ -1,28 +1,21 @@
-"""Checks on the monitoring inputs and marts, as data (pipeline/checks.py builds and runs them inside their
-asset's step).
-
-Every mart: keys unique, percentages within 0–100, and (for regional marts) levels consistent: for every
-partitioning scope type, the sum over its scopes equals the national row. Reconciliation disagreements
-with published figures are listed by a non-blocking check (a published figure is evidence, not a rule).
-"""
+"""STO / Techniekpact monitoring: the asset checks, as data (pipeline/checks.py builds and runs them in their asset's step)."""
 
 import dagster as dg
 import duckdb
 import pandas as pd
 
 from pipeline import monitoring as mon
-from pipeline.checks import WARN, CheckDef, CheckRun
+from pipeline.checks import WARN, CheckDef, CheckRun, pct_between
 from pipeline.constants import VESTIGING_CODE_PATTERN
-from pipeline.exams import LAYOUTS
 from pipeline.validation import E
 
 STATUSES = ["baseline", "kept", "new", "dropped", "not_offered", "before_baseline"]
+
+
 PREV_STATUSES = ["kept", "new", "dropped", "not_offered", "first_year"]
+
+
 RECONCILIATION_COLUMNS = ["source", "figure_id", "indicator", "peiljaar", "scope", "ours", "published", "delta"]
-
-
-def _pct(cols: list[str]) -> list:
-    return [E.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=100) for c in cols]
 
 
 def level_deltas(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], measures: list[str]) -> pd.DataFrame:
@@ -63,49 +56,6 @@ def _mart(sql: str, expectations, levels: tuple[str, list[str], list[str]] | Non
     return run
 
 
-def _keys_unique(r: CheckRun, table: str, key: str) -> None:
-    """Suite keys_unique on a large table, validated on two counts: rows ≥ 1 and no duplicate `key`."""
-    keys = r.frame(f"""
-        SELECT count(*) AS n_rows, count(*) - count(DISTINCT ({key})) AS duplicate_keys FROM {table}""")
-    r.validate(
-        "keys_unique",
-        keys,
-        [
-            E.ExpectColumnValuesToBeBetween(column="n_rows", min_value=1),
-            E.ExpectColumnValuesToBeBetween(column="duplicate_keys", min_value=0, max_value=0),
-        ],
-    )
-
-
-def _exams_raw(r: CheckRun) -> None:
-    _, names, _ = mon.exam_programme_frames(r.cfg.monitoring)
-    known = sorted(set(names["inspectiecode"] + " | " + names["opleidingsnaam"]))
-    years = r.frame("""SELECT schooljaar, count(DISTINCT source_file) AS files, min(layout) AS layout
-                       FROM raw.duo_vo_exams GROUP BY 1""")
-    vest = r.frame("SELECT DISTINCT vestiging_code FROM raw.duo_vo_exams")
-    counts = r.frame("""SELECT DISTINCT v FROM (SELECT kandidaten_totaal AS v FROM raw.duo_vo_exams
-                        UNION ALL SELECT geslaagden_totaal FROM raw.duo_vo_exams)""")
-    prog = r.frame("""SELECT inspectiecode || ' | ' || opleidingsnaam AS programme, count(*) AS n_rows
-                      FROM raw.duo_vo_exams GROUP BY 1""")
-    _keys_unique(r, "raw.duo_vo_exams", "source_file, source_row, schooljaar")
-    r.validate(
-        "one_file_per_school_year",
-        years,
-        [
-            E.ExpectColumnValuesToMatchRegex(column="schooljaar", regex=r"^\d{4}-\d{4}$"),
-            E.ExpectColumnValuesToBeBetween(column="files", min_value=1, max_value=1),
-            E.ExpectColumnValuesToBeInSet(column="layout", value_set=list(LAYOUTS)),
-        ],
-    )
-    r.validate(
-        "vestiging_codes",
-        vest,
-        [E.ExpectColumnValuesToMatchRegex(column="vestiging_code", regex=VESTIGING_CODE_PATTERN)],
-    )
-    r.validate("total_counts", counts, [E.ExpectColumnValuesToMatchRegex(column="v", regex=r"^(?:\d+|<5)$")])
-    r.validate("known_programmes", prog, [E.ExpectColumnValuesToBeInSet(column="programme", value_set=known)])
-
-
 def _supply_more(r: CheckRun) -> None:
     mono = r.frame("""
         SELECT peiljaar, campus_code, measure, radius_km,
@@ -132,7 +82,7 @@ def _supply_valid(r: CheckRun) -> None:
             E.ExpectColumnDistinctValuesToContainSet(
                 column="measure", value_set=list(r.cfg.monitoring["profile_supply"]["flag_measures"])
             ),
-            *_pct(["pct"]),
+            *pct_between(["pct"]),
             E.ExpectColumnValuesToBeBetween(column="n_pupils_base", min_value=0),
         ],
     )
@@ -143,26 +93,6 @@ def _share_national(r: CheckRun) -> None:
     ids = [i["id"] for i in r.cfg.monitoring["techniek_share"]["indicators"]]
     nat = r.frame("SELECT indicator FROM marts.techniek_share WHERE scope_type = 'national'")
     r.validate("national_complete", nat, [E.ExpectColumnDistinctValuesToEqualSet(column="indicator", value_set=ids)])
-
-
-def _exam_results(r: CheckRun) -> None:
-    # Distinct value combinations keep the validated frame small (the mart has ~100k rows).
-    df = r.frame("""SELECT DISTINCT inspectiecode, level, n_candidates,
-                           CASE WHEN NOT (candidates_censored OR passed_censored)
-                                THEN n_candidates - n_passed END AS n_failed,
-                           round(pass_pct, 6) AS pass_pct
-                    FROM marts.exam_results""")
-    _keys_unique(r, "marts.exam_results", "schooljaar, vestiging_code, inspectiecode")
-    r.validate(
-        "valid",
-        df,
-        [
-            E.ExpectColumnValuesToNotBeNull(column="level"),
-            E.ExpectColumnValuesToBeBetween(column="n_candidates", min_value=1),
-            E.ExpectColumnValuesToBeBetween(column="n_failed", min_value=0),
-            *_pct(["pass_pct"]),
-        ],
-    )
 
 
 def _reconciliation_sql(table: str) -> str:
@@ -221,15 +151,6 @@ def _catalog(r: CheckRun) -> None:
 
 
 CHECKS = [
-    # ---- raw
-    CheckDef(
-        asset="raw_duo_vo_exams",
-        name="raw_duo_vo_exams_valid",
-        description="Unique source row × school year, one file per school year, vestiging codes, counts "
-        "per layout, and every INSPECTIECODE/OPLEIDINGSNAAM pair known in monitoring.yaml (unknown "
-        "programmes are listed). Validated on distinct values: the table has ~130k rows.",
-        run=_exams_raw,
-    ),
     CheckDef(
         asset="raw_published_figures",
         name="raw_published_figures_valid",
@@ -309,7 +230,7 @@ CHECKS = [
             lambda cfg: [
                 E.ExpectTableRowCountToBeBetween(min_value=1),
                 E.ExpectCompoundColumnsToBeUnique(column_list=["peiljaar", "scope_type", "scope_code", "indicator"]),
-                *_pct(["pct", "pct_girls", "pct_girls_of_techniek"]),
+                *pct_between(["pct", "pct_girls", "pct_girls_of_techniek"]),
                 E.ExpectColumnValuesToBeBetween(column="n_non_techniek", min_value=0),
                 E.ExpectColumnValuesToBeBetween(column="n_girls_non", min_value=0),
                 E.ExpectColumnValuesToNotBeNull(column="baseline_peiljaar"),
@@ -332,7 +253,7 @@ CHECKS = [
             lambda cfg: [
                 E.ExpectTableRowCountToBeBetween(min_value=1),
                 E.ExpectCompoundColumnsToBeUnique(column_list=["peiljaar", "scope_type", "scope_code"]),
-                *_pct(["pct_hard_bovenbouw"]),
+                *pct_between(["pct_hard_bovenbouw"]),
                 E.ExpectColumnValuesToBeInSet(column="flag_consistent", value_set=[True]),
             ],
             levels=("marts.techniekarm", [], ["n_bovenbouw", "n_hard"]),
@@ -372,27 +293,6 @@ CHECKS = [
             ],
             levels=("marts.pupil_trend", [], ["n_pupils"]),
         ),
-    ),
-    # ---- exams
-    CheckDef(
-        asset="mart_exam_results",
-        name="mart_exam_results_valid",
-        description="Unique school year × vestiging × programme, every row classified, passes ≤ "
-        "candidates where both are exact, pass rate within 0–100.",
-        run=_exam_results,
-    ),
-    CheckDef(
-        asset="mart_exam_national_series",
-        name="mart_exam_national_series_valid",
-        description="Unique series × school year, every configured series present, shares within 0–100.",
-        sql="SELECT * FROM marts.exam_national_series",
-        expectations=lambda cfg: [
-            E.ExpectCompoundColumnsToBeUnique(column_list=["series", "schooljaar"]),
-            E.ExpectColumnDistinctValuesToEqualSet(
-                column="series", value_set=[s["id"] for s in cfg.monitoring["exams"]["series"]]
-            ),
-            *_pct(["pct_series"]),
-        ],
     ),
     # ---- reconciliation and catalogue
     CheckDef(

@@ -1,113 +1,141 @@
-"""core_ layer: tidy, typed, geocoded tables that marts and evaluators build on."""
+"""School locations and geocoding: the assets.
+
+the DUO address file (raw_duo_vo_locations, kept per snapshot), GeoNames PC6/PC4 centroids,
+address points and overrides (raw_*), the geocoded register and its history (core_school_locations:
+sql/geocode_chain.sql, sql/core_school_locations.sql), the campuses (core_campuses: sql/core_campuses.sql)
+and each peiljaar's pupils placed on a snapshot (core_pupil_locations: sql/core_pupil_locations.sql).
+Their checks are declared as data in assets/locations/checks.py and run inside each asset's step."""
 
 import dagster as dg
 import pandas as pd
 import requests
 
-from assets.core_checks import CHECKS
+from assets.common import CORE, RAW, finish_raw
+from assets.locations.checks import CHECKS
 from pipeline import db
-from pipeline.audit import LOADED_DDL, SNAPSHOT_USE_SQL
+from pipeline.audit import SNAPSHOT_USE_SQL, snapshot_date
 from pipeline.checks import checked_asset
-from pipeline.geo import geocode_chain, pdok_lookup
-from pipeline.partitions import PEILJAAR, YEARLY_BACKFILL, merge_year_metadata, run_peiljaren
+from pipeline.duo import parse_addresses
+from pipeline.geo import geocode_chain, parse_geonames, parse_overrides, parse_school_points, pdok_lookup
 from pipeline.resources import StoResource
 
-OWNER = "team:data-engineering"
-CORE = dict(group_name="core", owners=[OWNER], kinds={"duckdb", "sql"})
+
+@checked_asset(
+    CHECKS,
+    description="DUO '02. alle vestigingen vo': address, gemeente, COROP, RMC, onderwijsgebied per "
+    "vestiging (6-character code). Address files are snapshots: every loaded snapshot is kept, identified by "
+    "its content (snapshot_id: the same addresses in another file form are the same snapshot) and dated "
+    "(snapshot_date, snapshot_date_basis); a reload of the same snapshot replaces its rows. "
+    "Table raw.duo_vo_locations.",
+    **RAW,
+)
+def raw_duo_vo_locations(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    fetched = sto.fetcher().fetch("duo_vo_locations")
+    df, info = parse_addresses(fetched.path)
+    with sto.connect() as con:
+        snapshot = db.frame_content_id(con, df.drop(columns=["source_file", "source_row"]))
+        if db.table_exists(con, "raw.duo_vo_locations") and "snapshot_id" not in db.columns(
+            con, "raw.duo_vo_locations"
+        ):
+            con.execute("DROP TABLE raw.duo_vo_locations")  # a warehouse from before address history
+        known = (
+            con.execute(
+                "SELECT any_value(snapshot_date)::DATE::VARCHAR, any_value(snapshot_date_basis) "
+                "FROM raw.duo_vo_locations WHERE snapshot_id = ?",
+                [snapshot],
+            ).fetchone()
+            if db.table_exists(con, "raw.duo_vo_locations")
+            else (None, None)
+        )
+        date, basis = snapshot_date(fetched, sto.config.source("duo_vo_locations"), known)
+        df = df.assign(snapshot_id=snapshot, snapshot_date=pd.Timestamp(date), snapshot_date_basis=basis)
+        db.replace_partition(con, "raw.duo_vo_locations", df, "snapshot_id", snapshot)
+        snaps = con.execute(
+            "SELECT snapshot_date::DATE::VARCHAR, snapshot_date_basis, any_value(source_file), count(*) "
+            "FROM raw.duo_vo_locations GROUP BY snapshot_id, 1, 2 ORDER BY 1"
+        ).fetchall()
+    extra = {k: dg.MetadataValue.text(v) for k, v in info.items()}
+    extra["snapshot_date"] = dg.MetadataValue.text(f"{date} ({basis})")
+    extra["snapshots_loaded"] = dg.MetadataValue.md(
+        "| snapshot date | basis | file | vestigingen |\n|---|---|---|---|\n"
+        + "\n".join(f"| {d} | {b} | {f} | {n} |" for d, b, f, n in snaps)
+    )
+    return finish_raw(context, sto, "raw.duo_vo_locations", df, fetched, extra=extra, history_id=snapshot)
 
 
 @checked_asset(
     CHECKS,
-    description="Onderwijstype dimension from pipeline/config/onderwijstypes.yaml: DUO label → code, "
-    "level, vmbo leerweg. Table core.onderwijstype.",
-    **CORE,
+    description="GeoNames NL_full PC6 centroids (CC BY 4.0). Table raw.geonames_pc6.",
+    **RAW,
 )
-def core_onderwijstype(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.onderwijstypes
-    df = pd.DataFrame(cfg["onderwijstypes"]).rename(columns={})
-    df["config_version"] = cfg["version"]
-    with sto.connect() as con:
-        db.replace_table(con, "core.onderwijstype", df)
-        meta = db.table_metadata(con, "core.onderwijstype")
-    return dg.MaterializeResult(metadata=meta)
+def raw_geonames_pc6(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    fetched = sto.fetcher().fetch("geonames_pc6")
+    df = parse_geonames(fetched.path, sto.config.source("geonames_pc6").get("archive_member"), "pc6")
+    return finish_raw(context, sto, "raw.geonames_pc6", df, fetched)
 
 
 @checked_asset(
     CHECKS,
-    description="vmbo profile dimension with the versioned classification flags of indicators.md §1 "
-    "(seor_hard, seor_some_techniek, sto_hard, techniekpact_techniek); label map and havo/vwo N-profile "
-    "labels. Tables core.vmbo_profile, core.vmbo_profile_label, core.n_profile_label.",
-    **CORE,
+    description="GeoNames NL PC4 centroids (CC BY 4.0). Table raw.geonames_pc4.",
+    **RAW,
 )
-def core_vmbo_profile(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.profiles
-    flags = list(cfg["flags"])
-    prof = pd.DataFrame(cfg["profiles"])
-    dim = prof[["code", "name", "kind", "sector", *flags]].rename(columns={"code": "profile_code"})
-    dim["config_version"] = cfg["version"]
-    labels = prof[["code", "labels"]].explode("labels").rename(columns={"code": "profile_code", "labels": "label"})
-    nlab = pd.DataFrame({"label": cfg["n_profile_labels"]})
-    with sto.connect() as con:
-        db.replace_table(con, "core.vmbo_profile", dim)
-        db.replace_table(con, "core.vmbo_profile_label", labels[["label", "profile_code"]])
-        db.replace_table(con, "core.n_profile_label", nlab)
-        meta = db.table_metadata(con, "core.vmbo_profile", extra={"flags": dg.MetadataValue.json(cfg["flags"])})
-    return dg.MaterializeResult(metadata=meta)
+def raw_geonames_pc4(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    fetched = sto.fetcher().fetch("geonames_pc4")
+    df = parse_geonames(fetched.path, sto.config.source("geonames_pc4").get("archive_member"), "pc4")
+    return finish_raw(context, sto, "raw.geonames_pc4", df, fetched)
 
 
 @checked_asset(
     CHECKS,
-    partitions_def=PEILJAAR,
-    backfill_policy=YEARLY_BACKFILL,
-    deps=["raw_duo_vo_students", "core_onderwijstype", "core_vmbo_profile"],
-    description="DUO vo pupils, long and tidy: one row per peiljaar × vestiging × onderwijstype × "
-    "afdeling/profile × opleiding × leerjaar × sex, censored '<5' cells flagged with bounds 1–4 and the "
-    "configured point value. SQL: sql/core_duo_vo_students.sql. Table core.duo_vo_students.",
-    **CORE,
+    description="Optional address-point file (edugis school points, BAG-geocoded). Empty table when "
+    "not configured. Table raw.school_points.",
+    **RAW,
 )
-def core_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    per_year = {year: _core_students_year(sto, year) for year in run_peiljaren(context)}
-    return dg.MaterializeResult(metadata=merge_year_metadata(per_year))
-
-
-def _core_students_year(sto: StoResource, year: int) -> dict:
-    """Build core.duo_vo_students for one peiljaar; its materialisation metadata."""
-    c = sto.config.pipeline["censored"]
-    with sto.connect() as con:
-        db.run_sql(
-            con,
-            "core_duo_vo_students",
+def raw_school_points(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    fetcher = sto.fetcher()
+    fetched = fetcher.locate("school_points")
+    if fetched is None and not sto.sample and not sto.offline:
+        fetched = fetcher.fetch("school_points")
+    if fetched is None:
+        context.log.warning("no address-point file configured: geocoding falls back to postcode centroids")
+        df = pd.DataFrame(
             {
-                "peiljaar": year,
-                "point_value": int(c["point_value"]),
-                "censored_lower": int(c["lower"]),
-                "censored_upper": int(c["upper"]),
-            },
+                "vestiging_code": pd.Series(dtype="string"),
+                "pc6": pd.Series(dtype="string"),
+                "lon": pd.Series(dtype="float64"),
+                "lat": pd.Series(dtype="float64"),
+                "type": pd.Series(dtype="string"),
+            }
         )
-        # The rules baked into these rows (audit.loaded_sources.rules_hash): a later run refuses to mix this year
-        # with years built under other rules until it is reloaded (pipeline/cli.py preflight).
-        con.execute(LOADED_DDL)
-        con.execute(
-            "UPDATE audit.loaded_sources SET rules_hash = ? WHERE source_id = 'duo_vo_students' AND peiljaar = ?",
-            [sto.config.rules_hash(), year],
+    else:
+        df = parse_school_points(fetched.path, sto.config.source("school_points").get("archive_member"))
+    return finish_raw(
+        context, sto, "raw.school_points", df, fetched, extra={"configured": dg.MetadataValue.bool(fetched is not None)}
+    )
+
+
+@checked_asset(
+    CHECKS,
+    description="Explicit per-vestiging coordinate overrides (first step of the geocoding chain). "
+    "Table raw.geocode_overrides.",
+    **RAW,
+)
+def raw_geocode_overrides(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    fetched = sto.fetcher(local=True).locate("geocode_overrides")
+    if fetched is None:
+        df = pd.DataFrame(
+            {
+                "source_row": pd.Series(dtype="int64"),
+                "vestiging_code": pd.Series(dtype="string"),
+                "source_note": pd.Series(dtype="string"),
+                "lat": pd.Series(dtype="float64"),
+                "lon": pd.Series(dtype="float64"),
+                "precision_m": pd.Series(dtype="float64"),
+            }
         )
-        total, censored = con.execute(
-            "SELECT coalesce(sum(n), 0), count(*) FILTER (WHERE n_censored) FROM core.duo_vo_students "
-            "WHERE peiljaar = ?",
-            [year],
-        ).fetchone()
-        meta = db.table_metadata(
-            con,
-            "core.duo_vo_students",
-            "WHERE peiljaar = ?",
-            [year],
-            extra={
-                "n_pupils": dg.MetadataValue.int(int(total)),
-                "n_censored_cells": dg.MetadataValue.int(int(censored)),
-                "censored_point_value": dg.MetadataValue.int(int(c["point_value"])),
-            },
-        )
-    return meta
+    else:
+        df = parse_overrides(fetched.path)
+    return finish_raw(context, sto, "raw.geocode_overrides", df, fetched)
 
 
 @checked_asset(

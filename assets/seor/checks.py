@@ -1,5 +1,4 @@
-"""Checks on the SEOR campus analysis (inventory, funnel, reach, reconciliation), as data
-(pipeline/checks.py builds and runs them inside their asset's step)."""
+"""SEOR 2023 initiative selection: the asset checks, as data (pipeline/checks.py builds and runs them in their asset's step)."""
 
 import dagster as dg
 import pandas as pd

@@ -1,0 +1,133 @@
+"""DUO pupils per vestiging ("01. leerlingen vo per vestiging naar onderwijstype"), one peiljaar partition each: the assets.
+
+raw_duo_vo_students (pipeline/duo.py parses every file form), the classification tables core_onderwijstype and
+core_vmbo_profile (pipeline/config/onderwijstypes.yaml, profiles.yaml) and core_duo_vo_students
+(sql/core_duo_vo_students.sql). Every requested peiljaar is built in one step (single-run backfill policy).
+Their checks are declared as data in assets/duo_pupils/checks.py and run inside each asset's step."""
+
+import dagster as dg
+import pandas as pd
+
+from assets.common import CORE, RAW, finish_raw
+from assets.duo_pupils.checks import CHECKS
+from pipeline import db
+from pipeline.audit import LOADED_DDL
+from pipeline.checks import checked_asset
+from pipeline.duo import parse_pupils
+from pipeline.partitions import PEILJAAR, YEARLY_BACKFILL, merge_year_metadata, run_peiljaren
+from pipeline.resources import StoResource
+
+
+@checked_asset(
+    CHECKS,
+    partitions_def=PEILJAAR,
+    backfill_policy=YEARLY_BACKFILL,
+    description="DUO 'leerlingen vo per vestiging' for one peiljaar, parsed (both header generations, "
+    "cp1252/UTF-8, ';'/','), counts kept as text ('<5' preserved). Table raw.duo_vo_students.",
+    **RAW,
+)
+def raw_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    per_year = {}
+    for year in run_peiljaren(context):
+        fetched = sto.fetcher().fetch("duo_vo_students", year)
+        df, info = parse_pupils(fetched.path, year)
+        context.log.info(f"peiljaar {year}: {len(df)} rows from {fetched.origin} ({info})")
+        extra = {k: dg.MetadataValue.text(v) for k, v in info.items()}
+        per_year[year] = finish_raw(
+            context, sto, "raw.duo_vo_students", df, fetched, partition=year, extra=extra
+        ).metadata
+    return dg.MaterializeResult(metadata=merge_year_metadata(per_year))
+
+
+@checked_asset(
+    CHECKS,
+    description="Onderwijstype dimension from pipeline/config/onderwijstypes.yaml: DUO label → code, "
+    "level, vmbo leerweg. Table core.onderwijstype.",
+    **CORE,
+)
+def core_onderwijstype(sto: StoResource) -> dg.MaterializeResult:
+    cfg = sto.config.onderwijstypes
+    df = pd.DataFrame(cfg["onderwijstypes"]).rename(columns={})
+    df["config_version"] = cfg["version"]
+    with sto.connect() as con:
+        db.replace_table(con, "core.onderwijstype", df)
+        meta = db.table_metadata(con, "core.onderwijstype")
+    return dg.MaterializeResult(metadata=meta)
+
+
+@checked_asset(
+    CHECKS,
+    description="vmbo profile dimension with the versioned classification flags of indicators.md §1 "
+    "(seor_hard, seor_some_techniek, sto_hard, techniekpact_techniek); label map and havo/vwo N-profile "
+    "labels. Tables core.vmbo_profile, core.vmbo_profile_label, core.n_profile_label.",
+    **CORE,
+)
+def core_vmbo_profile(sto: StoResource) -> dg.MaterializeResult:
+    cfg = sto.config.profiles
+    flags = list(cfg["flags"])
+    prof = pd.DataFrame(cfg["profiles"])
+    dim = prof[["code", "name", "kind", "sector", *flags]].rename(columns={"code": "profile_code"})
+    dim["config_version"] = cfg["version"]
+    labels = prof[["code", "labels"]].explode("labels").rename(columns={"code": "profile_code", "labels": "label"})
+    nlab = pd.DataFrame({"label": cfg["n_profile_labels"]})
+    with sto.connect() as con:
+        db.replace_table(con, "core.vmbo_profile", dim)
+        db.replace_table(con, "core.vmbo_profile_label", labels[["label", "profile_code"]])
+        db.replace_table(con, "core.n_profile_label", nlab)
+        meta = db.table_metadata(con, "core.vmbo_profile", extra={"flags": dg.MetadataValue.json(cfg["flags"])})
+    return dg.MaterializeResult(metadata=meta)
+
+
+@checked_asset(
+    CHECKS,
+    partitions_def=PEILJAAR,
+    backfill_policy=YEARLY_BACKFILL,
+    deps=["raw_duo_vo_students", "core_onderwijstype", "core_vmbo_profile"],
+    description="DUO vo pupils, long and tidy: one row per peiljaar × vestiging × onderwijstype × "
+    "afdeling/profile × opleiding × leerjaar × sex, censored '<5' cells flagged with bounds 1–4 and the "
+    "configured point value. SQL: sql/core_duo_vo_students.sql. Table core.duo_vo_students.",
+    **CORE,
+)
+def core_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    per_year = {year: _core_students_year(sto, year) for year in run_peiljaren(context)}
+    return dg.MaterializeResult(metadata=merge_year_metadata(per_year))
+
+
+def _core_students_year(sto: StoResource, year: int) -> dict:
+    """Build core.duo_vo_students for one peiljaar; its materialisation metadata."""
+    c = sto.config.pipeline["censored"]
+    with sto.connect() as con:
+        db.run_sql(
+            con,
+            "core_duo_vo_students",
+            {
+                "peiljaar": year,
+                "point_value": int(c["point_value"]),
+                "censored_lower": int(c["lower"]),
+                "censored_upper": int(c["upper"]),
+            },
+        )
+        # The rules baked into these rows (audit.loaded_sources.rules_hash): a later run refuses to mix this year
+        # with years built under other rules until it is reloaded (pipeline/cli.py preflight).
+        con.execute(LOADED_DDL)
+        con.execute(
+            "UPDATE audit.loaded_sources SET rules_hash = ? WHERE source_id = 'duo_vo_students' AND peiljaar = ?",
+            [sto.config.rules_hash(), year],
+        )
+        total, censored = con.execute(
+            "SELECT coalesce(sum(n), 0), count(*) FILTER (WHERE n_censored) FROM core.duo_vo_students "
+            "WHERE peiljaar = ?",
+            [year],
+        ).fetchone()
+        meta = db.table_metadata(
+            con,
+            "core.duo_vo_students",
+            "WHERE peiljaar = ?",
+            [year],
+            extra={
+                "n_pupils": dg.MetadataValue.int(int(total)),
+                "n_censored_cells": dg.MetadataValue.int(int(censored)),
+                "censored_point_value": dg.MetadataValue.int(int(c["point_value"])),
+            },
+        )
+    return meta

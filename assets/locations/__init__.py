@@ -1,0 +1,1 @@
+"""School locations and geocoding: assets (assets.py) and their checks (checks.py)."""

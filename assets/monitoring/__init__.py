@@ -1,0 +1,1 @@
+"""STO / Techniekpact monitoring: assets (assets.py) and their checks (checks.py)."""
