@@ -25,7 +25,7 @@ CONFIG = Path(config_mod.CONFIG_DIR)
 REACH_ASSETS = [
     "core_campuses",
     "mart_initiative_campus_reach",
-    "seor_step7_reach",
+    "core_seor_step7_reach",
     "mart_campus_initiatives",
     "mart_campus_initiatives_sensitivity",
 ]

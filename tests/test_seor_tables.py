@@ -142,7 +142,7 @@ def test_bad_inventory_stops_the_run_with_every_offending_row(tmp_path, monkeypa
     bad = tmp_path / "inventory.csv"
     src.to_csv(bad, index=False)
     monkeypatch.setenv("STO_INVENTORY", str(bad))
-    assert run_sto(tmp_path / "out", "--select", "seor_inventory") == 1
+    assert run_sto(tmp_path / "out", "--select", "raw_seor_inventory") == 1
     err = capsys.readouterr().err
     assert f"{bad}: row 5, column 'category': expected one of" in err and "found 'voorlichting'" in err
     assert "row 12, column 'lat': expected a decimal lat" in err and "found '51,9x'" in err

@@ -1,7 +1,8 @@
 """SEOR 2023 initiative selection: the assets.
 
-the inventory through its column mapping (seor_inventory), the initiatives (seor_initiatives),
-the seven selection steps with a decision per row (seor_step1_start … seor_step7_reach: sql/seor_step*.sql),
+the inventory through its column mapping (raw_seor_inventory), the initiatives (core_seor_initiatives),
+the seven selection steps with a decision per row (core_seor_step1_start … core_seor_step7_reach:
+sql/seor_step*.sql),
 the campus reach and the SEOR tables and reconciliation (mart_*: sql/seor_reach.sql, sql/mart_*.sql).
 Their checks are declared as data in assets/seor/checks.py and run inside each asset's step."""
 
@@ -73,7 +74,7 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> No
     "raw.seor_participating_schools.",
     **SEOR,
 )
-def seor_inventory(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+def raw_seor_inventory(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     cfg = sto.config.seor
     mapping = _mapping(cfg)
     df = seor.read_inventory(mapping, cfg)
@@ -83,11 +84,11 @@ def seor_inventory(context: dg.AssetExecutionContext, sto: StoResource) -> dg.Ma
         db.replace_table(con, "raw.seor_inventory", df)
         db.replace_table(con, "raw.seor_participating_schools", schools)
         run_id = context.run.run_id
-        record_source(con, run_id, "seor_inventory", _local_file("seor_inventory", mapping.inventory_file))
-        record_source(con, run_id, "seor_inventory", _local_file("seor_inventory_mapping", mapping.path))
+        record_source(con, run_id, "raw_seor_inventory", _local_file("seor_inventory", mapping.inventory_file))
+        record_source(con, run_id, "raw_seor_inventory", _local_file("seor_inventory_mapping", mapping.path))
         if mapping.schools_file is not None:
             record_source(
-                con, run_id, "seor_inventory", _local_file("seor_participating_schools", mapping.schools_file)
+                con, run_id, "raw_seor_inventory", _local_file("seor_participating_schools", mapping.schools_file)
             )
         prov = df["provenance"].value_counts(dropna=False).to_dict()
         meta = _meta(
@@ -116,14 +117,14 @@ def _long_values(inv: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
 
 @checked_asset(
     CHECKS,
-    deps=["seor_inventory", "raw_geonames_pc6", "raw_geonames_pc4", "core_school_locations"],
+    deps=["raw_seor_inventory", "raw_geonames_pc6", "raw_geonames_pc4", "core_school_locations"],
     description="Inventory rows typed and located: own coordinates, else the postcode through the shared "
     "geocoding chain (PC6 → PC4); participating schools located by the schools file, a DUO vestiging code "
     "(core.school_locations) or a postcode. Characteristics in long form. SQL: sql/seor_initiatives.sql. "
     "Tables core.seor_initiatives, core.seor_initiative_values, core.seor_initiative_schools.",
     **SEOR,
 )
-def seor_initiatives(sto: StoResource) -> dg.MaterializeResult:
+def core_seor_initiatives(sto: StoResource) -> dg.MaterializeResult:
     cfg = sto.config.seor
     dims = list(cfg["dimensions"])
     pattern = cfg["location"]["postcode_pattern"]
@@ -237,58 +238,58 @@ def _run_step(
 
 
 @dg.asset(
-    deps=["seor_initiatives"],
+    deps=["core_seor_initiatives"],
     description="Funnel step 1 (table 2.1 'Startpunt'): every inventory row except the additions (which enter "
     "at step 5). SQL: sql/seor_step1_start.sql. Table core.seor_step1_start.",
     **SEOR,
 )
-def seor_step1_start(sto: StoResource) -> dg.MaterializeResult:
+def core_seor_step1_start(sto: StoResource) -> dg.MaterializeResult:
     f = sto.config.seor["funnel"]
     return _run_step(sto, 1, "core.seor_step1_start", {"addition_provenance": f["addition_provenance"]})
 
 
 @dg.asset(
-    deps=["seor_step1_start"],
+    deps=["core_seor_step1_start"],
     description="Funnel step 2: keep the categories in seor.yaml funnel.keep_categories (promotie). "
     "SQL: sql/seor_step2_category.sql. Table core.seor_step2_category.",
     **SEOR,
 )
-def seor_step2_category(sto: StoResource) -> dg.MaterializeResult:
+def core_seor_step2_category(sto: StoResource) -> dg.MaterializeResult:
     f = sto.config.seor["funnel"]
     return _run_step(sto, 2, "core.seor_step2_category", {"keep_categories": [str(c) for c in f["keep_categories"]]})
 
 
 @dg.asset(
-    deps=["seor_step2_category"],
+    deps=["core_seor_step2_category"],
     description="Funnel step 3: keep the seven po/vo doelgroepen of seor.yaml (compared case- and "
     "whitespace-insensitively). SQL: sql/seor_step3_doelgroep.sql. Table core.seor_step3_doelgroep.",
     **SEOR,
 )
-def seor_step3_doelgroep(sto: StoResource) -> dg.MaterializeResult:
+def core_seor_step3_doelgroep(sto: StoResource) -> dg.MaterializeResult:
     po_vo = seor.normalise_text(pd.Series(sto.config.seor["doelgroepen"]["po_vo"])).tolist()
     return _run_step(sto, 3, "core.seor_step3_doelgroep", {"po_vo_doelgroepen": po_vo})
 
 
 @checked_asset(
     CHECKS,
-    deps=["seor_step3_doelgroep"],
+    deps=["core_seor_step3_doelgroep"],
     description="Funnel step 4: drop exact duplicates, i.e. rows with the same normalised name (lowercase, "
     "trimmed, whitespace collapsed) and identical value sets on funnel.dedupe_dimensions; the first row by id "
     "stays. SQL: sql/seor_step4_dedupe.sql. Table core.seor_step4_dedupe.",
     **SEOR,
 )
-def seor_step4_dedupe(sto: StoResource) -> dg.MaterializeResult:
+def core_seor_step4_dedupe(sto: StoResource) -> dg.MaterializeResult:
     dims = [str(d) for d in sto.config.seor["funnel"]["dedupe_dimensions"]]
     return _run_step(sto, 4, "core.seor_step4_dedupe", {"dedupe_dimensions": dims})
 
 
 @dg.asset(
-    deps=["seor_step4_dedupe"],
+    deps=["core_seor_step4_dedupe"],
     description="Funnel step 5: add the inventory rows with provenance seor_addition (initiatives SEOR found "
     "itself). SQL: sql/seor_step5_additions.sql. Table core.seor_step5_additions.",
     **SEOR,
 )
-def seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
+def core_seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
     f = sto.config.seor["funnel"]
     return _run_step(
         sto, ADDITIONS_STEP, "core.seor_step5_additions", {"addition_provenance": f["addition_provenance"]}
@@ -297,14 +298,14 @@ def seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=["seor_step5_additions"],
+    deps=["core_seor_step5_additions"],
     description="Funnel step 6: activities sharing a ROC location become one initiative (survivor rule "
     "funnel.roc_survivor; union of multi-valued characteristics, maximum praktijkgerichtheid). "
     "SQL: sql/seor_step6_roc.sql. Tables core.seor_step6_roc, core.seor_candidates, "
     "core.seor_candidate_members, core.seor_candidate_values.",
     **SEOR,
 )
-def seor_step6_roc(sto: StoResource) -> dg.MaterializeResult:
+def core_seor_step6_roc(sto: StoResource) -> dg.MaterializeResult:
     cfg = sto.config.seor
     f = cfg["funnel"]
     if f["roc_survivor"] not in ("shortest_name", "first"):
@@ -333,7 +334,7 @@ def _reach_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 @dg.asset(
-    deps=["seor_step6_roc", "core_campuses"],
+    deps=["core_seor_step6_roc", "core_campuses"],
     description="Reach of every candidate initiative (after step 6) for every campus of campuses.yaml at the "
     "radius of pipeline.yaml reach.default_radius_km: haversine distance of the own location, the nearest "
     "participating school, national/online, documented override (with its reason); `method` is the first that "
@@ -369,7 +370,7 @@ def mart_initiative_campus_reach(sto: StoResource) -> dg.MaterializeResult:
     "SQL: sql/seor_step7_reach.sql. Table core.seor_step7_reach.",
     **SEOR,
 )
-def seor_step7_reach(sto: StoResource) -> dg.MaterializeResult:
+def core_seor_step7_reach(sto: StoResource) -> dg.MaterializeResult:
     return _run_step(sto, 7, "core.seor_step7_reach")
 
 
@@ -379,13 +380,13 @@ def _steps_in(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> None:
 
 @dg.asset(
     deps=[
-        "seor_step1_start",
-        "seor_step2_category",
-        "seor_step3_doelgroep",
-        "seor_step4_dedupe",
-        "seor_step5_additions",
-        "seor_step6_roc",
-        "seor_step7_reach",
+        "core_seor_step1_start",
+        "core_seor_step2_category",
+        "core_seor_step3_doelgroep",
+        "core_seor_step4_dedupe",
+        "core_seor_step5_additions",
+        "core_seor_step6_roc",
+        "core_seor_step7_reach",
     ],
     description="Every inventory row × every funnel step it reached: kept, dropped, added or merged, and the "
     "rule that decided (related_id: the row it duplicates or was concentrated into). "
@@ -430,7 +431,7 @@ def mart_selection_funnel(sto: StoResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=["seor_step7_reach", "mart_initiative_campus_reach"],
+    deps=["core_seor_step7_reach", "mart_initiative_campus_reach"],
     description="Table 2.2: per campus the number of selected initiatives within the configured radius "
     "(campus_code TOTAL = all selected). SQL: sql/mart_campus_initiatives.sql. Table marts.campus_initiatives.",
     **SEOR,
@@ -488,7 +489,7 @@ def mart_campus_initiatives_sensitivity(sto: StoResource) -> dg.MaterializeResul
 
 
 @dg.asset(
-    deps=["seor_step7_reach", "mart_initiative_campus_reach"],
+    deps=["core_seor_step7_reach", "mart_initiative_campus_reach"],
     description="Tables 3.1-3.6 (campus_code TOTAL) and 4.1-4.6 (per campus): selected initiatives per "
     "dimension × category (categories, labels and the 'Lokaal' roll-up from seor.yaml). "
     "SQL: sql/mart_initiative_characteristics.sql. Table marts.initiative_characteristics.",

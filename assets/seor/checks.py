@@ -197,7 +197,7 @@ def _reconciliation(r: CheckRun) -> None:
 
 CHECKS = [
     CheckDef(
-        asset="seor_inventory",
+        asset="raw_seor_inventory",
         name="seor_inventory_canonical_schema",
         description="Canonical schema: exactly the fields of seor.yaml canonical, unique non-empty ids, names, "
         "known categories and provenance, coordinates in the Netherlands.",
@@ -206,14 +206,14 @@ CHECKS = [
         expectations=_inventory_expectations,
     ),
     CheckDef(
-        asset="seor_initiatives",
+        asset="core_seor_initiatives",
         name="seor_initiatives_known_values",
         description="Known values: every doelgroep judged at step 3 is a known doelgroep of seor.yaml (po_vo or "
         "other), every characteristic value is a category code of its dimension.",
         run=_known_values,
     ),
     CheckDef(
-        asset="seor_initiatives",
+        asset="core_seor_initiatives",
         name="seor_initiatives_located",
         description="Lists initiatives without coordinates that are not national/online and participating "
         "schools that could not be located (warning: they cannot reach a campus by distance).",
@@ -222,21 +222,21 @@ CHECKS = [
         run=_located,
     ),
     CheckDef(
-        asset="seor_step4_dedupe",
+        asset="core_seor_step4_dedupe",
         name="seor_step4_dedupe_idempotent",
         description="Dedupe is idempotent: among the rows kept at step 4 no two share the normalised name and "
         "characteristic set (applying the rule again removes nothing); every input row has one decision.",
         run=_dedupe,
     ),
     CheckDef(
-        asset="seor_step6_roc",
+        asset="core_seor_step6_roc",
         name="seor_step6_roc_concentrated",
         description="After the ROC concentration no two candidates share a ROC location and every merged row "
         "points at a surviving candidate.",
         run=_roc,
     ),
     CheckDef(
-        asset="seor_step7_reach",
+        asset="core_seor_step7_reach",
         name="seor_step7_reach_reasons",
         description="Every selected initiative has a reach reason for at least one campus (method and reason "
         "filled); every reached pair has a method; override campuses exist in campuses.yaml.",
