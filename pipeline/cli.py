@@ -32,6 +32,7 @@ EPILOG = """examples:
   sto run --mirror ../shared/data/duo --mirror ../shared/data/geo --years 2019 --offline
   sto run --online --years 2024 2025          download the official files (HTTPS, checksums)
   sto run --years 2026 --mirror DIR           add a year: only that year is read, marts are rebuilt
+  sto run --force                             rebuild everything (default: skip unchanged work)
   sto status                                  years, their source kind and files, last load, checks
   sto drop --years 2019                       remove a peiljaar and rebuild the marts
   sto reset --yes                             empty the output folder (warehouse, exports, report, history)
