@@ -197,17 +197,26 @@ def combine_years(check: CheckDef, per_year: dict[int, dg.AssetCheckResult]) -> 
     )
 
 
-def checked_asset(checks: Sequence[CheckDef], **asset_kwargs: Any) -> Callable[[Callable], dg.AssetsDefinition]:
+def checked_asset(
+    checks: Sequence[CheckDef], also_writes: Sequence[tuple[str, str]] = (), **asset_kwargs: Any
+) -> Callable[[Callable], dg.AssetsDefinition]:
     """The factory: `@checked_asset(CHECKS, description=…, …)` on a function `name(context?, sto)` returning
     its MaterializeResult makes the asset `name` with the check_specs of every CheckDef in `checks` whose
     asset is `name`; the step yields the MaterializeResult, then each check's result (a failed blocking
     ERROR check fails the step; a plain `@dg.asset` cannot be subset, so its checks always run with it).
-    Without checks for `name` it is a plain `@dg.asset`."""
+    Without checks for `name` it is a plain `@dg.asset`.
+
+    `also_writes` [(asset key, 'schema.table'), …] names every further table the step writes: the asset
+    becomes a multi-asset with one spec per table (same dependencies, group and owners; the description
+    from sql/data_dictionary.yaml), so lineage shows each table and downstream assets can depend on the
+    table they read. The extra tables' metadata (rows, schema, checksum) is read after the step."""
     from pipeline.resources import StoResource
 
     def decorate(fn: Callable) -> dg.AssetsDefinition:
         name = fn.__name__
         mine = [c for c in checks if c.asset == name]
+        if also_writes:
+            return _multi_table_asset(fn, mine, also_writes, asset_kwargs)
         if not mine:
             return dg.asset(**asset_kwargs)(fn)
         specs = [c.spec() for c in mine]
@@ -231,6 +240,43 @@ def checked_asset(checks: Sequence[CheckDef], **asset_kwargs: Any) -> Callable[[
         return dg.asset(name=name, check_specs=specs, **asset_kwargs)(step)
 
     return decorate
+
+
+def _multi_table_asset(
+    fn: Callable, mine: list[CheckDef], also: Sequence[tuple[str, str]], kw: dict[str, Any]
+) -> dg.AssetsDefinition:
+    """`checked_asset` for a step that writes several tables: a multi-asset (not subsettable: the tables
+    come from one SQL file) whose first spec is the function's asset and one spec per extra table."""
+    from pipeline import db, dictionary
+    from pipeline.resources import StoResource
+
+    name = fn.__name__
+    common = {k: kw[k] for k in ("group_name", "owners", "kinds") if k in kw}
+    deps = list(kw.get("deps", []))
+    specs = [dg.AssetSpec(name, deps=deps, description=kw.get("description"), **common)]
+    specs += [
+        dg.AssetSpec(
+            key,
+            deps=deps,
+            description=f"{dictionary.table_text(table) or table} Table {table}, written by {name} in the same step.",
+            **common,
+        )
+        for key, table in also
+    ]
+    with_context = "context" in inspect.signature(fn).parameters
+
+    def step(context: dg.AssetExecutionContext, sto: StoResource) -> Iterator[Any]:
+        result = fn(context, sto) if with_context else fn(sto)
+        yield dg.MaterializeResult(asset_key=name, metadata=result.metadata)
+        with sto.connect() as con:
+            for key, table in also:
+                yield dg.MaterializeResult(asset_key=key, metadata=db.table_metadata(con, table))
+        yield from run_checks(mine, context, sto)
+
+    step.__name__ = name
+    step.__doc__ = fn.__doc__
+    step.__annotations__ = {"context": dg.AssetExecutionContext, "sto": StoResource}  # resolvable at definition
+    return dg.multi_asset(name=name, specs=specs, check_specs=[c.spec() for c in mine])(step)
 
 
 # ---- building blocks shared by the domains' check definitions ------------------------------------------

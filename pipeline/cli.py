@@ -187,6 +187,12 @@ def _mode(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def whole_steps(assets: list, keys: set) -> set:
+    """`keys` plus every other table written by the same step (a multi-asset such as core_seor_step6_roc
+    writes its tables together and cannot run for one of them alone)."""
+    return set(keys).union(*(a.keys for a in assets if a.keys & set(keys)))
+
+
 def downstream_of_yearly(assets: list) -> list:
     """Unpartitioned asset keys that depend, directly or not, on a peiljaar-partitioned asset (the marts
     and coverage tables a change of loaded years invalidates), sorted."""
@@ -373,10 +379,10 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
         unknown = [s for s in args.select if s not in names]
         if unknown:
             raise UsageError(f"unknown asset(s) {unknown}; known: {sorted(names)}")
-        selected = {names[s] for s in args.select}
+        selected = whole_steps(assets, {names[s] for s in args.select})
     elif plan is not None and plan.kind == "years":
         yearly = {k for a in assets if a.partitions_def is not None for k in a.keys}
-        selected = yearly | set(downstream_of_yearly(assets))
+        selected = whole_steps(assets, yearly | set(downstream_of_yearly(assets)))
     print(f"sto run: peiljaren {years}; sources: {_source_line(mode)}; output {published}")
     keys = sorted(selected) if selected is not None else sorted(k for a in assets for k in a.keys)
     yearly = [k for k in keys if any(k in a.keys and a.partitions_def is not None for a in assets)]
@@ -394,7 +400,7 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
     # no step and no blocking check failed, recording provenance first (pipeline/resources.py).
     resource = StoResource(db_path=str(published), atomic_publish=True, **mode)
     job = build_definitions(resource, quiet=True).resolve_job_def("sto_all")
-    PROGRESS.update(done=0, total=len(keys), part=None)
+    PROGRESS.update(done=0, total=len([a for a in assets if a.keys & set(keys)]), part=None)  # steps
     result = job.execute_in_process(
         instance=instance,
         asset_selection=keys,
@@ -521,11 +527,11 @@ def cmd_drop(args: argparse.Namespace, out: Path) -> int:
                 finally:
                     con.close()
                 assets, _ = load_assets_and_checks()
-                keys = downstream_of_yearly(assets)
+                keys = sorted(whole_steps(assets, set(downstream_of_yearly(assets))))
                 resource = StoResource(db_path=str(staging), **mode)
                 job = build_definitions(resource, quiet=True).resolve_job_def("sto_all")
                 instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
-                PROGRESS.update(done=0, total=len(keys))
+                PROGRESS.update(done=0, total=len([a for a in assets if a.keys & set(keys)]))
                 print(f"sto drop: peiljaren {years} from {published}; rebuilding {len(keys)} downstream asset(s)")
                 run_ids = _execute_phases(job, instance, [(keys, None)], mode)
                 if run_ids is None:

@@ -111,7 +111,9 @@ def test_school_points(tmp_path):
 
 
 def test_one_run_covers_the_requested_years_as_a_partition_range():
-    from pipeline.cli import UsageError, _partition_range, downstream_of_yearly
+    import dagster as dg
+
+    from pipeline.cli import UsageError, _partition_range, downstream_of_yearly, whole_steps
     from pipeline.definitions import load_assets_and_checks
 
     start, end = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -123,6 +125,14 @@ def test_one_run_covers_the_requested_years_as_a_partition_range():
     down = {k.to_user_string() for k in downstream_of_yearly(assets)}
     assert {"core_pupil_locations", "mart_techniek_share"} <= down
     assert not down & {"raw_geonames_pc6", "raw_duo_vo_exams", "core_vmbo_profile", "raw_duo_vo_students"}
+    # a table written by a multi-table step brings the step's other tables (it cannot run alone)
+    step = {k.to_user_string() for k in whole_steps(assets, {dg.AssetKey("core_seor_candidates")})}
+    assert step == {
+        "core_seor_step6_roc",
+        "core_seor_candidate_members",
+        "core_seor_candidate_values",
+        "core_seor_candidates",
+    }
 
 
 def test_status_lists_years_and_checks(sample_out, capsys):

@@ -25,6 +25,7 @@ CONFIG = Path(config_mod.CONFIG_DIR)
 REACH_ASSETS = [
     "core_campuses",
     "mart_initiative_campus_reach",
+    "core_seor_reach_pairs",  # written by the same step
     "core_seor_step7_reach",
     "mart_campus_initiatives",
     "mart_campus_initiatives_sensitivity",

@@ -140,6 +140,7 @@ def raw_geocode_overrides(context: dg.AssetExecutionContext, sto: StoResource) -
 
 @checked_asset(
     CHECKS,
+    also_writes=[("core_school_location_history", "core.school_location_history")],
     deps=["raw_duo_vo_locations", "raw_geonames_pc6", "raw_geonames_pc4", "raw_school_points", "raw_geocode_overrides"],
     description="vo school locations with address, gemeente, provincie, COROP, RMC, onderwijsgebied and "
     "coordinates from the geocoding chain override → address point → PC6 → PC4 → PDOK (online), for every "
@@ -264,7 +265,7 @@ def core_campuses(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=["core_duo_vo_students", "core_school_locations"],
+    deps=["core_duo_vo_students", "core_school_locations", "core_school_location_history"],
     description="Every vestiging with pupils per peiljaar, resolved against the address snapshot nearest to "
     "the peiljaar's count date (1 October) among the snapshots that place it: regions, coordinates, method "
     "and the snapshot used. Evidence for the join and geocode coverage checks (every loaded peiljaar). "

@@ -117,6 +117,10 @@ def _long_values(inv: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
 
 @checked_asset(
     CHECKS,
+    also_writes=[
+        ("core_seor_initiative_values", "core.seor_initiative_values"),
+        ("core_seor_initiative_schools", "core.seor_initiative_schools"),
+    ],
     deps=["raw_seor_inventory", "raw_geonames_pc6", "raw_geonames_pc4", "core_school_locations"],
     description="Inventory rows typed and located: own coordinates, else the postcode through the shared "
     "geocoding chain (PC6 → PC4); participating schools located by the schools file, a DUO vestiging code "
@@ -272,7 +276,7 @@ def core_seor_step3_doelgroep(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=["core_seor_step3_doelgroep"],
+    deps=["core_seor_step3_doelgroep", "core_seor_initiative_values"],
     description="Funnel step 4: drop exact duplicates, i.e. rows with the same normalised name (lowercase, "
     "trimmed, whitespace collapsed) and identical value sets on funnel.dedupe_dimensions; the first row by id "
     "stays. SQL: sql/seor_step4_dedupe.sql. Table core.seor_step4_dedupe.",
@@ -298,7 +302,12 @@ def core_seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=["core_seor_step5_additions"],
+    also_writes=[
+        ("core_seor_candidate_members", "core.seor_candidate_members"),
+        ("core_seor_candidate_values", "core.seor_candidate_values"),
+        ("core_seor_candidates", "core.seor_candidates"),
+    ],
+    deps=["core_seor_step5_additions", "core_seor_initiative_values"],
     description="Funnel step 6: activities sharing a ROC location become one initiative (survivor rule "
     "funnel.roc_survivor; union of multi-valued characteristics, maximum praktijkgerichtheid). "
     "SQL: sql/seor_step6_roc.sql. Tables core.seor_step6_roc, core.seor_candidates, "
@@ -333,8 +342,16 @@ def _reach_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@dg.asset(
-    deps=["core_seor_step6_roc", "core_campuses"],
+@checked_asset(
+    CHECKS,
+    also_writes=[("core_seor_reach_pairs", "core.seor_reach_pairs")],
+    deps=[
+        "core_seor_step6_roc",
+        "core_seor_candidate_members",
+        "core_seor_candidates",
+        "core_seor_initiative_schools",
+        "core_campuses",
+    ],
     description="Reach of every candidate initiative (after step 6) for every campus of campuses.yaml at the "
     "radius of pipeline.yaml reach.default_radius_km: haversine distance of the own location, the nearest "
     "participating school, national/online, documented override (with its reason); `method` is the first that "
@@ -451,7 +468,7 @@ def mart_campus_initiatives(sto: StoResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=["mart_initiative_campus_reach"],
+    deps=["mart_initiative_campus_reach", "core_seor_reach_pairs"],
     description="Sensitivity of table 2.2 to the radius: initiatives per campus for every radius in pipeline.yaml "
     "reach.sensitivity_radii_km (and the default radius). SQL: sql/mart_campus_initiatives_sensitivity.sql. "
     "Table marts.campus_initiatives_sensitivity.",
@@ -489,7 +506,7 @@ def mart_campus_initiatives_sensitivity(sto: StoResource) -> dg.MaterializeResul
 
 
 @dg.asset(
-    deps=["core_seor_step7_reach", "mart_initiative_campus_reach"],
+    deps=["core_seor_step7_reach", "mart_initiative_campus_reach", "core_seor_candidate_values"],
     description="Tables 3.1-3.6 (campus_code TOTAL) and 4.1-4.6 (per campus): selected initiatives per "
     "dimension × category (categories, labels and the 'Lokaal' roll-up from seor.yaml). "
     "SQL: sql/mart_initiative_characteristics.sql. Table marts.initiative_characteristics.",
