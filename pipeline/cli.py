@@ -733,11 +733,12 @@ def cmd_status(out: Path) -> int:
     assets, _ = load_assets_and_checks()
     instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
     rows = []
-    for a in sorted(assets, key=lambda a: a.key.to_user_string()):
-        name = a.key.to_user_string()
-        parts = sorted(instance.get_materialized_partitions(a.key)) if a.partitions_def else [""]
+    partitioned = {k for a in assets if a.partitions_def for k in a.keys}
+    for key in sorted((k for a in assets for k in a.keys), key=lambda k: k.to_user_string()):
+        name = key.to_user_string()
+        parts = sorted(instance.get_materialized_partitions(key)) if key in partitioned else [""]
         for p in parts or [""]:
-            flt = dg.AssetRecordsFilter(asset_key=a.key, asset_partitions=[p] if p else None)
+            flt = dg.AssetRecordsFilter(asset_key=key, asset_partitions=[p] if p else None)
             recs = instance.fetch_materializations(flt, limit=1).records
             ts = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(recs[0].timestamp)) if recs else "never"
             ck = checks.get((name, p))
