@@ -13,7 +13,7 @@ from pipeline.audit import record_source, snapshot_date, source_metadata
 from pipeline.checks import checked_asset
 from pipeline.duo import parse_addresses, parse_pupils
 from pipeline.fetch import FetchedFile
-from pipeline.geo import parse_geonames, parse_overrides, parse_school_points
+from pipeline.geo import parse_overrides, parse_school_points, write_geonames
 from pipeline.partitions import PEILJAAR
 from pipeline.resources import StoResource
 
@@ -25,19 +25,21 @@ def _finish(
     context: dg.AssetExecutionContext,
     sto: StoResource,
     table: str,
-    df: pd.DataFrame,
+    df: pd.DataFrame | None,
     fetched: FetchedFile | None,
     partition: int | None = None,
     extra: dict | None = None,
     history_id: str | None = None,
 ) -> dg.MaterializeResult:
     """Write `df` (whole table, one peiljaar, or — with `history_id` — rows the caller already wrote for one
-    snapshot), record the source and return the materialisation metadata for the written rows."""
+    snapshot; None: the caller already wrote the whole table), record the source and return the
+    materialisation metadata for the written rows."""
     with sto.connect() as con:
         if history_id is not None:
             where, params = "WHERE snapshot_id = ?", [history_id]
         elif partition is None:
-            db.replace_table(con, table, df)
+            if df is not None:
+                db.replace_table(con, table, df)
             where, params = "", None
         else:
             db.replace_partition(con, table, df, "peiljaar", partition)
@@ -123,8 +125,9 @@ def raw_duo_vo_locations(context: dg.AssetExecutionContext, sto: StoResource) ->
 )
 def raw_geonames_pc6(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     fetched = sto.fetcher().fetch("geonames_pc6")
-    df = parse_geonames(fetched.path, sto.config.source("geonames_pc6").get("archive_member"), "pc6")
-    return _finish(context, sto, "raw.geonames_pc6", df, fetched)
+    with sto.connect() as con:  # read by DuckDB itself, no pandas frame
+        write_geonames(con, "raw.geonames_pc6", fetched.path, sto.config.source("geonames_pc6").get("archive_member"))
+    return _finish(context, sto, "raw.geonames_pc6", None, fetched)
 
 
 @checked_asset(
@@ -134,8 +137,9 @@ def raw_geonames_pc6(context: dg.AssetExecutionContext, sto: StoResource) -> dg.
 )
 def raw_geonames_pc4(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     fetched = sto.fetcher().fetch("geonames_pc4")
-    df = parse_geonames(fetched.path, sto.config.source("geonames_pc4").get("archive_member"), "pc4")
-    return _finish(context, sto, "raw.geonames_pc4", df, fetched)
+    with sto.connect() as con:  # read by DuckDB itself, no pandas frame
+        write_geonames(con, "raw.geonames_pc4", fetched.path, sto.config.source("geonames_pc4").get("archive_member"))
+    return _finish(context, sto, "raw.geonames_pc4", None, fetched)
 
 
 @checked_asset(

@@ -68,6 +68,14 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) 
         con.unregister("_df_in")
 
 
+def replace_table_from_sql(
+    con: duckdb.DuckDBPyConnection, table: str, select: str, params: list | dict | None = None
+) -> None:
+    """Replace a table with the rows of a query run on `con` (e.g. `SELECT * FROM a_temp_table`), so data
+    that DuckDB read itself is written without a round trip through pandas. Raises duckdb.Error."""
+    con.execute(f"CREATE OR REPLACE TABLE {ident(table)} AS {select}", params or [])
+
+
 def replace_partition(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: str, value: Any) -> None:
     """Replace the rows of one partition (e.g. one peiljaar) of a table, creating it when new."""
     con.register("_df_in", _contiguous(df))
