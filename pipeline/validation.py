@@ -119,35 +119,45 @@ def needed_columns(columns: list[str], expectations: list[Expectation]) -> list[
     return [c for c in columns if c in wanted]
 
 
-def _suite(gx: Any, name: str, expectations: list[Expectation]) -> Any:
-    """An ExpectationSuite of `expectations` (in order), not added to the context: `Batch.validate` takes an
-    unsaved suite, and saving (`ctx.suites.add_or_update`) cost a store round trip per validation."""
+INDEX_META = "sto_index"  # each expectation's position in the check's list, carried through GX in `meta`
+
+
+def _suite(gx: Any, name: str, expectations: list[Expectation], positions: list[int]) -> Any:
+    """An ExpectationSuite of `expectations`, each tagged with its position (`meta['sto_index']`), not added
+    to the context: `Batch.validate` takes an unsaved suite, and saving (`ctx.suites.add_or_update`) cost a
+    store round trip per validation. GX returns results grouped by column, not in suite order, so results
+    are matched to expectations by this tag, never by their position in the result list."""
     suite = gx.ExpectationSuite(name=name)
-    for exp in expectations:
-        suite.add_expectation(getattr(gx.expectations, exp.type)(**exp.kwargs))
+    for exp, i in zip(expectations, positions, strict=True):
+        suite.add_expectation(getattr(gx.expectations, exp.type)(**exp.kwargs, meta={INDEX_META: i}))
     return suite
 
 
+def _position(er: Any) -> int:
+    return int((er.expectation_config.meta or {})[INDEX_META])
+
+
 def validate_frame(df: pd.DataFrame, expectations: list[Expectation], suite_name: str) -> list[dict[str, Any]]:
-    """Run expectations over a DataFrame; one dict per expectation (in order) with keys expectation, kwargs,
-    success, unexpected_count and observed (observed value, distinct unexpected values, failing rows).
+    """Run expectations over a DataFrame; one dict per expectation (in GX's result order) with keys
+    expectation, kwargs, success, unexpected_count and observed (observed value, distinct unexpected values,
+    failing rows).
 
     Two passes, one outcome: every expectation is validated with result_format BASIC (success, observed
     value, unexpected count and percent, without building the full unexpected value and index lists), and
     only those with a failure or any unexpected value again with COMPLETE, whose lists give the stored
     `unexpected_values` and the located rows. An expectation without unexpected values has empty lists in
-    COMPLETE, so what is returned is the same as one COMPLETE pass."""
+    COMPLETE, so what is returned is the same as one COMPLETE pass (tests/test_perf_equivalence.py)."""
     gx, _ctx, batch_def = _gx()
     frame = df[needed_columns(list(df.columns), expectations)]
     batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
-    results = list(batch.validate(_suite(gx, suite_name, expectations), result_format="BASIC").results)
-    again = [i for i, er in enumerate(results) if not er.success or (er.result or {}).get("unexpected_count")]
+    everything = list(range(len(expectations)))
+    suite = _suite(gx, suite_name, expectations, everything)
+    results = list(batch.validate(suite, result_format="BASIC").results)
+    again = [_position(er) for er in results if not er.success or (er.result or {}).get("unexpected_count")]
     if again:
-        complete = batch.validate(
-            _suite(gx, f"{suite_name}.complete", [expectations[i] for i in again]), result_format="COMPLETE"
-        ).results
-        for i, er in zip(again, complete, strict=True):
-            results[i] = er
+        suite = _suite(gx, f"{suite_name}.complete", [expectations[i] for i in again], again)
+        complete = {_position(er): er for er in batch.validate(suite, result_format="COMPLETE").results}
+        results = [complete.get(_position(er), er) for er in results]
     out = []
     for er in results:
         cfg = er.expectation_config
