@@ -23,19 +23,21 @@ def finish_raw(
     context: dg.AssetExecutionContext,
     sto: StoResource,
     table: str,
-    df: pd.DataFrame,
+    df: pd.DataFrame | None,
     fetched: FetchedFile | None,
     partition: int | None = None,
     extra: dict | None = None,
     history_id: str | None = None,
 ) -> dg.MaterializeResult:
     """Write `df` (whole table, one peiljaar, or — with `history_id` — rows the caller already wrote for one
-    snapshot), record the source and return the materialisation metadata for the written rows."""
+    snapshot; None: the caller already wrote the whole table), record the source and return the
+    materialisation metadata for the written rows."""
     with sto.connect() as con:
         if history_id is not None:
             where, params = "WHERE snapshot_id = ?", [history_id]
         elif partition is None:
-            db.replace_table(con, table, df)
+            if df is not None:
+                db.replace_table(con, table, df)
             where, params = "", None
         else:
             db.replace_partition(con, table, df, "peiljaar", partition)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
 import requests
 
@@ -17,8 +20,6 @@ from pipeline.archive import read_member
 from pipeline.csvread import InputError
 
 if TYPE_CHECKING:
-    import duckdb
-
     from pipeline.config import Config
 
 GEONAMES_COLUMNS = [
@@ -37,58 +38,116 @@ GEONAMES_COLUMNS = [
 ]
 
 
-def parse_geonames(path: Path | str, member: str | None = None, level: str = "pc6") -> pd.DataFrame:
-    """GeoNames postal-code dump (txt, gz or zip) → postcode, place, gemeente, lat, lon (one row each)."""
-    raw = read_member(path, member)
+_NL_LAT, _NL_LON = (50.5, 53.7), (3.2, 7.3)  # GeoNames NL centroids must fall inside (degrees, inclusive)
+# DuckDB reads the dump as text: tab-separated, no header, no quoting, every field VARCHAR (empty -> NULL).
+# row_number() OVER () numbers the lines in file order (a streaming window over the order-preserving scan).
+_GEONAMES_CSV = (
+    "SELECT row_number() OVER () AS line, * FROM read_csv($file, sep = '\t', header = false, quote = '', "
+    "escape = '', compression = $compression, columns = {"
+    + ", ".join(f"'{c}': 'VARCHAR'" for c in GEONAMES_COLUMNS)
+    + "})"
+)
+
+
+def _check_geonames_text(path: Path | str, raw: bytes) -> None:
+    """UTF-8 text with exactly 12 tab-separated fields on every line (line numbers as an editor shows them).
+    Raises InputError for undecodable bytes, a line with another field count or a file without lines."""
     try:
-        text = raw.decode("utf-8")
+        raw.decode("utf-8")  # only validated here; DuckDB reads the file
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"{path}: row {line}: expected UTF-8 text (GeoNames dump), found undecodable bytes") from exc
-    fields = pd.Series(text.splitlines()).str.count("\t") + 1
-    bad_width = fields[fields != len(GEONAMES_COLUMNS)]
-    if len(bad_width):
-        i = int(bad_width.index[0])
+    tabs = len(GEONAMES_COLUMNS) - 1
+    # one line at a time (no list of 460k lines); a lone CR also ends a line, as in `bytes.splitlines`
+    lines = raw.splitlines() if b"\r" in raw else io.BytesIO(raw)
+    n, first, found, n_bad = 0, 0, 0, 0
+    for n, line in enumerate(lines, start=1):  # n: the number of lines after the loop
+        if line.count(b"\t") != tabs:
+            if not n_bad:
+                first, found = n, line.count(b"\t") + 1
+            n_bad += 1
+    if n_bad:
         raise InputError(
-            f"{path}: row {i + 1}: expected {len(GEONAMES_COLUMNS)} tab-separated fields, found {int(bad_width.iloc[0])} "
-            f"({len(bad_width)} such rows; not a GeoNames tab-separated dump?)"
+            f"{path}: row {first}: expected {len(GEONAMES_COLUMNS)} tab-separated fields, found {found} "
+            f"({n_bad} such rows; not a GeoNames tab-separated dump?)"
         )
-    df = pd.read_csv(
-        io.StringIO(text),
-        sep="\t",
-        header=None,
-        names=GEONAMES_COLUMNS,
-        dtype=str,
-        quoting=csv.QUOTE_NONE,
-        keep_default_na=False,
-    )
-    if df.empty:
+    if n == 0:
         raise InputError(f"{path}: expected GeoNames rows, found none")
-    lat_text, lon_text = df["lat"], df["lon"]
-    df["lat"] = pd.to_numeric(lat_text, errors="coerce")
-    df["lon"] = pd.to_numeric(lon_text, errors="coerce")
-    bad = df["lat"].isna() | df["lon"].isna() | ~df["lat"].between(50.5, 53.7) | ~df["lon"].between(3.2, 7.3)
-    if bad.any():
-        i = int(bad.idxmax())
+
+
+@contextmanager
+def _geonames_file(path: Path | str, member: str | None) -> Iterator[dict[str, str]]:
+    """The dump as DuckDB `read_csv` parameters ($file, $compression) after `_check_geonames_text`: a plain
+    or gzip file is read where it is, a zip member from a temporary copy (removed on exit)."""
+    raw = read_member(path, member)
+    _check_geonames_text(path, raw)
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic != b"PK\x03\x04":
+        del raw
+        yield {"file": str(path), "compression": "gzip" if magic[:2] == b"\x1f\x8b" else "none"}
+        return
+    with tempfile.TemporaryDirectory(prefix="sto-geonames-") as tmp:
+        copy = Path(tmp) / "geonames.txt"
+        copy.write_bytes(raw)
+        del raw
+        yield {"file": str(copy), "compression": "none"}
+
+
+def _check_coordinates(con: duckdb.DuckDBPyConnection, path: Path | str, params: dict[str, str]) -> None:
+    """Every line's latitude/longitude is a number inside the Netherlands (one streaming pass in DuckDB).
+    Raises InputError with the first such row, its text values and how many rows fail."""
+    first, lat, lon, n_bad = con.execute(
+        f"""WITH t AS (SELECT line, lat, lon, TRY_CAST(lat AS DOUBLE) AS y, TRY_CAST(lon AS DOUBLE) AS x
+                       FROM ({_GEONAMES_CSV})),
+            bad AS (SELECT * FROM t WHERE y IS NULL OR x IS NULL OR NOT (y BETWEEN {_NL_LAT[0]} AND {_NL_LAT[1]})
+                    OR NOT (x BETWEEN {_NL_LON[0]} AND {_NL_LON[1]}))
+        SELECT min(line), arg_min(coalesce(lat, ''), line), arg_min(coalesce(lon, ''), line), count(*) FROM bad""",
+        params,
+    ).fetchone()
+    if n_bad:
         raise InputError(
-            f"{path}: row {i + 1} columns latitude/longitude (10th/11th field): expected decimal degrees inside "
-            f"the Netherlands, found {lat_text.iat[i]!r}/{lon_text.iat[i]!r} ({int(bad.sum())} such rows)"
+            f"{path}: row {first} columns latitude/longitude (10th/11th field): expected decimal degrees inside "
+            f"the Netherlands, found {lat!r}/{lon!r} ({n_bad} such rows)"
         )
-    key = df["postcode"].str.replace(" ", "", regex=False).str.upper()
-    pattern = r"^[1-9][0-9]{3}[A-Z]{2}$" if level == "pc6" else r"^[1-9][0-9]{3}$"
-    out = pd.DataFrame(
-        {
-            level: key,
-            "place": df["place"],
-            "provincie": df["provincie"],
-            "gemeente": df["gemeente"],
-            "gemeente_code": df["gemeente_code"],
-            "lat": df["lat"],
-            "lon": df["lon"],
-            "source_row": range(1, len(df) + 1),
-        }
-    )
-    return out[out[level].str.match(pattern)].reset_index(drop=True)
+
+
+def _geonames_select(level: str) -> str:
+    """The SELECT of the raw table from `_GEONAMES_CSV` (parameters $file, $compression) for 'pc6' or 'pc4'."""
+    if level not in ("pc6", "pc4"):
+        raise ValueError(f"level must be 'pc6' or 'pc4', not {level!r}")
+    pattern = "^[1-9][0-9]{3}[A-Z]{2}$" if level == "pc6" else "^[1-9][0-9]{3}$"
+    return f"""SELECT {level}, place, provincie, gemeente, gemeente_code, lat, lon, source_row FROM (
+        SELECT upper(replace(coalesce(postcode, ''), ' ', '')) AS {level}, coalesce(place, '') AS place,
+            coalesce(provincie, '') AS provincie, coalesce(gemeente, '') AS gemeente,
+            coalesce(gemeente_code, '') AS gemeente_code, TRY_CAST(lat AS DOUBLE) AS lat,
+            TRY_CAST(lon AS DOUBLE) AS lon, line AS source_row
+        FROM ({_GEONAMES_CSV}))
+    WHERE regexp_full_match({level}, '{pattern}')"""
+
+
+def write_geonames(con: duckdb.DuckDBPyConnection, table: str, path: Path | str, member: str | None = None) -> None:
+    """Replace `table` ('raw.geonames_pc6' or 'raw.geonames_pc4': the level is its last part) with the rows
+    of a GeoNames postal-code dump (txt, gz or zip member), read by DuckDB's `read_csv` (no pandas frame).
+
+    Rows (in file order): `<level>` (postcode without spaces, upper case: '2595AN' for pc6, '2595' for pc4;
+    rows whose postcode has not that form are left out), place, provincie, gemeente, gemeente_code (VARCHAR,
+    '' for an empty field), lat, lon (DOUBLE, decimal degrees), source_row (BIGINT, the line in the file).
+    Raises InputError (file, row, what was expected, what was found) for non-UTF-8 bytes, a line without 12
+    tab-separated fields, an empty file, or a latitude/longitude that is not a number inside the
+    Netherlands; the table is then left as it was."""
+    with _geonames_file(path, member) as params:
+        _check_coordinates(con, path, params)
+        db.replace_table_from_sql(con, table, _geonames_select(table.rsplit("_", 1)[-1]), params)
+
+
+def parse_geonames(path: Path | str, member: str | None = None, level: str = "pc6") -> pd.DataFrame:
+    """GeoNames postal-code dump (txt, gz or zip) as a DataFrame with the rows and columns `write_geonames`
+    writes for `level` ('pc6' or 'pc4'); read on an in-memory DuckDB connection. Raises InputError as
+    `write_geonames` does."""
+    with duckdb.connect() as con, _geonames_file(path, member) as params:
+        _check_coordinates(con, path, params)
+        return con.execute(_geonames_select(level), params).df()
 
 
 def parse_school_points(path: Path | str, member: str | None = "scholen.geo.json") -> pd.DataFrame:

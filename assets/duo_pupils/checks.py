@@ -6,7 +6,7 @@ import pandas as pd
 from pipeline.checks import WARN, CheckDef, CheckRun
 from pipeline.constants import COUNT_COLUMNS, LEERWEGEN, PROFILE_CODES, VESTIGING_CODE_PATTERN
 from pipeline.duo import LWOO_VALUES, MASKING_CONVENTIONS
-from pipeline.validation import E
+from pipeline.validation import LOCATE_COLUMNS, E
 
 COUNT_COLS = list(COUNT_COLUMNS)
 
@@ -77,7 +77,12 @@ STUDENTS_GRAIN = ["peiljaar", "vestiging_code", "onderwijstype_label", "afdeling
 
 def _core_students_valid(r: CheckRun) -> None:
     c = r.cfg.pipeline["censored"]
-    df = r.frame("SELECT * FROM core.duo_vo_students {where}")
+    # Only the columns the suites read, plus those that locate a failing row (validation.LOCATE_COLUMNS):
+    # the whole table as a pandas frame was the run's memory peak.
+    read = {*STUDENTS_GRAIN, "leerjaar", "sex", "n", "onderwijstype", "leerweg", "n_censored", "n_lower", "n_upper"}
+    have = [d[0] for d in r.con.execute("SELECT * FROM core.duo_vo_students LIMIT 0").description]
+    cols = [c for c in have if c in read | {"profile_code"} or c in LOCATE_COLUMNS]
+    df = r.frame(f"SELECT {', '.join(cols)} FROM core.duo_vo_students {{where}}")
     raw = r.frame(
         f"""
         SELECT coalesce(sum(TRY_CAST(v AS BIGINT)) FILTER (WHERE NOT censored), 0) AS total,

@@ -16,7 +16,13 @@ from pipeline import db
 from pipeline.audit import SNAPSHOT_USE_SQL, snapshot_date
 from pipeline.checks import checked_asset
 from pipeline.duo import parse_addresses
-from pipeline.geo import geocode_chain, parse_geonames, parse_overrides, parse_school_points, pdok_lookup
+from pipeline.geo import (
+    geocode_chain,
+    parse_overrides,
+    parse_school_points,
+    pdok_lookup,
+    write_geonames,
+)
 from pipeline.resources import StoResource
 
 
@@ -70,8 +76,9 @@ def raw_duo_vo_locations(context: dg.AssetExecutionContext, sto: StoResource) ->
 )
 def raw_geonames_pc6(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     fetched = sto.fetcher().fetch("geonames_pc6")
-    df = parse_geonames(fetched.path, sto.config.source("geonames_pc6").get("archive_member"), "pc6")
-    return finish_raw(context, sto, "raw.geonames_pc6", df, fetched)
+    with sto.connect() as con:  # read by DuckDB itself, no pandas frame
+        write_geonames(con, "raw.geonames_pc6", fetched.path, sto.config.source("geonames_pc6").get("archive_member"))
+    return finish_raw(context, sto, "raw.geonames_pc6", None, fetched)
 
 
 @checked_asset(
@@ -81,8 +88,9 @@ def raw_geonames_pc6(context: dg.AssetExecutionContext, sto: StoResource) -> dg.
 )
 def raw_geonames_pc4(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     fetched = sto.fetcher().fetch("geonames_pc4")
-    df = parse_geonames(fetched.path, sto.config.source("geonames_pc4").get("archive_member"), "pc4")
-    return finish_raw(context, sto, "raw.geonames_pc4", df, fetched)
+    with sto.connect() as con:  # read by DuckDB itself, no pandas frame
+        write_geonames(con, "raw.geonames_pc4", fetched.path, sto.config.source("geonames_pc4").get("archive_member"))
+    return finish_raw(context, sto, "raw.geonames_pc4", None, fetched)
 
 
 @checked_asset(
