@@ -64,6 +64,7 @@ def run_child(root: Path, args: list[str], out: Path | None) -> tuple[float, flo
 def derived_mirror(duo: Path, years: list[int], dest: Path) -> Path:
     """A mirror folder with a pupils file for each of `years` (2019 excluded: the real mirror has it),
     each the real 2019 file's data lines in a seeded order per year."""
+    dest.mkdir(parents=True, exist_ok=True)
     raw = (duo / PUPILS_2019).read_bytes()
     header, *lines = raw.splitlines(keepends=True)
     for y in years:
@@ -118,7 +119,6 @@ def main() -> int:
         return run_child(root, args, tmp / "out")
 
     def add_year(tmp: Path) -> tuple[float, float, int, str]:
-        (tmp / "mirror").mkdir()
         mirror = derived_mirror(duo, list(range(2016, 2021)), tmp / "mirror")
         base = ["run", "--out", str(tmp / "out"), *real, "--mirror", str(mirror), "--years"]
         wall, rss, rc, tail = run_child(root, [*base, "2016", "2017", "2018", "2019"], tmp / "out")
