@@ -84,3 +84,26 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def copy_out(src: Path, dst: Path) -> Path:
+    """A copy of a run's published warehouse (`src/sto.duckdb`) in a new output folder `dst`."""
+    import shutil
+
+    dst.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src / "sto.duckdb", dst / "sto.duckdb")
+    return dst
+
+
+def patched_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the bundled sample that the run treats as the sample (same source kind)."""
+    import shutil
+
+    import pipeline.audit
+    import pipeline.paths
+
+    sample = tmp_path / "sample"
+    shutil.copytree(ROOT / "data_raw" / "sample", sample)
+    monkeypatch.setattr(pipeline.paths, "SAMPLE_DIR", sample)
+    monkeypatch.setattr(pipeline.audit, "SAMPLE_DIR", sample)
+    return sample

@@ -9,7 +9,6 @@ same years from nothing.
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,11 @@ import pipeline.fingerprint as fp
 from pipeline.cli import main
 from pipeline.config import default_config
 from pipeline.fetch import fetcher_for
-from tests.conftest import ROOT, query, run_sto, table_hashes
+from tests.conftest import ROOT, copy_out, patched_sample, query, run_sto, table_hashes
 
 SAMPLE = ROOT / "data_raw" / "sample"
 PUPILS_NAME = "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-{}.csv"
 SAMPLE_MODE = {"sample": True, "mirrors": [], "offline": False, "cache_dir": str(ROOT / "data_raw" / "downloads")}
-
-
-def _copy_out(src: Path, dst: Path) -> Path:
-    dst.mkdir(parents=True, exist_ok=True)
-    shutil.copy(src / "sto.duckdb", dst / "sto.duckdb")
-    return dst
 
 
 def _plan(out: Path, years: list[int], mode: dict | None = None) -> fp.BuildPlan:
@@ -40,20 +33,8 @@ def _plan(out: Path, years: list[int], mode: dict | None = None) -> fp.BuildPlan
     )
 
 
-def _patched_sample(tmp_path: Path, monkeypatch) -> Path:
-    """A private copy of the bundled sample that the run treats as the sample (same source kind)."""
-    import pipeline.audit
-    import pipeline.paths
-
-    sample = tmp_path / "sample"
-    shutil.copytree(SAMPLE, sample)
-    monkeypatch.setattr(pipeline.paths, "SAMPLE_DIR", sample)
-    monkeypatch.setattr(pipeline.audit, "SAMPLE_DIR", sample)
-    return sample
-
-
 def test_unchanged_run_is_skipped_and_leaves_the_file_alone(sample_out, tmp_path, capsys):
-    out = _copy_out(sample_out, tmp_path / "out")
+    out = copy_out(sample_out, tmp_path / "out")
     db = out / "sto.duckdb"
     before = (hashlib.sha256(db.read_bytes()).hexdigest(), db.stat().st_ino, db.stat().st_mtime_ns)
     assert _plan(out, [2021, 2022, 2023]).kind == "skip"
@@ -66,7 +47,7 @@ def test_unchanged_run_is_skipped_and_leaves_the_file_alone(sample_out, tmp_path
 
 def test_what_forces_a_full_build(sample_out, tmp_path, monkeypatch):
     """Another code fingerprint, other run settings, a changed reference file: full; a new year: years."""
-    out = _copy_out(sample_out, tmp_path / "out")
+    out = copy_out(sample_out, tmp_path / "out")
     assert _plan(out, [2021]).kind == "skip"
     real_mode = {**SAMPLE_MODE, "sample": False, "mirrors": [str(tmp_path)]}
     assert _plan(out, [2021], real_mode).kind == "full"
@@ -78,13 +59,13 @@ def test_what_forces_a_full_build(sample_out, tmp_path, monkeypatch):
         m.setenv("STO_INVENTORY", str(tmp_path / "other.csv"))
         assert _plan(out, [2021]).kind == "full"
     with monkeypatch.context() as m:
-        sample = _patched_sample(tmp_path, monkeypatch=m)
+        sample = patched_sample(tmp_path, monkeypatch=m)
         addr = sample / "02.-alle-vestigingen-vo.csv"
         addr.write_bytes(addr.read_bytes() + b"\n")
         plan = _plan(out, [2021])
         assert plan.kind == "full" and plan.changed == ["duo_vo_locations (02.-alle-vestigingen-vo.csv)"]
     with monkeypatch.context() as m:
-        sample = _patched_sample(tmp_path / "b", monkeypatch=m)
+        sample = patched_sample(tmp_path / "b", monkeypatch=m)
         src = (sample / PUPILS_NAME.format(2023)).read_text(encoding="utf-8").splitlines(keepends=True)
         (sample / PUPILS_NAME.format(2026)).write_text("".join(src[:-3]), encoding="utf-8")
         (sample / PUPILS_NAME.format(2022)).write_text("".join(src[:-2]), encoding="utf-8")
@@ -117,8 +98,8 @@ def test_code_fingerprint_sees_every_code_file(tmp_path):
 def test_added_year_runs_only_that_year_and_equals_a_full_build(sample_out, tmp_path, monkeypatch, capsys):
     """Adding peiljaar 2026 to the 3-year sample warehouse runs the yearly assets and the marts only,
     and every table (audit aside) equals a build of the four years from nothing."""
-    out = _copy_out(sample_out, tmp_path / "out")
-    sample = _patched_sample(tmp_path, monkeypatch)
+    out = copy_out(sample_out, tmp_path / "out")
+    sample = patched_sample(tmp_path, monkeypatch)
     src = (sample / PUPILS_NAME.format(2023)).read_text(encoding="utf-8").splitlines(keepends=True)
     (sample / PUPILS_NAME.format(2026)).write_text("".join(src[:-3]), encoding="utf-8")
     capsys.readouterr()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -36,7 +35,18 @@ from pipeline.audit import (
 from pipeline.cli import main
 from pipeline.fetch import FetchedFile, Fetcher
 from pipeline.partitions import due_peiljaren, latest_expected_peiljaar
-from tests.conftest import DUO, GEO, PUPILS_2019, ROOT, need_shared, query, run_sto, table_hashes
+from tests.conftest import (
+    DUO,
+    GEO,
+    PUPILS_2019,
+    ROOT,
+    copy_out,
+    need_shared,
+    patched_sample,
+    query,
+    run_sto,
+    table_hashes,
+)
 
 SAMPLE = ROOT / "data_raw" / "sample"
 PUPILS_NAME = "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-{}.csv"
@@ -45,12 +55,6 @@ SMALL = ["--no-export", "--select", "core_onderwijstype", "core_vmbo_profile", "
 
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
-
-
-def _copy_out(src: Path, dst: Path) -> Path:
-    dst.mkdir(parents=True, exist_ok=True)
-    shutil.copy(src / "sto.duckdb", dst / "sto.duckdb")
-    return dst
 
 
 def _fetched(path: Path, year: int | None, sha: str, source_id: str = "duo_vo_students") -> FetchedFile:
@@ -225,7 +229,7 @@ def test_same_file_for_two_peiljaren_refused(tmp_path, capsys):
 def test_sample_and_real_never_mix(sample_out, tmp_path, capsys):
     """Scenario 1/2: the README's real run after `make run` is refused; the sample warehouse is untouched."""
     need_shared()
-    out = _copy_out(sample_out, tmp_path / "out")
+    out = copy_out(sample_out, tmp_path / "out")
     before = _sha(out / "sto.duckdb")
     rc = main(["run", "--out", str(out), "--mirror", str(DUO), "--mirror", str(GEO), "--years", "2019", "--offline"])
     assert rc == 2
@@ -265,7 +269,7 @@ sys.stdin.readline()
 
 def test_writer_blocks_publish_and_a_dead_writers_journal_is_never_replayed(sample_out, tmp_path, capsys):
     """Scenario 3, with a real second process: first alive (refused, exit 3), then SIGKILLed (publish is safe)."""
-    out = _copy_out(sample_out, tmp_path / "out")
+    out = copy_out(sample_out, tmp_path / "out")
     dbf = out / "sto.duckdb"
     n_catalog = query(dbf, "SELECT count(*) FROM marts.indicator_catalog")[0][0]
     writer = subprocess.Popen(
@@ -294,25 +298,13 @@ def test_writer_blocks_publish_and_a_dead_writers_journal_is_never_replayed(samp
     assert query(dbf, "SELECT count(*) FROM marts.indicator_catalog")[0][0] == n_catalog
 
 
-def _patched_sample(tmp_path: Path, monkeypatch) -> Path:
-    """A private copy of the bundled sample that the run treats as the sample (same source kind)."""
-    import pipeline.audit
-    import pipeline.paths
-
-    sample = tmp_path / "sample"
-    shutil.copytree(SAMPLE, sample)
-    monkeypatch.setattr(pipeline.paths, "SAMPLE_DIR", sample)
-    monkeypatch.setattr(pipeline.audit, "SAMPLE_DIR", sample)
-    return sample
-
-
 @pytest.mark.slow
 def test_year_added_then_dropped_leaves_every_mart_as_it_was(sample_out, tmp_path, monkeypatch, capsys):
     """Scenario 6 and `sto drop`: peiljaar 2026 loads without a code change, marts cover 4 years; dropping it
     gives back the marts of the 3-year warehouse exactly, and the Dagster partition goes with it."""
-    out = _copy_out(sample_out, tmp_path / "out")
+    out = copy_out(sample_out, tmp_path / "out")
     reference = table_hashes(out / "sto.duckdb", ("marts",))
-    sample = _patched_sample(tmp_path, monkeypatch)
+    sample = patched_sample(tmp_path, monkeypatch)
     src = (sample / PUPILS_NAME.format(2023)).read_text(encoding="utf-8").splitlines(keepends=True)
     (sample / PUPILS_NAME.format(2026)).write_text("".join(src[:-3]), encoding="utf-8")  # a different file
     assert run_sto(out, "--years", "2026", "--no-export") == 0
@@ -335,10 +327,10 @@ def test_year_added_then_dropped_leaves_every_mart_as_it_was(sample_out, tmp_pat
 def test_later_address_snapshot_never_unplaces_an_earlier_year(sample_out, tmp_path, monkeypatch):
     """Scenario 2: a newer address file in which locations closed or moved leaves every loaded year's
     placement and marts as they were; both snapshots are kept and reported."""
-    out = _copy_out(sample_out, tmp_path / "out")
+    out = copy_out(sample_out, tmp_path / "out")
     reference = table_hashes(out / "sto.duckdb", ("marts",))
     placed = query(out / "sto.duckdb", "SELECT count(*) FROM core.pupil_locations WHERE lat IS NOT NULL")[0][0]
-    sample = _patched_sample(tmp_path, monkeypatch)
+    sample = patched_sample(tmp_path, monkeypatch)
     addr = sample / "02.-alle-vestigingen-vo.csv"
     lines = addr.read_text(encoding="cp1252").splitlines(keepends=True)
     kept = lines[:1] + lines[1::2]  # every second school is gone from the new snapshot
@@ -354,7 +346,7 @@ def test_later_address_snapshot_never_unplaces_an_earlier_year(sample_out, tmp_p
 
 
 def test_reset_lists_then_deletes(sample_out, tmp_path, capsys):
-    out = _copy_out(sample_out, tmp_path / "out")
+    out = copy_out(sample_out, tmp_path / "out")
     (out / "exports").mkdir()
     assert main(["reset", "--out", str(out)]) == 2  # without --yes: only lists
     assert "sto.duckdb" in capsys.readouterr().out and (out / "sto.duckdb").exists()
@@ -383,7 +375,7 @@ def test_real_2019_survives_a_newer_address_snapshot(real_out, tmp_path):
     """Scenario 2 on the real files: an address file in which half the schools are gone (a later snapshot,
     dated today by its file time) leaves 2019's placement and every mart exactly as they were."""
     need_shared()
-    out = _copy_out(real_out, tmp_path / "out")
+    out = copy_out(real_out, tmp_path / "out")
     dbf = out / "sto.duckdb"
     reference = table_hashes(dbf, ("marts",))
     placed = query(dbf, "SELECT count(lat), sum(n_pupils) FILTER (WHERE lat IS NOT NULL) FROM core.pupil_locations")
@@ -424,7 +416,7 @@ def test_years_built_under_other_rules_are_not_mixed(sample_out, tmp_path, monke
     adding or refreshing one year is refused until the others are reloaded, naming them and the command."""
     from pipeline.config import Config
 
-    out = _copy_out(sample_out, tmp_path / "out")
+    out = copy_out(sample_out, tmp_path / "out")
     before = _sha(out / "sto.duckdb")
     hashes = query(
         out / "sto.duckdb", "SELECT DISTINCT rules_hash FROM audit.loaded_sources WHERE peiljaar IS NOT NULL"
