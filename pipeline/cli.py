@@ -362,12 +362,14 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
             return EXIT_OK
         if plan.kind == "years":
             years = plan.years
+        else:
+            _require_reference_files(cfg, mode)
         print(
             f"sto run: {'only the new or changed peiljaren' if plan.kind == 'years' else 'full build'}: {plan.reason}"
         )
     import dagster as dg
 
-    from pipeline.definitions import PROGRESS, RUN_T0, build_definitions, load_assets_and_checks
+    from pipeline.definitions import PROGRESS, RUN_T0, build_definitions, load_assets_and_checks, loaded_peiljaren
     from pipeline.partitions import PEILJAAR_PARTITIONS
     from pipeline.resources import StoResource
 
@@ -390,7 +392,14 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
     tags = {"sto/source": "sample" if mode["sample"] else "real"}
     if plan is not None:
         tags["sto/build"] = plan.kind  # the resource records the build state only for complete builds
+    new: list[str] = []
     if yearly:
+        # The warehouse is the truth: a partition whose year it does not hold (left by a failed or killed
+        # run, or a sensor run that failed) is removed first, so it never narrows a later range.
+        held = {str(y) for y in loaded_peiljaren(published)}
+        for k in instance.get_dynamic_partitions(PEILJAAR_PARTITIONS):
+            if k not in held:
+                instance.delete_dynamic_partition(PEILJAAR_PARTITIONS, k)
         known = list(instance.get_dynamic_partitions(PEILJAAR_PARTITIONS))
         new = [str(y) for y in years if str(y) not in known]
         tags.update(_partition_range(known + new, years))  # before adding: a refused range adds nothing
@@ -400,7 +409,12 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
     # no step and no blocking check failed, recording provenance first (pipeline/resources.py).
     resource = StoResource(db_path=str(published), atomic_publish=True, **mode)
     job = build_definitions(resource, quiet=True).resolve_job_def("sto_all")
-    PROGRESS.update(done=0, total=len([a for a in assets if a.keys & set(keys)]), part=None)  # steps
+    PROGRESS.update(
+        done=0,
+        total=len([a for a in assets if a.keys & set(keys)]),  # steps
+        part=", ".join(map(str, years)) if yearly else None,
+        yearly_steps={k.to_user_string() for k in yearly},
+    )
     result = job.execute_in_process(
         instance=instance,
         asset_selection=keys,
@@ -409,6 +423,9 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
         tags=tags,
     )
     outcome = pub.OUTCOMES.pop(str(published), None)
+    if outcome != "published":  # the years this run added as partitions hold no data: remove them again
+        for k in new:
+            instance.delete_dynamic_partition(PEILJAAR_PARTITIONS, k)
     busy = _busy_error(result)
     if busy is not None or (outcome or "").startswith("blocked"):
         print(f"sto: {busy or outcome.removeprefix('blocked: ')}", file=sys.stderr)
@@ -607,6 +624,33 @@ def cmd_reset(args: argparse.Namespace, out: Path) -> int:
         return EXIT_BUSY
     print(f"sto reset: removed {len(present)} item(s) from {out}")
     return EXIT_OK
+
+
+def _require_reference_files(cfg, mode: dict[str, Any]) -> None:
+    """Before a full build: every non-optional reference source (addresses, GeoNames, exams, curated
+    inputs) must be in a mirror, the cache or the repository, unless the run may download it. Raises
+    UsageError (exit 2) naming each missing source, the file names looked for and the mirrors, in the
+    words of the fetch error the step would raise later."""
+    from pipeline.fetch import fetcher_for
+
+    if not mode["sample"] and not mode["offline"]:
+        return  # online: a missing file is downloaded (its own errors name the URL)
+    args = (cfg.sources, mode["sample"], mode["mirrors"], mode["cache_dir"], True)
+    fetcher, local = fetcher_for(*args), fetcher_for(*args, local=True)
+    missing = [
+        sid
+        for sid, spec in cfg.sources["sources"].items()
+        if not spec.get("yearly") and not spec.get("optional") and (fetcher.locate(sid) or local.locate(sid)) is None
+    ]
+    if missing:
+        where = ", ".join(str(m) for m in fetcher.mirrors) or "no mirror configured"
+        raise UsageError(
+            "reference file(s) missing, nothing was run: "
+            + "; ".join(f"source {sid!r}: none of {fetcher.candidate_names(sid)} found" for sid in missing)
+            + f" in mirrors ({where}) or cache, and offline mode. Give every mirror the full build needs "
+            "(e.g. --mirror ../shared/data/duo --mirror ../shared/data/geo); a mirror holding only a new year's "
+            "file is added to those, not instead of them"
+        )
 
 
 def _build_plan(published: Path, cfg, mode: dict[str, Any], years: list[int], force: bool):

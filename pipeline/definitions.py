@@ -51,7 +51,7 @@ def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetCh
 
 RUN_T0 = [time.monotonic()]  # reset by the CLI at the start of `sto run`
 # The CLI's progress state: steps done of the run's total, and the peiljaar of the phase being run.
-PROGRESS: dict[str, Any] = {"done": 0, "total": 0, "part": None}
+PROGRESS: dict[str, Any] = {"done": 0, "total": 0, "part": None, "yearly_steps": set()}
 
 
 class _ProgressHandler(logging.Handler):
@@ -71,7 +71,7 @@ class _ProgressHandler(logging.Handler):
             return
         et = ev.event_type_value
         step = meta.get("step_key") or ""
-        part = ev.partition or PROGRESS.get("part") or ""
+        part = ev.partition or (PROGRESS.get("part") if step in PROGRESS.get("yearly_steps", ()) else "") or ""
         label = f"{step}{f' [peiljaar {part}]' if part else ''}"
         if et == "ASSET_MATERIALIZATION":
             self.materialized.add(step)

@@ -5,9 +5,11 @@ peiljaar re-ran every asset, GeoNames and exams included. The warehouse records,
 fingerprint of the code that built it (`audit.build_state`) and the sha256 of every input file per asset
 (`audit.loaded_sources`). Before any work the CLI compares them with the code and files it would use now:
 
-- code (every .py, .sql and config file of the project, and the lock file), run settings (mirrors,
-  sample/real, offline, the SEOR inventory override) or any non-yearly input file changed, or no
+- code (every .py, .sql and config file of the project, and the lock file), run settings (sample/real,
+  the SEOR inventory override) or any non-yearly input file (sha256) changed, or no
   previous build recorded: **full** build, as before;
+- a reference input the run's mirrors do not offer at all is kept as loaded (so `--mirror DIR` with only
+  a new year's file adds that year);
 - otherwise every requested peiljaar loaded from a file with the same sha256: **skip** (nothing to do;
   the published database is not touched);
 - otherwise: **years**: only the yearly assets for the new or changed peiljaren, then every asset
@@ -55,13 +57,11 @@ def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
 
 
 def settings_fingerprint(mode: dict[str, Any]) -> str:
-    """sha256 of the run settings that choose files: sample/real, mirrors in order, offline, cache folder,
-    and the SEOR inventory override variables (SETTINGS_ENV)."""
+    """sha256 of the run settings the input files do not show: sample or real, and the SEOR inventory
+    override variables (SETTINGS_ENV). Mirrors, cache and offline are not in it: the files they give are
+    compared by sha256 (a mirror added for a new year alone must not rebuild everything)."""
     doc = {
         "sample": bool(mode["sample"]),
-        "mirrors": [str(m) for m in mode["mirrors"]],
-        "offline": bool(mode["offline"]),
-        "cache_dir": str(mode.get("cache_dir") or ""),
         "env": {k: os.environ.get(k, "") for k in SETTINGS_ENV},
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
@@ -139,7 +139,7 @@ def plan_build(
     if code != code_fingerprint():
         return BuildPlan("full", years, f"the code or configuration changed since the last build ({finished})")
     if settings != settings_fingerprint(mode):
-        return BuildPlan("full", years, f"the run settings (mirrors, sample/real, inventory) changed since {finished}")
+        return BuildPlan("full", years, f"the run settings (sample/real, SEOR inventory) changed since {finished}")
     changed: list[str] = []
     for (sid, year), (sha, path) in sorted(loaded.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         if year is not None:
@@ -149,6 +149,8 @@ def plan_build(
             now_sha = now.sha256 if now is not None else None
         else:  # inputs named by their asset's own config (SEOR inventory, mapping): the file it read
             now_sha = _sha_of(path)
+        if now_sha is None:
+            continue  # not offered by this run's mirrors (e.g. a mirror holding only a new year): kept as loaded
         if now_sha != sha:
             changed.append(f"{sid} ({Path(path).name})")
     for sid, spec in sorted(catalogue.get("sources", {}).items()):

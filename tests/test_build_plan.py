@@ -72,7 +72,8 @@ def test_what_forces_a_full_build(sample_out, tmp_path, monkeypatch):
         plan = _plan(out, [2021, 2022, 2026])
         assert (plan.kind, plan.years) == ("years", [2022, 2026])
         assert "peiljaar 2022 changed, peiljaar 2026 new" in plan.reason
-    assert _plan(out, [2021], {**SAMPLE_MODE, "offline": True}).kind == "full"  # settings are compared whole
+    # mirrors, cache and offline are not settings: the files they give are compared by sha256
+    assert _plan(out, [2021], {**SAMPLE_MODE, "offline": True, "cache_dir": str(tmp_path)}).kind == "skip"
 
 
 def test_no_build_state_means_full(tmp_path):
@@ -115,3 +116,55 @@ def test_added_year_runs_only_that_year_and_equals_a_full_build(sample_out, tmp_
     assert kinds[-1] == ("years",)
     assert main(["run", "--out", str(out), "--no-export", "--years", "2026"]) == 0
     assert "skipped" in capsys.readouterr().out
+
+
+def test_failed_new_year_leaves_no_partition_behind(sample_out, tmp_path, monkeypatch, capsys):
+    """A run that fails for a new peiljaar removes the partition it added, so the Dagster UI lists only the
+    years the warehouse holds and the year never narrows a later partition range; a partition left by a
+    killed run is healed by the next run."""
+    import dagster as dg
+
+    from pipeline.partitions import PEILJAAR_PARTITIONS
+
+    out = copy_out(sample_out, tmp_path / "out")
+    sample = patched_sample(tmp_path, monkeypatch)
+    src = (sample / PUPILS_NAME.format(2023)).read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = src[:2] + [src[2].replace(";", ";X;", 1)] + src[3:-3]  # one row with a field too many
+    (sample / PUPILS_NAME.format(2026)).write_text("".join(broken), encoding="utf-8")
+    assert run_sto(out, "--years", "2026", "--no-export") == 1
+    instance = dg.DagsterInstance.from_config(str(ROOT))
+    assert "2026" not in instance.get_dynamic_partitions(PEILJAAR_PARTITIONS)
+    instance.add_dynamic_partitions(PEILJAAR_PARTITIONS, ["2025"])  # as a killed run would leave it
+    (sample / PUPILS_NAME.format(2026)).write_text("".join(src[:-3]), encoding="utf-8")
+    assert run_sto(out, "--years", "2026", "--no-export") == 0
+    assert "[peiljaar 2026]" in capsys.readouterr().out  # yearly steps name their peiljaar
+    assert "2025" not in instance.get_dynamic_partitions(PEILJAAR_PARTITIONS)
+    assert "2026" in instance.get_dynamic_partitions(PEILJAAR_PARTITIONS)
+
+
+@pytest.mark.full
+def test_real_year_added_from_a_mirror_holding_only_that_year(real_out, tmp_path, capsys):
+    """The --help example `sto run --years 2020 --mirror DIR` with DIR holding only the new year's file:
+    only that year and the marts run (the reference files stay as loaded), the marts then cover both years;
+    the same DIR alone for a full build is refused before any work, naming the missing reference files."""
+    import random
+
+    from tests.conftest import PUPILS_2019, need_shared
+
+    need_shared()
+    out = copy_out(real_out, tmp_path / "out")
+    only_new = tmp_path / "new"
+    only_new.mkdir()
+    header, *rows = PUPILS_2019.read_bytes().splitlines(keepends=True)
+    random.Random(2020).shuffle(rows)  # the same figures in another file (sha256)
+    (only_new / PUPILS_2019.name.replace("2019", "2020")).write_bytes(header + b"".join(rows))
+    capsys.readouterr()
+    assert run_sto(out, "--years", "2020", "--mirror", str(only_new), "--offline", "--no-export") == 0
+    said = capsys.readouterr().out
+    assert "only the new or changed peiljaren: peiljaar 2020 new" in said
+    assert "raw_geonames_pc6" not in said and "raw_duo_vo_locations" not in said
+    years = query(out / "sto.duckdb", "SELECT DISTINCT peiljaar FROM marts.techniek_share ORDER BY 1")
+    assert years == [(2019,), (2020,)]
+    fresh = tmp_path / "fresh"
+    assert run_sto(fresh, "--years", "2020", "--mirror", str(only_new), "--offline", "--no-export") == 2
+    assert "reference file(s) missing, nothing was run" in capsys.readouterr().err

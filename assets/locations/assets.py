@@ -105,7 +105,10 @@ def raw_school_points(context: dg.AssetExecutionContext, sto: StoResource) -> dg
     if fetched is None and not sto.sample and not sto.offline:
         fetched = fetcher.fetch("school_points")
     if fetched is None:
-        context.log.warning("no address-point file configured: geocoding falls back to postcode centroids")
+        context.log.warning(
+            "no address-point file (source school_points) in the mirrors or the download cache: geocoding "
+            "falls back to postcode centroids"
+        )
         df = pd.DataFrame(
             {
                 "vestiging_code": pd.Series(dtype="string"),
