@@ -556,7 +556,7 @@ def cmd_drop(args: argparse.Namespace, out: Path) -> int:
                     print(f"sto drop FAILED; published database unchanged: {published}", file=sys.stderr)
                     return EXIT_FAILED
                 remaining = [y for y in loaded if y not in years]
-                _record_provenance(staging, run_ids, remaining, mode, assets, None)
+                _record_provenance(staging, run_ids, remaining, mode, keys)
                 pub.publish(staging, published)
             except BaseException:
                 pub.discard(staging)
@@ -631,12 +631,9 @@ def _require_reference_files(cfg, mode: dict[str, Any]) -> None:
     inputs) must be in a mirror, the cache or the repository, unless the run may download it. Raises
     UsageError (exit 2) naming each missing source, the file names looked for and the mirrors, in the
     words of the fetch error the step would raise later."""
-    from pipeline.fetch import fetcher_for
-
     if not mode["sample"] and not mode["offline"]:
         return  # online: a missing file is downloaded (its own errors name the URL)
-    args = (cfg.sources, mode["sample"], mode["mirrors"], mode["cache_dir"], True)
-    fetcher, local = fetcher_for(*args), fetcher_for(*args, local=True)
+    fetcher, local = _locators(cfg, mode)
     missing = [
         sid
         for sid, spec in cfg.sources["sources"].items()
@@ -653,32 +650,34 @@ def _require_reference_files(cfg, mode: dict[str, Any]) -> None:
         )
 
 
-def _build_plan(published: Path, cfg, mode: dict[str, Any], years: list[int], force: bool):
-    """pipeline.fingerprint.plan_build with this run's fetchers (locating files only, no network)."""
+def _locators(cfg, mode: dict[str, Any]) -> tuple:
+    """(fetcher, fetcher with the repository's curated inputs) of this run's mode, offline: they only
+    locate files (mirrors, cache, data_raw/), never download."""
     from pipeline.fetch import fetcher_for
-    from pipeline.fingerprint import plan_build
 
     args = (cfg.sources, mode["sample"], mode["mirrors"], mode["cache_dir"], True)
-    return plan_build(published, cfg.sources, fetcher_for(*args), fetcher_for(*args, local=True), mode, years, force)
+    return fetcher_for(*args), fetcher_for(*args, local=True)
 
 
-def _record_provenance(
-    staging: Path, run_ids: list[str], years: list[int], mode: dict, assets: list, selected: set | None
-) -> None:
-    """Write `sto drop`'s audit.provenance row into its staging database before it is published (`sto run`
-    records through the resource, as UI runs do)."""
+def _build_plan(published: Path, cfg, mode: dict[str, Any], years: list[int], force: bool):
+    """pipeline.fingerprint.plan_build with this run's locating fetchers (no network)."""
+    from pipeline.fingerprint import plan_build
+
+    return plan_build(published, cfg.sources, *_locators(cfg, mode), mode, years, force)
+
+
+def _record_provenance(staging: Path, run_ids: list[str], years: list[int], mode: dict, keys: list) -> None:
+    """Write `sto drop`'s audit.provenance row (the lineage of the assets it rebuilt, `keys`) into its staging
+    database before it is published (`sto run` records through the resource, as UI runs do)."""
     import uuid
 
     import duckdb
 
     from pipeline.provenance import record_run
+    from pipeline.resources import ASSET_DEPS
 
-    lineage = {
-        k.to_user_string(): sorted(d.to_user_string() for d in a.asset_deps.get(k, set()))
-        for a in assets
-        for k in a.keys
-        if selected is None or k in selected
-    }
+    names = {k.to_user_string() for k in keys}
+    lineage = {k: deps for k, deps in ASSET_DEPS.items() if k in names}
     con = duckdb.connect(str(staging))
     try:
         record_run(con, uuid.uuid4().hex, run_ids, years, "sample" if mode["sample"] else "real", lineage)

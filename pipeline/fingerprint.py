@@ -32,7 +32,9 @@ from typing import Any
 
 import duckdb
 
+from pipeline.fetch import sha256_file
 from pipeline.paths import PROJECT_ROOT
+from pipeline.tables import table_exists
 
 CODE_GLOBS = ("pipeline/**/*.py", "pipeline/config/*.yaml", "assets/**/*.py", "sql/**/*", "data_raw/sources.yaml")
 CODE_FILES = ("requirements.lock", "pyproject.toml")
@@ -77,19 +79,10 @@ class BuildPlan:
     changed: list[str] = field(default_factory=list)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
-        ).fetchone()[0]
-    )
-
-
 def last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
     """(code fingerprint, settings fingerprint, finished_at) of the warehouse's last recorded complete
     build, or None (no build state: a warehouse from before this table, or only partial runs)."""
-    if not _table_exists(con, "audit.build_state"):
+    if not table_exists(con, "audit.build_state"):
         return None
     row = con.execute(
         "SELECT code_fingerprint, settings_fingerprint, finished_at::VARCHAR FROM audit.build_state "
@@ -100,7 +93,7 @@ def last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
 
 def loaded_inputs(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int | None], tuple[str, str]]:
     """{(source_id, peiljaar or None): (sha256, path)} of the most recent load of every input."""
-    if not _table_exists(con, "audit.loaded_sources"):
+    if not table_exists(con, "audit.loaded_sources"):
         return {}
     rows = con.execute(
         "SELECT source_id, peiljaar, arg_max(sha256, loaded_at), arg_max(path, loaded_at) "
@@ -148,7 +141,7 @@ def plan_build(
             now = fetcher.locate(sid) or local_fetcher.locate(sid)
             now_sha = now.sha256 if now is not None else None
         else:  # inputs named by their asset's own config (SEOR inventory, mapping): the file it read
-            now_sha = _sha_of(path)
+            now_sha = sha256_file(Path(path)) if Path(path).is_file() else None
         if now_sha is None:
             continue  # not offered by this run's mirrors (e.g. a mirror holding only a new year): kept as loaded
         if now_sha != sha:
@@ -172,17 +165,6 @@ def plan_build(
     new = [y for y in todo if ("duo_vo_students", y) not in loaded]
     why = ", ".join(f"peiljaar {y} {'new' if y in new else 'changed'}" for y in todo)
     return BuildPlan("years", todo, f"{why}; the other inputs are unchanged since {finished}")
-
-
-def _sha_of(path: str) -> str | None:
-    p = Path(path)
-    if not p.is_file():
-        return None
-    h = hashlib.sha256()
-    with open(p, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def record_build(con: duckdb.DuckDBPyConnection, run_group: str, kind: str, years: list[int], mode: dict) -> None:

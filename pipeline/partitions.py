@@ -27,18 +27,19 @@ def run_peiljaren(context: dg.AssetExecutionContext) -> list[int]:
 
 
 def merge_year_metadata(per_year: dict[int, dict]) -> dict:
-    """One step's metadata from each peiljaar's: a single year's as it is; for several, every key suffixed
-    with its peiljaar ('n_pupils [peiljaar 2019]'), plus `dagster/row_count` summed over the years and
-    the column schema and table name (the same for every year)."""
+    """One step's metadata from each peiljaar's: a single year's as it is; for several, `dagster/row_count`
+    summed over the years, a key with the same value in every year (table, column schema, code version,
+    config hash) once, and every other key once per year with its peiljaar ('n_pupils [peiljaar 2019]')."""
     if len(per_year) == 1:
         return next(iter(per_year.values()))
+    metas = [m for _, m in sorted(per_year.items())]
     merged: dict = {}
     for year, meta in sorted(per_year.items()):
         for k, v in meta.items():
             if k == "dagster/row_count":
-                merged[k] = dg.MetadataValue.int(int(merged.get(k, dg.MetadataValue.int(0)).value) + int(v.value))
-            elif k in ("dagster/column_schema", "table", "description") or k.startswith("code_"):
-                merged.setdefault(k, v)
+                merged[k] = dg.MetadataValue.int(sum(int(m[k].value) for m in metas if k in m))
+            elif all(m.get(k) == v for m in metas):
+                merged[k] = v
             else:
                 merged[f"{k} [peiljaar {year}]"] = v
     return merged

@@ -116,7 +116,12 @@ class StoResource(dg.ConfigurableResource):
         try:
             if start is not None:  # the peiljaren this run loaded
                 keys = list(context.instance.get_dynamic_partitions(PEILJAAR_PARTITIONS))
-                years = [int(k) for k in (keys[keys.index(start) : keys.index(end) + 1] if end in keys else [start])]
+                years = [
+                    int(k)
+                    for k in (
+                        keys[keys.index(start) : keys.index(end) + 1] if start in keys and end in keys else [start]
+                    )
+                ]
             elif db.table_exists(con, "core.duo_vo_students"):  # the peiljaren the marts were built over
                 years = [
                     y

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 import pipeline.fingerprint as fp
-from pipeline.cli import main
+from pipeline.cli import _build_plan, main
 from pipeline.config import default_config
-from pipeline.fetch import fetcher_for
 from tests.conftest import ROOT, copy_out, patched_sample, query, run_sto, table_hashes
 
 SAMPLE = ROOT / "data_raw" / "sample"
@@ -25,12 +24,7 @@ SAMPLE_MODE = {"sample": True, "mirrors": [], "offline": False, "cache_dir": str
 
 
 def _plan(out: Path, years: list[int], mode: dict | None = None) -> fp.BuildPlan:
-    cfg = default_config()
-    mode = mode or SAMPLE_MODE
-    args = (cfg.sources, mode["sample"], mode["mirrors"], None, True)
-    return fp.plan_build(
-        out / "sto.duckdb", cfg.sources, fetcher_for(*args), fetcher_for(*args, local=True), mode, years
-    )
+    return _build_plan(out / "sto.duckdb", default_config(), mode or SAMPLE_MODE, years, False)
 
 
 def test_unchanged_run_is_skipped_and_leaves_the_file_alone(sample_out, tmp_path, capsys):

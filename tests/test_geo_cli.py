@@ -146,3 +146,23 @@ def test_status_lists_years_and_checks(sample_out, capsys):
     assert re.search(r"core_duo_vo_students\s+2022\s+\d{4}-\d\d-\d\d", out)
     assert re.search(r"2022\s+sample\s+01\.-leerlingen-vo-per-vestiging-naar-onderwijstype-2022\.csv", out)
     assert "FAILED" not in out and "passed" in out
+
+
+def test_several_years_in_one_step_keep_each_years_metadata():
+    import dagster as dg
+
+    from pipeline.partitions import merge_year_metadata
+
+    def meta(rows: int, n: int) -> dict:
+        return {
+            "table": dg.MetadataValue.text("core.duo_vo_students"),
+            "dagster/row_count": dg.MetadataValue.int(rows),
+            "n_pupils": dg.MetadataValue.int(n),
+        }
+
+    one = meta(2, 5)
+    assert merge_year_metadata({2019: one}) is one
+    merged = merge_year_metadata({2020: meta(3, 6), 2019: meta(2, 5)})
+    assert merged["dagster/row_count"].value == 5 and merged["table"].value == "core.duo_vo_students"
+    assert merged["n_pupils [peiljaar 2019]"].value == 5 and merged["n_pupils [peiljaar 2020]"].value == 6
+    assert "n_pupils" not in merged
