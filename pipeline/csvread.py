@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
 
 import pandas as pd
+
+from pipeline.textcheck import Decoded, check_frame, decode_text
 
 
 class InputError(ValueError):
@@ -49,8 +52,10 @@ def sniff_format(raw: bytes) -> str:
     return "text"
 
 
-def decode_bytes(raw: bytes, path: Path | str) -> tuple[str, str]:
-    """Decode as UTF-8 (with or without BOM) when valid, otherwise as Windows-1252.
+def decode_file(raw: bytes, path: Path | str, delimiter: str | None = None) -> Decoded:
+    """Decode as UTF-8 (with or without BOM) when valid, otherwise as Windows-1252, line by line
+    (pipeline.textcheck.decode_text: a file of mixed encodings is read per line and the repair reported; a
+    line valid in neither or holding both, or a UTF-8 byte-order mark before Windows-1252 text, is refused).
 
     Raises InputError naming the file for content that is not delimited text at all: empty, an
     HTML/XML page, UTF-16 or binary, an xlsx/zip, an .xls or a PDF (see sniff_format).
@@ -72,16 +77,13 @@ def decode_bytes(raw: bytes, path: Path | str) -> tuple[str, str]:
     if kind in ("zip", "xls", "pdf"):
         what = next(d for _, k, d in SIGNATURES if k == kind)
         raise InputError(f"{path}: row 1: expected a CSV text file, found {what}")
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: byte offset {exc.start}: expected UTF-8 or Windows-1252 text, found undecodable bytes"
-        ) from exc
+    return decode_text(raw, path, delimiter)
+
+
+def decode_bytes(raw: bytes, path: Path | str) -> tuple[str, str]:
+    """(text, encoding) of `decode_file`; the repairs it reports are dropped (read_text_csv reports them)."""
+    d = decode_file(raw, path)
+    return d.text, d.encoding
 
 
 def read_text_csv(
@@ -99,7 +101,8 @@ def read_text_csv(
     as many fields as the header and, when `required` is given, that those columns exist.
     """
     raw = Path(path).read_bytes()
-    text, encoding = decode_bytes(raw, path)
+    decoded = decode_file(raw, path, delimiter)
+    text, encoding = decoded.text, decoded.encoding
     first_line = text.split("\n", 1)[0]
     if delimiter is None:
         delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
@@ -141,7 +144,20 @@ def read_text_csv(
     df = pd.DataFrame(data, columns=header, dtype="string")
     df = df.apply(lambda s: s.str.strip())
     df.insert(0, "source_row", pd.Series(lines, dtype="int64"))
-    return df, {"encoding": encoding, "delimiter": delimiter}
+    check_frame(df, path)
+    info = {"encoding": encoding, "delimiter": delimiter}
+    if decoded.repairs:
+        info["text_repairs"] = report_repairs(path, decoded.repairs)
+    return df, info
+
+
+def report_repairs(path: Path | str, repairs: list[str]) -> str:
+    """The exact repairs made while decoding `path`, in words; also printed to stderr (never silent)."""
+    text = f"{path}: mixed encodings repaired ({len(repairs)} line(s) read in their own encoding): " + "; ".join(
+        repairs
+    )
+    print(f"sto: warning: {text}", file=sys.stderr)
+    return text
 
 
 def _cell_text(v: object) -> object:
@@ -205,6 +221,7 @@ def read_xlsx(path: Path | str, sheet: str | int = 0) -> tuple[pd.DataFrame, dic
     df.columns = header
     df = df.astype("string").apply(lambda s: s.str.strip())
     df.insert(0, "source_row", pd.Series(body.index + 1, index=body.index, dtype="int64"))
+    check_frame(df, f"{path}: sheet {title!r}")
     return df.reset_index(drop=True), {"encoding": "xlsx", "delimiter": "", "sheet": title}
 
 

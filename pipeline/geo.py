@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import requests
 
-from pipeline import db
+from pipeline import db, textcheck
 from pipeline.archive import read_member
 from pipeline.csvread import InputError
 
@@ -53,10 +53,17 @@ def _check_geonames_text(path: Path | str, raw: bytes) -> None:
     """UTF-8 text with exactly 12 tab-separated fields on every line (line numbers as an editor shows them).
     Raises InputError for undecodable bytes, a line with another field count or a file without lines."""
     try:
-        raw.decode("utf-8")  # only validated here; DuckDB reads the file
+        raw.decode("utf-8")  # only validated here; DuckDB reads the file (so no per-line repair either)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}: row {line}: expected UTF-8 text (GeoNames dump), found undecodable bytes") from exc
+        where = textcheck.locate_offset(raw, exc.start, "\t", GEONAMES_COLUMNS)
+        raise InputError(
+            f"{path}: {where}: expected UTF-8 text (GeoNames dump), found bytes that are not UTF-8 "
+            "(a Windows-1252 or Latin-1 copy?)"
+        ) from exc
+    if raw.startswith(textcheck.BOM):
+        raise InputError(f"{path}: row 1: expected a GeoNames line, found a UTF-8 byte-order mark in front of it")
+    # names (place, provincie, gemeente, admin3) with the marks of a wrong decoding: lines with non-ASCII only
+    textcheck.check_frame(textcheck.non_ascii_rows(raw, GEONAMES_COLUMNS, "\t"), path)
     tabs = len(GEONAMES_COLUMNS) - 1
     # one line at a time (no list of 460k lines); a lone CR also ends a line, as in `bytes.splitlines`
     lines = raw.splitlines() if b"\r" in raw else io.BytesIO(raw)

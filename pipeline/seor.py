@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import config as config_mod
+from pipeline import textcheck
 from pipeline.csvread import InputError, read_text_csv
 from pipeline.paths import PROJECT_ROOT
 
@@ -130,7 +131,9 @@ def read_table(path: Path, sheet: str | int | None = None, header_row: int = 1) 
         empty = df.drop(columns="source_row").isna().all(axis=1) | (df.drop(columns="source_row").fillna("") == "").all(
             axis=1
         )
-        return df[~empty].reset_index(drop=True)
+        df = df[~empty].reset_index(drop=True)
+        textcheck.check_frame(df, path)
+        return df
     if suffix in (".csv", ".txt"):
         if header_row != 1:
             raise InventoryError(f"{path}: header_row {header_row}: CSV inventories must have the header in row 1")
@@ -535,7 +538,16 @@ def read_seor_published(path: Path | None) -> pd.DataFrame:
         df["value"] = df["value"].astype("float64")
         df["known_inconsistency"] = df["known_inconsistency"].astype("bool")
         return df
+    raw = Path(path).read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = textcheck.locate_offset(raw, exc.start, ",", None)
+        raise InventoryError(
+            f"{path}: {where}: expected UTF-8 text (curated file), found bytes that are not UTF-8"
+        ) from exc
     df = pd.read_csv(path, dtype="string", keep_default_na=False)
+    textcheck.check_frame(df.assign(source_row=df.index + 2), path)  # no quoted line breaks in this file
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise InventoryError(f"{path}: row 1: missing column(s) {missing}")

@@ -12,7 +12,7 @@ import requests
 
 from assets.common import CORE, RAW, finish_raw
 from assets.locations.checks import CHECKS
-from pipeline import db
+from pipeline import db, textcheck
 from pipeline.audit import SNAPSHOT_USE_SQL, snapshot_date
 from pipeline.checks import checked_asset
 from pipeline.duo import parse_addresses
@@ -249,6 +249,10 @@ def core_campuses(sto: StoResource) -> dg.MaterializeResult:
             }
             for c in rows
         ]
+    )
+    campuses_yaml = next(p for p in sto.config.files if p.stem == "campuses")
+    textcheck.check_config_records(
+        cfg[["campus_code", "name", "address", "postcode", "city", "source_note"]], campuses_yaml
     )
     pc = cfg["postcode"].str.replace(" ", "", regex=False).str.upper()
     entities = pd.DataFrame(
