@@ -5,10 +5,10 @@ gives "MariÃ«ndael" for "Mariëndael", and that text reaches marts, exports an
 
 * bytes (`decode_text`): UTF-8 (with or without byte-order mark) when the whole file is valid UTF-8,
   otherwise Windows-1252, but looked at line by line: a file whose non-ASCII lines are partly valid UTF-8
-  and partly only valid as Windows-1252 (one row pasted from another export) has *mixed encodings*. Each
-  such line is valid in exactly one of the two encodings, so reading every line in its own encoding is
-  exact: it is repaired and the repair is reported (`Decoded.repairs`, printed and put in the asset's
-  metadata). A line that holds both (UTF-8 text beside Windows-1252 bytes) or bytes valid in neither, and a
+  and partly only valid as Windows-1252 (one row pasted from another export) has *mixed encodings*. When
+  each such line has exactly one clean reading (not UTF-8: Windows-1252; UTF-8 whose Windows-1252 reading
+  would be mojibake: UTF-8), reading every line in its own encoding is exact: it is repaired and the repair
+  is reported (`Decoded.repairs`, printed and put in the asset's metadata); otherwise it is refused. A line that holds both (UTF-8 text beside Windows-1252 bytes) or bytes valid in neither, and a
   UTF-8 byte-order mark in front of Windows-1252 text, are refused with line, column and value.
 * text (`damaged_values` / `check_frame`): every distinct value of every text column (and the header) is
   checked for mojibake (UTF-8 read as Windows-1252/Latin-1, also twice: `ftfy.badness.is_bad`), the
@@ -179,7 +179,16 @@ def decode_text(
         )
     if not utf8:
         return Decoded(raw.decode("cp1252"), "cp1252")
-    # Mixed encodings: every line is valid in exactly one of the two; read each in its own (exact).
+    # Mixed encodings. A line that is not UTF-8 has one reading (Windows-1252); a UTF-8 line is taken as UTF-8
+    # only when its Windows-1252 reading is impossible or shows mojibake, so each line has exactly one clean
+    # reading and reading every line in it is exact. Otherwise the file is refused as ambiguous.
+    ambiguous = [i for i in utf8 if (alt := _try(line_of(i), "cp1252")) is not None and classify(alt) is None]
+    if ambiguous:
+        raise _error(
+            f"{path}: expected one encoding, found lines that are not UTF-8 (first {located(cp[0])}) and lines "
+            f"that read as clean text both as UTF-8 and as Windows-1252 (first {located(ambiguous[0], 'utf-8')}; "
+            f"rows {[i + 1 for i in ambiguous[:MAX_LISTED]]}): not repairable exactly. Save the file in one encoding"
+        )
     minority, major, minor = (cp, "UTF-8", "Windows-1252") if len(utf8) >= len(cp) else (utf8, "Windows-1252", "UTF-8")
     parts = [line_of(i).decode("utf-8" if kind.get(i) == "utf-8" else "cp1252") for i in range(len(starts))]
     enc = "cp1252" if minor == "Windows-1252" else "utf-8"

@@ -291,6 +291,51 @@ def copy_from(path: Path, source: str) -> dict[str, Any]:
     return {}
 
 
+# ---- encodings (issue 15 item 6: clean text)
+
+
+@transform
+def line_in_encoding(
+    path: Path,
+    column: str,
+    value: str,
+    encoding: str,
+    where: dict[str, str] | None = None,
+    nth: int = 1,
+    utf8_cells: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Write `value` into `column` of the matching row and save THAT line in `encoding` (e.g. cp1252) while
+    every other line keeps the file's encoding: one row pasted from another export. `utf8_cells` puts values
+    in UTF-8 into other columns of the same line (a line holding both encodings)."""
+    t = TextTable.read(path)
+    i = t.find(where, nth)
+    f = t.split(i)
+    f[t.col(column)] = value
+    utf8 = dict(enumerate((utf8_cells or {}).items()))
+    for k, (col, _) in utf8.items():
+        f[t.col(col)] = f"@@{k}@@"  # placeholder, replaced by the UTF-8 bytes after encoding the line
+    t.join(i, f)
+    parts = [ln.encode(t.encoding) for ln in t.lines]
+    line = t.lines[i].encode(encoding)
+    for k, (_, v) in utf8.items():
+        line = line.replace(f"@@{k}@@".encode(), v.encode("utf-8"))
+    parts[i] = line
+    path.write_bytes((b"\xef\xbb\xbf" if t.bom else b"") + b"".join(parts))
+    return {"row": i + 1, "column": column, "found": value}
+
+
+@transform
+def bom_before(path: Path) -> dict[str, Any]:
+    """Put a UTF-8 byte-order mark in front of the file's bytes as they are (e.g. Windows-1252); `row`/`found`:
+    the first line with a non-ASCII byte and its first non-ASCII field."""
+    raw = path.read_bytes()
+    t = TextTable.read(path)
+    path.write_bytes(b"\xef\xbb\xbf" + raw)
+    i = next(k for k, ln in enumerate(t.lines) if not ln.isascii())
+    found = next(v for v in t.split(i) if not v.isascii())
+    return {"row": i + 1, "found": found, "column": t.header[t.split(i).index(found)]}
+
+
 # ---- other published forms of the pupils file (issue 9) and masking conventions (issue 10)
 
 COUNT_PREFIX = "LEER- OF VERBLIJFSJAAR "
