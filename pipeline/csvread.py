@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.textcheck import Decoded, check_frame, decode_text
+from pipeline.textcheck import Decoded, check_frame, decode_text, records_with_non_ascii
 
 
 class InputError(ValueError):
@@ -144,7 +144,8 @@ def read_text_csv(
     df = pd.DataFrame(data, columns=header, dtype="string")
     df = df.apply(lambda s: s.str.strip())
     df.insert(0, "source_row", pd.Series(lines, dtype="int64"))
-    check_frame(df, path)
+    # the header and the records holding non-ASCII bytes: the only text that can show a wrong decoding
+    check_frame(df.iloc[records_with_non_ascii(raw, df["source_row"].to_numpy())], path)
     info = {"encoding": encoding, "delimiter": delimiter}
     if decoded.repairs:
         info["text_repairs"] = report_repairs(path, decoded.repairs)

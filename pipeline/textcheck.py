@@ -240,8 +240,8 @@ def damaged_values(values: pd.Series) -> pd.DataFrame:
 
     Shapes: `values` any string Series (NA ignored); returns columns value, reason, probable (one row per
     distinct damaged value, in order of first appearance). Only non-ASCII values are examined."""
-    s = pd.Series(values, dtype="string").dropna()
-    cand = pd.Series(s[s.str.contains(_NON_ASCII, regex=True)].unique(), dtype="string")
+    u = pd.Series(pd.unique(pd.Series(values, dtype="object").dropna().to_numpy()), dtype="string")
+    cand = u[u.str.contains(_NON_ASCII, regex=True).fillna(False).astype(bool)].reset_index(drop=True)
     reasons = cand.map(classify) if len(cand) else pd.Series(dtype="object")
     bad = cand[reasons.notna()] if len(cand) else cand
     return pd.DataFrame(
@@ -260,9 +260,12 @@ def damaged_cells(df: pd.DataFrame, columns: list[str] | None = None, row_col: s
     row 1). Distinct values are classified once across all columns."""
     cols = [c for c in (columns or list(df.columns)) if c != row_col]
     text_cols = [c for c in cols if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object]
-    uniques = [pd.Series(df[c].dropna().unique(), dtype="string") for c in text_cols]
-    header = pd.Series([str(c) for c in cols], dtype="string")
-    bad = damaged_values(pd.concat([header, *uniques], ignore_index=True))
+    # distinct values per column (a few rows: one flat array), then once across all columns
+    parts = [df[c].unique() for c in text_cols] if len(df) > 1000 else [df[text_cols].to_numpy(dtype=object).ravel()]
+    values = np.concatenate(
+        [np.asarray([str(c) for c in cols], dtype=object), *(np.asarray(p, dtype=object) for p in parts)]
+    )
+    bad = damaged_values(pd.Series(values, dtype="object"))
     if bad.empty:
         return pd.DataFrame(columns=["row", "column", "value", "reason", "probable"])
     found = [
@@ -350,3 +353,15 @@ def check_config_records(records: pd.DataFrame, path: Path | str) -> None:
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     cells["row"] = [next((n for n, ln in enumerate(lines, 1) if v in ln), 0) for v in cells["value"]]
     raise _error(describe_cells(path, cells, "line"))
+
+
+def records_with_non_ascii(raw: bytes, record_lines: np.ndarray) -> np.ndarray:
+    """Positions (0-based) of the records holding a non-ASCII byte, from the file's bytes: `record_lines` are
+    the sorted editor lines on which the records start (read_text_csv's source_row). Only these records can
+    show a wrong decoding, so the text check looks at them alone (a byte-order mark on line 1 is the header's)."""
+    high = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) >= 0x80)
+    if not len(high) or not len(record_lines):
+        return np.zeros(0, dtype=np.int64)
+    lines = np.unique(np.searchsorted(_line_starts(raw), high, side="right"))  # 1-based editor lines
+    pos = np.searchsorted(np.asarray(record_lines), lines, side="right") - 1
+    return np.unique(pos[pos >= 0])
