@@ -207,8 +207,12 @@ def classify(value: str) -> str | None:
 
     if "\ufffd" in value:
         return "the replacement character U+FFFD (the original letters were lost by an earlier decoding)"
+    if "ï»¿" in value:
+        return (
+            "a UTF-8 byte-order mark read as Windows-1252 text ('ï»¿': decoded in the wrong encoding and saved again)"
+        )
     if "\ufeff" in value:
-        return "a byte-order mark U+FEFF inside the text"
+        return "a byte-order mark U+FEFF inside the text (a second mark, or a mark in the middle of the file)"
     if _C1.search(value):
         return "a C1 control character (Windows-1252 text read as Latin-1)"
     if is_bad(value):
@@ -231,7 +235,7 @@ def probable(value: str) -> str | None:
 
     if "\ufffd" in value:
         return None
-    fixed = fix_encoding(value)
+    fixed = fix_encoding(value).replace("\ufeff", "")
     return fixed if fixed != value else None
 
 

@@ -106,7 +106,8 @@ def test_line_numbers_follow_the_editor_with_crlf_and_lone_cr(tmp_path: Path):
         ("KÃ¶ln", "mojibake", "Köln"),
         ("Mari\ufffdndael", "U+FFFD", None),
         ("Niek\x82e", "C1 control character", None),
-        ("\ufeffBRIN NUMMER", "byte-order mark", None),
+        ("\ufeffBRIN NUMMER", "byte-order mark U+FEFF inside the text", "BRIN NUMMER"),
+        ("ï»¿BRIN NUMMER", "UTF-8 byte-order mark read as Windows-1252 text", "BRIN NUMMER"),
     ],
 )
 def test_damaged_values_are_classified_with_their_probable_reading(value, reason, probable):
