@@ -13,12 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.errors import InputError
 from pipeline.textcheck import Decoded, check_frame, decode_text, records_with_non_ascii
-
-
-class InputError(ValueError):
-    """Bad input: the message names file, row and column, what was expected and what was found."""
-
 
 # Signatures of files that are not delimited text, checked before decoding (first bytes of the file).
 # xlsx/ods are zip containers; .xls (BIFF) is an OLE2 compound document; see sniff_format().

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import InputError
+
 BOM = b"\xef\xbb\xbf"
 MAX_LISTED = 10
 _NON_ASCII = r"[^\x00-\x7f]"
@@ -36,10 +38,7 @@ _C1 = re.compile("[\x80-\x9f]")
 _MULTIBYTE = re.compile("[\u0080-\udc7f\udd00-\U0010ffff]")  # a decoded character, not an escaped byte
 
 
-def _error(message: str) -> ValueError:
-    """pipeline.csvread.InputError (imported here: csvread imports this module)."""
-    from pipeline.csvread import InputError
-
+def _error(message: str) -> InputError:
     return InputError(message)
 
 
