@@ -145,15 +145,18 @@ def decode_text(
         return seg[len(BOM) :] if (i == 0 and bom) else seg
 
     def located(i: int, encoding: str = "cp1252") -> str:
-        """'row N column C: <value as `encoding` reads it> (bytes ...)' for the first non-UTF-8 field of line i."""
-        fields = _bad_fields(line_of(i), delimiter, columns) or [("(whole line)", line_of(i).rstrip(b"\r\n"))]
-        col, b = fields[0]
-        if encoding == "utf-8":  # a UTF-8 line in a Windows-1252 file: show its first non-ASCII field
-            fields = [(c, v) for c, v in _fields(line_of(i), delimiter, columns) if not v.isascii()] or fields
-            col, b = fields[0]
-        shown = _try(b, encoding)
-        shown = shown if shown is not None else b.decode("cp1252", errors="replace")
-        return f"row {i + 1} column {col!r}: {shown!r} (bytes {b[:60]!r})"
+        """'row N column C: <value as `encoding` reads it> (bytes ...)[, column D: ...]' for the non-UTF-8
+        fields of line i (for a UTF-8 line in a Windows-1252 file: its non-ASCII fields)."""
+        if encoding == "utf-8":
+            fields = [(c, v) for c, v in _fields(line_of(i), delimiter, columns) if not v.isascii()]
+        else:
+            fields = _bad_fields(line_of(i), delimiter, columns)
+        fields = fields or [("(whole line)", line_of(i).rstrip(b"\r\n"))]
+        shown = [(c, _try(b, encoding), b) for c, b in fields[:5]]
+        return f"row {i + 1} " + ", ".join(
+            f"column {c!r}: {(t if t is not None else b.decode('cp1252', errors='replace'))!r} (bytes {b[:60]!r})"
+            for c, t, b in shown
+        )
 
     neither = [i for i, k in kind.items() if k == "neither"]
     if neither:
