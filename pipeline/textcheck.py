@@ -167,6 +167,9 @@ def decode_text(
     utf8 = sorted(i for i, k in kind.items() if k == "utf-8")
     cp = sorted(i for i, k in kind.items() if k == "cp1252")
     both = sorted(i for i, k in kind.items() if k == "both")
+    if both and not utf8:  # no line is UTF-8: a Windows-1252 file whose bytes happen to hold UTF-8 sequences
+        cp, both = sorted(cp + both), []
+        kind.update({i: "cp1252" for i in cp})
     if both:
         raise _error(
             f"{path}: expected one encoding per line, found UTF-8 text beside Windows-1252 bytes in one line "

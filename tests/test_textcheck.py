@@ -71,9 +71,19 @@ def test_ambiguous_mixed_file_is_refused(tmp_path: Path):
 
 
 def test_a_line_holding_both_encodings_is_refused(tmp_path: Path):
-    raw = b"NAAM;PLAATS\n" + "Mariëndael;".encode() + "Niekée\n".encode("cp1252")
-    msg = _refused(_csv(tmp_path, raw))
-    assert "UTF-8 text beside Windows-1252 bytes" in msg and "row 2 column 'PLAATS': 'Niekée'" in msg
+    line = "Mariëndael;".encode() + "Niekée\n".encode("cp1252")
+    msg = _refused(_csv(tmp_path, UTF8_LINES.encode() + line))
+    assert "UTF-8 text beside Windows-1252 bytes" in msg and "row 4 column 'PLAATS': 'Niekée'" in msg
+    # without any UTF-8 line the file is Windows-1252, and the pasted UTF-8 text shows as mojibake
+    msg = _refused(_csv(tmp_path, b"NAAM;PLAATS\n" + line))
+    assert "row 2 column 'NAAM': found 'MariÃ«ndael'" in msg and "probably 'Mariëndael'" in msg
+
+
+def test_a_cp1252_file_whose_bytes_happen_to_hold_utf8_sequences_is_cp1252(tmp_path: Path):
+    # 'CAFÉ' + no-break space is C9 A0, a valid UTF-8 sequence; no line of the file is UTF-8 throughout
+    raw = "NAAM;PLAATS\nCAFÉ\u00a0X;Niekée\n".encode("cp1252")
+    df, info = read_text_csv(_csv(tmp_path, raw))
+    assert info["encoding"] == "cp1252" and df["PLAATS"].tolist() == ["Niekée"]
 
 
 def test_bytes_valid_in_neither_encoding_are_located(tmp_path: Path):
