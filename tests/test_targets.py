@@ -35,7 +35,7 @@ def test_config_loads_and_lists_every_spec_target():
         (lambda c: c["targets"][0].update(scope="nowhere"), "unknown scope"),
         (lambda c: c["targets"][0].update(statistic="n_boys"), "statistic"),
         (lambda c: c["targets"][-1].pop("reason"), "needs a reason"),
-        (lambda c: c["scopes"]["techtown"]["approximation"].pop("note"), "approximation with a note"),
+        (lambda c: c["scopes"]["techtown"]["approximation"].pop("note"), "approximation: missing key 'note'"),
     ],
 )
 def test_config_errors_name_the_target(mutate, message):
