@@ -22,7 +22,7 @@ import yaml
 from pipeline.config_schema import KNOWN_SCOPES as KNOWN_SCOPES  # re-exported: one definition
 from pipeline.config_schema import TARGET_COMPARISONS as TARGET_COMPARISONS
 from pipeline.config_schema import TARGET_STATISTICS as TARGET_STATISTICS
-from pipeline.config_schema import validate_parts
+from pipeline.config_schema import UniqueKeyLoader, validate_parts
 from pipeline.paths import CONFIG_DIR, DATA_RAW
 
 
@@ -45,9 +45,18 @@ def load_yaml(path: Path) -> dict[str, Any]:
     mapping at the top level.
     """
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: configuration file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise ConfigError(f"{path}{where}: not valid YAML: {what}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -30,6 +30,28 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
+
+# ---------------------------------------------------------------------------------------------- YAML
+class UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """yaml's safe loader, refusing a key given twice in one mapping (plain YAML keeps the last silently:
+    a second `threshold_pct:` would override the first without a word)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} given twice in one mapping (lines {seen[key]} and {line}); keep one",
+                    key_node.start_mark,
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
 # ---------------------------------------------------------------------------------------------- references
 # Fixed vocabularies: the values the code (Python or SQL) acts on.
 KNOWN_SCOPES = ("national", "provincie", "gemeente", "corop", "rmc", "onderwijsgebied", "sto_region", "campus_radius")
@@ -91,7 +113,7 @@ REFERENCES: dict[str, tuple[str, str, Callable[[Parts], list[Any]]]] = {
         lambda p: _field(_items(_get(p, "profiles", "profiles")), "code"),
     ),
     "vmbo_profile": (
-        "profile code of kind 'profile'",
+        "vmbo profile code (kind profile)",
         "profiles.yaml profiles[] with kind: profile",
         lambda p: _field([x for x in _items(_get(p, "profiles", "profiles")) if x.get("kind") == "profile"], "code"),
     ),
@@ -921,9 +943,10 @@ def _message(path: Path, data: Any, err: dict[str, Any], refs: dict[str, list[An
     loc = _loc(tuple(err["loc"]), ctx.get("sub"))
     if kind == "unknown_key":
         loc = (*loc, ctx["key"])
-    value = _value_at(data, loc) if ("sub" in ctx or kind == "unknown_ref") else err.get("input")
-    if "value" in ctx and value is None:
-        value = ctx["value"]
+    if kind == "invalid":  # a rule over several keys: show a value only where the rule names one
+        value = ctx.get("value", _value_at(data, loc) if "sub" in ctx else None)
+    else:
+        value = _value_at(data, loc) if ("sub" in ctx or kind == "unknown_ref") else err.get("input")
     line = line_of(path, loc)
     where = f"{_display(path)}{f' line {line}' if line else ''}: {key_path(loc) or '(top level)'}{_label(data, loc)}"
     if kind == "unknown_ref":
@@ -940,13 +963,19 @@ def _message(path: Path, data: Any, err: dict[str, Any], refs: dict[str, list[An
             f"; did you mean {' or '.join(map(repr, hint))}?" if hint else ""
         )
     if kind == "missing":
-        return f"{_display(path)}{f' line {line_of(path, loc[:-1])}' if line_of(path, loc[:-1]) else ''}: {key_path(loc[:-1]) or '(top level)'}: missing key {loc[-1]!r}"
+        parent = loc[:-1]
+        pline = line_of(path, parent)
+        return (
+            f"{_display(path)}{f' line {pline}' if pline else ''}: {key_path(parent) or '(top level)'}"
+            f"{_label(data, parent)}: missing key {loc[-1]!r}"
+        )
     if kind == "duplicate":
         return (
             f"{where}: duplicate {ctx['what']} {_fmt(ctx['value'])} (also in item [{ctx['first']}]); "
-            f"expected unique {ctx['what']}s"
+            f"expected unique {ctx['what']}{'' if ctx['what'].endswith('s') else 's'}"
         )
     if kind == "invalid":
         return f"{where}: " + (f"found {_fmt(value)}; " if value is not None else "") + ctx["detail"]
-    expected = re.sub(r"^Input should (be )?", "", err["msg"]).replace("Value error, ", "")
+    expected = re.sub(r"^(Input|String|List|Dictionary|Value) should (be |have )?", "", err["msg"])
+    expected = expected.replace("match pattern", "text matching the pattern")
     return f"{where}: found {_fmt(value)}; expected {expected}"
