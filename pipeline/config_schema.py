@@ -944,7 +944,8 @@ def _message(path: Path, data: Any, err: dict[str, Any], refs: dict[str, list[An
     if kind == "unknown_key":
         loc = (*loc, ctx["key"])
     if kind == "invalid":  # a rule over several keys: show a value only where the rule names one
-        value = ctx.get("value", _value_at(data, loc) if "sub" in ctx else None)
+        value = _value_at(data, loc) if "sub" in ctx else None
+        value = ctx.get("value") if value is None else value
     else:
         value = _value_at(data, loc) if ("sub" in ctx or kind == "unknown_ref") else err.get("input")
     line = line_of(path, loc)

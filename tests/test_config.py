@@ -113,13 +113,13 @@ def test_invalid_target_and_unexpected_file_are_refused(cfg_dir: Path):
 
 def test_config_parsed_once_per_process(monkeypatch: pytest.MonkeyPatch):
     calls: list[str] = []
-    real = yaml.safe_load
+    real = yaml.load  # load_yaml parses with yaml.load and the duplicate-refusing safe loader
 
-    def counting(stream):
+    def counting(stream, Loader):  # noqa: N803 - yaml's parameter name
         calls.append("parse")
-        return real(stream)
+        return real(stream, Loader=Loader)
 
-    monkeypatch.setattr(yaml, "safe_load", counting)
+    monkeypatch.setattr(yaml, "load", counting)
     default_config.cache_clear()
     try:
         cfg = default_config()
