@@ -315,6 +315,18 @@ class Reach(Spec):
     default_radius_km: Radius
     sensitivity_radii_km: Annotated[_nonempty_list(Radius), _unique()]
 
+    @model_validator(mode="after")
+    def _default_among_sensitivity(self) -> Reach:
+        # the campus marts are computed at the sensitivity radii; metadata and report read the default's rows
+        if self.default_radius_km not in self.sensitivity_radii_km:
+            raise _invalid(
+                f"expected one of sensitivity_radii_km [{', '.join(f'{r:g}' for r in self.sensitivity_radii_km)}] "
+                "(the campus marts are computed at those radii only)",
+                "default_radius_km",
+                self.default_radius_km,
+            )
+        return self
+
 
 class PipelineFile(Spec):
     version: int

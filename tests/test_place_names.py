@@ -78,7 +78,9 @@ def test_names_read_from_the_warehouse_history(tmp_path: Path):
     path = tmp_path / "sto.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA core")
-    con.execute("CREATE TABLE core.school_location_history AS SELECT 'ROTTERDAM' AS gemeente_name, 'Groot-Rijnmond' AS corop_name")
+    con.execute(
+        "CREATE TABLE core.school_location_history AS SELECT 'ROTTERDAM' AS gemeente_name, 'Groot-Rijnmond' AS corop_name"
+    )
     con.close()
     assert pn.names_in_warehouse(path) == {"gemeente": {"ROTTERDAM"}, "corop": {"Groot-Rijnmond"}}
     empty = tmp_path / "empty.duckdb"
@@ -107,7 +109,8 @@ def _config_with(gemeenten: list[str]):
 def test_check_names_file_key_and_candidates(tmp_path: Path):
     f = tmp_path / "a.csv"
     f.write_text(
-        HEADER + "Zuid-Holland;01AA00;ROTTERDAM;Groot-Rijnmond\nZuid-Holland;01AA01;CAPELLE AAN DEN IJSSEL;Groot-Rijnmond\n"
+        HEADER
+        + "Zuid-Holland;01AA00;ROTTERDAM;Groot-Rijnmond\nZuid-Holland;01AA01;CAPELLE AAN DEN IJSSEL;Groot-Rijnmond\n"
         "Zuid-Holland;01AA02;LANSINGERLAND;Groot-Rijnmond\nZuid-Holland;01AA03;PIJNACKER-NOOTDORP;Delft en Westland\n"
         "Overijssel;01AA04;ENSCHEDE;Twente\n",
         encoding="utf-8",
