@@ -241,16 +241,6 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
     import duckdb
 
     from pipeline import publish as pub
-    from pipeline.audit import (
-        KIND_REAL,
-        KIND_SAMPLE,
-        describe_holdings,
-        loaded_year_files,
-        mix_message,
-        source_kind,
-        stale_rule_years,
-        warehouse_kinds,
-    )
     from pipeline.fetch import fetcher_for
 
     allowed = cfg.peiljaren
@@ -262,6 +252,18 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
                 "(pipeline/config/pipeline.yaml `peiljaren`; the range runs to the current calendar year)"
             )
     fetcher = fetcher_for(cfg.sources, mode["sample"], mode["mirrors"], mode["cache_dir"], mode["offline"])
+    check_place_names(cfg, fetcher, out / "sto.duckdb", mode)  # before pandas is imported (pipeline.audit): fast
+    from pipeline.audit import (
+        KIND_REAL,
+        KIND_SAMPLE,
+        describe_holdings,
+        loaded_year_files,
+        mix_message,
+        source_kind,
+        stale_rule_years,
+        warehouse_kinds,
+    )
+
     years = sorted(set(args.years)) if args.years else available_years(fetcher, allowed)
     if not years:
         raise UsageError(
@@ -331,7 +333,6 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
                     )
         finally:
             con.close()
-    check_place_names(cfg, fetcher, published, mode)
     return years, files
 
 

@@ -489,6 +489,17 @@ class FileRef(Spec):
 class PupilTrend(Spec):
     reference_peiljaar: Peiljaar
 
+    @model_validator(mode="after")
+    def _loadable(self, info: ValidationInfo) -> PupilTrend:
+        first = (info.context or {}).get("peiljaar_first")
+        if isinstance(first, int) and self.reference_peiljaar < first:
+            raise _invalid(
+                f"expected a loadable peiljaar (pipeline.yaml peiljaren.first = {first})",
+                "reference_peiljaar",
+                self.reference_peiljaar,
+            )
+        return self
+
 
 class ExamProgramme(Spec):
     model_config = ConfigDict(strict=True, extra="allow")
@@ -844,6 +855,7 @@ def validate_parts(parts: Parts, paths: dict[str, Path], only: Iterable[str] | N
     refs = reference_values(parts)
     context = {
         "refs": refs,
+        "peiljaar_first": _get(parts, "pipeline", "peiljaren", "first"),
         "seor_dimension_codes": {
             d: _field(_items(_get(spec, "categories")), "code")
             for d, spec in (_get(parts, "seor", "dimensions") or {}).items()

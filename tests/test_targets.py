@@ -133,6 +133,7 @@ def _tiny_warehouse(with_mapping: bool):
     mapping = "SELECT 'AAAA00' AS vestiging_code, '24056' AS sto_region_code, 'TechTown' AS sto_region_name"
     con.execute(f"CREATE TABLE raw.sto_region_map AS {mapping} {'' if with_mapping else 'LIMIT 0'}")
     db.run_sql(con, "mart_monitoring_macros")
+    db.run_sql(con, "place_key")  # as the asset does (assets/monitoring/assets.py _prepare_macros)
     cfg = targets.targets_config()
     register(con, "programme_target_in", targets.target_frame(cfg))
     register(con, "target_scope_in", targets.scope_frame(cfg))
