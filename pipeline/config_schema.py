@@ -156,7 +156,7 @@ REFERENCES: dict[str, tuple[str, str, Callable[[Parts], list[Any]]]] = {
         "seor.yaml canonical.provenance.values",
         lambda p: list(_get(p, "seor", "canonical", "provenance", "values") or []),
     ),
-    "seor_top_key": ("list of seor.yaml", "seor.yaml top-level lists", lambda p: ["categories"]),
+    "seor_values_from": ("list to take values from", "seor.yaml top-level lists", lambda p: ["categories"]),
 }
 
 
@@ -655,7 +655,7 @@ class CanonicalField(Spec):
     type: Literal["text", "int", "float", "bool", "list", "enum", "lat", "lon", "postcode"]
     required: bool = False
     unique: bool = False
-    values_from: Annotated[str, Ref("seor_top_key")] | None = None
+    values_from: Annotated[str, Ref("seor_values_from")] | None = None
     dimension: Annotated[str, Ref("seor_dimension")] | None = None
     values: _nonempty_list(Text) | None = None
     default: str | None = None

@@ -163,3 +163,22 @@ def test_target_sql_matches_by_the_same_rule():
     con.execute(first)
     got = sorted(con.execute("SELECT scope_id, vestiging_code FROM target_scope_location").fetchall())
     assert got == [("fries", "01AA02"), ("haag", "01AA00"), ("rijnmond", "01AA01")]
+
+
+def test_ui_run_checks_place_names_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A run launched from the Dagster UI (atomic publish, no CLI preflight) makes the same check when its
+    resource starts, before any step; a CLI run (tag sto/preflight) is not checked twice."""
+    from types import SimpleNamespace
+
+    from pipeline import resources
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "02.-alle-vestigingen-vo.csv").write_text(HEADER + "Zuid-Holland;01AA00;ROTTERDAM;Groot-Rijnmond\n")
+    monkeypatch.setattr(resources, "default_config", lambda: _config_with(["Roterdam"]))
+    res = resources.StoResource(db_path=str(tmp_path / "sto.duckdb"), mirrors=[str(mirror)], sample=False, offline=True)
+    ui_run = SimpleNamespace(dagster_run=SimpleNamespace(tags={}), log=None)
+    with pytest.raises(ConfigError, match="scopes.rotterdam.gemeenten\\[0\\].*'Roterdam'.*did you mean 'ROTTERDAM'"):
+        res._check_place_names(ui_run, tmp_path / "sto.duckdb")
+    cli_run = SimpleNamespace(dagster_run=SimpleNamespace(tags={"sto/preflight": "done"}), log=None)
+    res._check_place_names(cli_run, tmp_path / "sto.duckdb")  # checked by the CLI already
