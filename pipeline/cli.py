@@ -341,12 +341,14 @@ def check_place_names(cfg, fetcher, published: Path, mode: dict[str, Any]) -> No
     run loads and the snapshots the warehouse holds (pipeline/place_names.py). Raises ConfigError (exit 2)
     naming file, line, key and the name, with "did you mean"; for the synthetic sample, which covers a few
     municipalities only, the names it lacks are a printed note."""
+    from pipeline.audit import KIND_SAMPLE, source_kind
     from pipeline.config import config_error
     from pipeline.place_names import check_config_places
 
     located = fetcher.locate("duo_vo_locations")
     messages, where = check_config_places(cfg, located.path if located else None, published)
-    if messages and mode["sample"]:
+    sample = source_kind(located.path) == KIND_SAMPLE if located else mode["sample"]  # also a mirrored copy
+    if messages and sample:
         print(
             f"sto run: note: {len(messages)} place name(s) of the configuration have no address in the synthetic "
             "sample; their targets are computed over the sample's locations (a run on real data refuses them):",

@@ -77,9 +77,11 @@ class StoResource(dg.ConfigurableResource):
 
         if context.dagster_run is not None and context.dagster_run.tags.get("sto/preflight") == "done":
             return
+        from pipeline.audit import KIND_SAMPLE, source_kind
+
         located = self.fetcher().locate("duo_vo_locations")
         messages, _ = check_config_places(self.config, located.path if located else None, published)
-        if messages and self.sample:
+        if messages and (source_kind(located.path) == KIND_SAMPLE if located else self.sample):
             if context.log:
                 context.log.warning("place names without an address in the synthetic sample: " + "; ".join(messages))
         elif messages:

@@ -126,16 +126,30 @@ def test_check_names_file_key_and_candidates(tmp_path: Path):
 
 
 def test_cli_refuses_on_real_data_and_notes_on_the_sample(tmp_path: Path, capsys: pytest.CaptureFixture):
+    """Refused when the address file is real; a note when it is the synthetic sample, also a mirrored copy of
+    it (the sample covers a few municipalities only)."""
+    import shutil
+
     from pipeline.cli import check_place_names
     from pipeline.fetch import fetcher_for
+    from pipeline.paths import SAMPLE_DIR
 
     cfg = _config_with(["Roterdam"])
-    sample = fetcher_for(cfg.sources, True, [], None, True)
-    check_place_names(cfg, sample, tmp_path / "sto.duckdb", {"sample": True})
-    out = capsys.readouterr().out
-    assert "note:" in out and "'Roterdam'" in out and "synthetic sample" in out
+    copy_of_sample = tmp_path / "sample_copy"
+    shutil.copytree(SAMPLE_DIR, copy_of_sample)
+    for fetcher in (
+        fetcher_for(cfg.sources, True, [], None, True),
+        fetcher_for(cfg.sources, False, [str(copy_of_sample)], None, True),
+    ):
+        check_place_names(cfg, fetcher, tmp_path / "sto.duckdb", {"sample": False})
+        out = capsys.readouterr().out
+        assert "note:" in out and "'Roterdam'" in out and "synthetic sample" in out
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "02.-alle-vestigingen-vo.csv").write_text(HEADER + "Zuid-Holland;01AA00;ROTTERDAM;Groot-Rijnmond\n")
+    fetcher = fetcher_for(cfg.sources, False, [str(real)], None, True)
     with pytest.raises(ConfigError, match="scopes.rotterdam.gemeenten\\[0\\].*'Roterdam'.*did you mean 'ROTTERDAM'"):
-        check_place_names(cfg, sample, tmp_path / "sto.duckdb", {"sample": False})
+        check_place_names(cfg, fetcher, tmp_path / "sto.duckdb", {"sample": False})
 
 
 def test_target_sql_matches_by_the_same_rule():
