@@ -845,7 +845,6 @@ SCHEMAS: dict[str, type[Spec]] = {
     "targets": TargetsFile,
     "sources": SourcesFile,
 }
-MAX_MESSAGES = 20
 
 
 def validate_parts(parts: Parts, paths: dict[str, Path], only: Iterable[str] | None = None) -> list[str]:
