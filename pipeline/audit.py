@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from pipeline.fetch import FetchedFile
 from pipeline.paths import DATA_RAW, SAMPLE_DIR
@@ -190,6 +189,8 @@ def snapshot_date(f: FetchedFile, spec: dict, loaded: tuple[str | None, str | No
         return str(loaded[0]), str(loaded[1])
     if f.origin_kind in ("cache", "download"):
         return f.retrieved_at[:10], "download time"
+    import pandas as pd  # here, not at import: the CLI's preflight imports this module and must stay fast
+
     mtime = pd.Timestamp(Path(f.path).stat().st_mtime, unit="s", tz="UTC")
     return mtime.strftime("%Y-%m-%d"), "file modification time"
 
@@ -252,6 +253,8 @@ def record_source(
     identity (audit.loaded_sources). Raises SourceMixError / DuplicateSourceError (see module doc)."""
     con.execute(SOURCE_DDL)
     record_loaded(con, run_id, asset, f, snapshot_id, rules_hash)
+    import pandas as pd  # here, not at import: the CLI's preflight imports this module and must stay fast
+
     row = pd.DataFrame(
         [
             {

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import ConfigError
 from pipeline.paths import DATA_OUT, DOWNLOAD_DIR, PROJECT_ROOT
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
@@ -134,6 +135,11 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command in ("run", "drop") and (out / "sto.duckdb").exists():
             print(f"nothing was run; published database unchanged: {out / 'sto.duckdb'}", file=sys.stderr)
         return EXIT_USAGE
+    except ConfigError as exc:  # a configuration file refused (pipeline/config_schema.py, pipeline/place_names.py)
+        print(f"sto: {exc}", file=sys.stderr)
+        unchanged = f"; published database unchanged: {out / 'sto.duckdb'}" if (out / "sto.duckdb").exists() else ""
+        print(f"sto: configuration refused before any work; nothing was run{unchanged}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def cmd_report(out: Path) -> int:
@@ -235,16 +241,6 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
     import duckdb
 
     from pipeline import publish as pub
-    from pipeline.audit import (
-        KIND_REAL,
-        KIND_SAMPLE,
-        describe_holdings,
-        loaded_year_files,
-        mix_message,
-        source_kind,
-        stale_rule_years,
-        warehouse_kinds,
-    )
     from pipeline.fetch import fetcher_for
 
     allowed = cfg.peiljaren
@@ -256,6 +252,18 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
                 "(pipeline/config/pipeline.yaml `peiljaren`; the range runs to the current calendar year)"
             )
     fetcher = fetcher_for(cfg.sources, mode["sample"], mode["mirrors"], mode["cache_dir"], mode["offline"])
+    check_place_names(cfg, fetcher, out / "sto.duckdb", mode)  # before pandas is imported (pipeline.audit): fast
+    from pipeline.audit import (
+        KIND_REAL,
+        KIND_SAMPLE,
+        describe_holdings,
+        loaded_year_files,
+        mix_message,
+        source_kind,
+        stale_rule_years,
+        warehouse_kinds,
+    )
+
     years = sorted(set(args.years)) if args.years else available_years(fetcher, allowed)
     if not years:
         raise UsageError(
@@ -328,6 +336,29 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
     return years, files
 
 
+def check_place_names(cfg, fetcher, published: Path, mode: dict[str, Any]) -> None:
+    """Every place name of the configuration (scopes' gemeenten, COROP regions) against the address file this
+    run loads and the snapshots the warehouse holds (pipeline/place_names.py). Raises ConfigError (exit 2)
+    naming file, line, key and the name, with "did you mean"; for the synthetic sample, which covers a few
+    municipalities only, the names it lacks are a printed note."""
+    from pipeline.audit import KIND_SAMPLE, source_kind
+    from pipeline.config import config_error
+    from pipeline.place_names import check_config_places
+
+    located = fetcher.locate("duo_vo_locations")
+    messages, where = check_config_places(cfg, located.path if located else None, published)
+    sample = source_kind(located.path) == KIND_SAMPLE if located else mode["sample"]  # also a mirrored copy
+    if messages and sample:
+        print(
+            f"sto run: note: {len(messages)} place name(s) of the configuration have no address in the synthetic "
+            "sample; their targets are computed over the sample's locations (a run on real data refuses them):",
+        )
+        for m in messages:
+            print(f"  {m}")
+    elif messages:
+        raise config_error(messages)
+
+
 def _source_line(mode: dict[str, Any]) -> str:
     if mode["sample"]:
         return "bundled SYNTHETIC sample (data_raw/sample)"
@@ -389,7 +420,8 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
     keys = sorted(selected) if selected is not None else sorted(k for a in assets for k in a.keys)
     yearly = [k for k in keys if any(k in a.keys and a.partitions_def is not None for a in assets)]
     instance = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
-    tags = {"sto/source": "sample" if mode["sample"] else "real"}
+    # sto/preflight: the configuration's place names were checked above (the resource checks them for UI runs)
+    tags = {"sto/source": "sample" if mode["sample"] else "real", "sto/preflight": "done"}
     if plan is not None:
         tags["sto/build"] = plan.kind  # the resource records the build state only for complete builds
     new: list[str] = []
@@ -502,8 +534,10 @@ def cmd_drop(args: argparse.Namespace, out: Path) -> int:
     import duckdb
 
     from pipeline import publish as pub
+    from pipeline.config import default_config
     from pipeline.partitions import PEILJAAR_PARTITIONS, YEARLY_TABLES
 
+    default_config()  # the marts are rebuilt under the configuration: validated before any work (ConfigError)
     published = out / "sto.duckdb"
     if not published.exists():
         raise UsageError(f"no published database at {published}")

@@ -19,6 +19,10 @@ from typing import Any
 
 import yaml
 
+from pipeline.config_schema import KNOWN_SCOPES as KNOWN_SCOPES  # re-exported: one definition
+from pipeline.config_schema import TARGET_COMPARISONS as TARGET_COMPARISONS
+from pipeline.config_schema import TARGET_STATISTICS as TARGET_STATISTICS
+from pipeline.config_schema import UniqueKeyLoader, validate_parts
 from pipeline.paths import CONFIG_DIR, DATA_RAW
 
 
@@ -26,35 +30,12 @@ class ConfigError(ValueError):
     """A configuration file is missing a key or holds a value of the wrong kind."""
 
 
-# The files of a configuration directory, in the order of Config's fields: stem → keys it must hold.
-CONFIG_FILES: dict[str, tuple[str, ...]] = {
-    "pipeline": ("peiljaren", "censored", "validation", "geocoding", "reach"),
-    "profiles": (),
-    "onderwijstypes": (),
-    "campuses": (),
-    "monitoring": (
-        "profile_offer",
-        "profile_supply",
-        "techniek_share",
-        "techniekarm",
-        "nearby_offer",
-        "scopes",
-        "unknown_scope_code",
-        "sto_regions",
-        "pupil_trend",
-        "exams",
-        "reconciliation",
-        "catalog",
-    ),
-    "seor": ("canonical", "categories", "doelgroepen", "funnel", "reach", "dimensions", "gaps"),
-    "targets": (),
-}
-# monitoring.yaml scopes: the partitioning region types, and the campus radius
-PARTITIONING_SCOPES = ("national", "provincie", "gemeente", "corop", "rmc", "onderwijsgebied", "sto_region")
-KNOWN_SCOPES = (*PARTITIONING_SCOPES, "campus_radius")
-# targets.yaml: what a target measures and how it is compared
-TARGET_STATISTICS = ("n_locations_offering", "n_girls", "pct_girls", "n_pupils")
-TARGET_COMPARISONS = ("absolute", "pct_change_vs_baseline")
+# The files of a configuration directory, in the order of Config's fields (by stem). What each may hold
+# (required keys, types, ranges, references to codes of other files) is its schema in
+# pipeline/config_schema.py SCHEMAS; tests/test_config.py checks that every file has one.
+CONFIG_FILES: tuple[str, ...] = ("pipeline", "profiles", "onderwijstypes", "campuses", "monitoring", "seor", "targets")
+# monitoring.yaml scopes: the partitioning region types, and the campus radius (defined with the schemas)
+PARTITIONING_SCOPES = tuple(s for s in KNOWN_SCOPES if s != "campus_radius")
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -64,9 +45,18 @@ def load_yaml(path: Path) -> dict[str, Any]:
     mapping at the top level.
     """
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: configuration file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise ConfigError(f"{path}{where}: not valid YAML: {what}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -141,62 +131,40 @@ def peiljaar_range(spec: dict[str, Any], today: date | None = None) -> list[int]
     return list(range(int(spec["first"]), end + 1))
 
 
+def config_error(messages: list[str]) -> ConfigError:
+    """One ConfigError listing every located message (file, line, key path, value found, what is allowed)."""
+    if len(messages) == 1:
+        return ConfigError(messages[0])
+    shown = messages[:MAX_SHOWN]
+    more = f"\n  … and {len(messages) - MAX_SHOWN} more" if len(messages) > MAX_SHOWN else ""
+    return ConfigError(f"{len(messages)} problems in the configuration:\n  " + "\n  ".join(shown) + more)
+
+
+MAX_SHOWN = 20
+
+
+def _validate_one(name: str, data: dict[str, Any], where: str) -> None:
+    """Validate one file's content (e.g. an edited copy) against its schema, with references resolved
+    against the repository's other files."""
+    parts = default_config().parts() | {name: data}
+    messages = validate_parts(parts, {name: Path(where)}, only=[name])
+    if messages:
+        raise config_error(messages)
+
+
 def validate_monitoring(cfg: dict[str, Any], where: str = "monitoring.yaml") -> None:
-    """Check monitoring.yaml beyond its required keys: known scope types, well-formed and unique techniek_share
-    indicators. Raises ConfigError naming `where` (the file) and the key."""
-    unknown = [s for s in cfg["scopes"] if s not in KNOWN_SCOPES]
-    if unknown:
-        raise ConfigError(f"{where}: scopes: unknown scope type(s) {unknown}; known: {list(KNOWN_SCOPES)}")
-    for ind in cfg["techniek_share"]["indicators"]:
-        num = ind.get("numerator")
-        if not (num == "n_profile" or (isinstance(num, dict) and "profile_flag" in num)):
-            raise ConfigError(
-                f"{where}: techniek_share indicator {ind.get('id')!r}: numerator must be "
-                f"'n_profile' or {{profile_flag: <flag>}}, found {num!r}"
-            )
-    ids = [i["id"] for i in cfg["techniek_share"]["indicators"]]
-    if len(set(ids)) != len(ids):
-        raise ConfigError(f"{where}: techniek_share indicator ids must be unique, found {ids}")
+    """Check a monitoring.yaml mapping against its schema (pipeline/config_schema.py). Raises ConfigError
+    naming `where` (the file), the key path, the value and what is allowed."""
+    _validate_one("monitoring", cfg, where)
 
 
-def validate_targets(cfg: dict[str, Any]) -> None:
-    """Check targets.yaml: every scope names a region, every target its programme, label, source, a known
-    scope, statistic and comparison (or a reason when not computable). Raises ConfigError naming the target
-    and field."""
+def validate_targets(cfg: dict[str, Any], where: str = "targets.yaml") -> None:
+    """Check a targets.yaml mapping against its schema: every scope names a region, every target its
+    programme, label, source, a known scope, statistic and comparison (or a reason when not computable).
+    Raises ConfigError naming the target and field."""
     if not cfg:
         raise ConfigError("pipeline/config/targets.yaml is missing or empty")
-    scopes = cfg.get("scopes") or {}
-    for sid, s in scopes.items():
-        kinds = [k for k in ("sto_region_code", "corop", "gemeenten") if s.get(k)]
-        if not kinds:
-            raise ConfigError(f"targets.yaml scope {sid}: needs sto_region_code, corop or gemeenten")
-        if s.get("sto_region_code") and not (s.get("approximation") or {}).get("note"):
-            raise ConfigError(f"targets.yaml scope {sid}: an STO region needs an approximation with a note")
-    seen = set()
-    for t in cfg.get("targets") or []:
-        tid = t.get("id")
-        if not tid or tid in seen:
-            raise ConfigError(f"targets.yaml: target id {tid!r} missing or duplicated")
-        seen.add(tid)
-        for key in ("programme", "label", "source_document"):
-            if not t.get(key):
-                raise ConfigError(f"targets.yaml target {tid}: '{key}' is required")
-        if t.get("computable", True) is False:
-            if not t.get("reason"):
-                raise ConfigError(f"targets.yaml target {tid}: a non-computable target needs a reason")
-            continue
-        if t.get("scope") not in scopes:
-            raise ConfigError(f"targets.yaml target {tid}: unknown scope {t.get('scope')!r}; known {sorted(scopes)}")
-        if t.get("statistic") not in TARGET_STATISTICS:
-            raise ConfigError(f"targets.yaml target {tid}: statistic {t.get('statistic')!r} not in {TARGET_STATISTICS}")
-        if t.get("comparison") not in TARGET_COMPARISONS:
-            raise ConfigError(
-                f"targets.yaml target {tid}: comparison {t.get('comparison')!r} not in {TARGET_COMPARISONS}"
-            )
-        if t.get("comparison") == "pct_change_vs_baseline" and t.get("baseline_peiljaar") is None:
-            raise ConfigError(f"targets.yaml target {tid}: pct_change_vs_baseline needs baseline_peiljaar")
-        if t.get("target_value") is None:
-            raise ConfigError(f"targets.yaml target {tid}: target_value is required")
+    _validate_one("targets", cfg, where)
 
 
 def load_config(config_dir: Path | None = None, sources_file: Path | None = None) -> Config:
@@ -214,13 +182,9 @@ def load_config(config_dir: Path | None = None, sources_file: Path | None = None
         raise ConfigError(f"{cdir}: unexpected configuration file(s) {unexpected}; known: {list(CONFIG_FILES)}")
     paths = {stem: cdir / f"{stem}.yaml" for stem in CONFIG_FILES} | {"sources": sfile}
     parts = {name: load_yaml(p) for name, p in paths.items()}
-    for stem, keys in CONFIG_FILES.items():
-        missing = [k for k in keys if k not in parts[stem]]
-        if missing:
-            what = f"key {missing[0]!r}" if len(missing) == 1 else f"keys {missing}"
-            raise ConfigError(f"{paths[stem]}: missing {what}")
-    validate_monitoring(parts["monitoring"], str(paths["monitoring"]))
-    validate_targets(parts["targets"])
+    messages = validate_parts(parts, paths)  # every file against its schema (pipeline/config_schema.py)
+    if messages:
+        raise config_error(messages)
     return Config(
         **parts,
         files=tuple(paths.values()),

@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 
 from pipeline import resources as resources_mod
+from pipeline.config import default_config
 from pipeline.fetch import Fetcher
 from pipeline.partitions import PEILJAAR, due_peiljaren, latest_expected_peiljaar
 from pipeline.resources import StoResource, settings_from_env
@@ -196,7 +197,11 @@ def new_duo_year(context: dg.SensorEvaluationContext, sto: StoResource) -> dg.Se
 
 
 def build_definitions(resource: StoResource | None = None, quiet: bool = False) -> dg.Definitions:
-    """Definitions with the given resource settings (default: from STO_* environment variables)."""
+    """Definitions with the given resource settings (default: from STO_* environment variables).
+
+    The configuration is validated first (pipeline/config_schema.py): a refused file stops the load with the
+    same located message `sto run` prints (ConfigError)."""
+    default_config()
     assets, checks = load_assets_and_checks()
     resources_mod.ASSET_DEPS.update(
         {

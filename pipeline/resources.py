@@ -57,10 +57,35 @@ class StoResource(dg.ConfigurableResource):
             self._lock.close()
             self._lock = None
             raise
+        try:  # a run launched from the UI: the configuration's place names against this run's addresses
+            self._check_place_names(context, published)
+        except Exception:
+            self._lock.close()
+            self._lock = None
+            raise
         stale = publish.clean_stale_staging(published.parent)
         if stale and context.log:
             context.log.warning(f"recovered: removed {len(stale)} staging file(s) of an interrupted run")
         self._staging = str(publish.prepare_staging(published))
+
+    def _check_place_names(self, context: dg.InitResourceContext, published: Path) -> None:
+        """Place names of the configuration against the address file this run loads and the warehouse's
+        snapshots (pipeline/place_names.py), before any step: ConfigError naming file, key and name (the CLI
+        checks the same in its preflight; for the synthetic sample the names it lacks are a warning)."""
+        from pipeline.config import config_error
+        from pipeline.place_names import check_config_places
+
+        if context.dagster_run is not None and context.dagster_run.tags.get("sto/preflight") == "done":
+            return
+        from pipeline.audit import KIND_SAMPLE, source_kind
+
+        located = self.fetcher().locate("duo_vo_locations")
+        messages, _ = check_config_places(self.config, located.path if located else None, published)
+        if messages and (source_kind(located.path) == KIND_SAMPLE if located else self.sample):
+            if context.log:
+                context.log.warning("place names without an address in the synthetic sample: " + "; ".join(messages))
+        elif messages:
+            raise config_error(messages)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """End of a run under atomic publish: discard the staging copy when a step or a blocking check

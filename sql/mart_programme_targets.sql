@@ -6,7 +6,9 @@
 -- profile_offer.min_pupils_offered).
 -- Region → locations (target_scope_location): the vestigingen mapped to the STO region in raw.sto_region_map
 -- when the optional mapping lists any; otherwise the stated approximation (municipalities), with
--- scope_method/scope_note saying so in every row; COROP or municipality names of core.school_locations.
+-- scope_method/scope_note saying so in every row; COROP or municipality names of core.school_locations,
+-- matched by place_key (sql/place_key.sql: case, accents and punctuation ignored; the configuration check
+-- refuses a configured name that matches no address before any work).
 -- current_value: the statistic (comparison absolute) or 100 × (statistic − statistic in baseline_peiljaar)
 -- / statistic in baseline_peiljaar (pct_change_vs_baseline). distance_to_target = target − current.
 -- target_met: direction 'down' when the target lies below the baseline (published, else ours; 0 for a
@@ -25,18 +27,18 @@ FROM mapped
 UNION ALL
 SELECT s.scope_id, l.vestiging_code, 'corop', 'COROP region ' || s.corop || ' of the DUO address file'
 FROM target_scope_in s
-JOIN core.school_locations l ON upper(l.corop_name) = upper(s.corop)
+JOIN core.school_locations l ON place_key(l.corop_name) = place_key(s.corop)
 WHERE s.corop IS NOT NULL
 UNION ALL
 SELECT s.scope_id, l.vestiging_code, 'gemeenten', 'municipalities ' || array_to_string(s.gemeenten, ', ')
 FROM target_scope_in s
-JOIN core.school_locations l ON list_contains(list_transform(s.gemeenten, x -> upper(x)), upper(l.gemeente_name))
+JOIN core.school_locations l ON list_contains(list_transform(s.gemeenten, x -> place_key(x)), place_key(l.gemeente_name))
 WHERE s.gemeenten IS NOT NULL
 UNION ALL
 SELECT s.scope_id, l.vestiging_code, 'gemeenten (approximation)', s.approx_note
 FROM target_scope_in s
 JOIN core.school_locations l
-  ON list_contains(list_transform(s.approx_gemeenten, x -> upper(x)), upper(l.gemeente_name))
+  ON list_contains(list_transform(s.approx_gemeenten, x -> place_key(x)), place_key(l.gemeente_name))
 WHERE s.approx_gemeenten IS NOT NULL AND s.scope_id NOT IN (SELECT scope_id FROM mapped);
 
 CREATE OR REPLACE TABLE marts.programme_targets AS

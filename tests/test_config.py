@@ -113,13 +113,13 @@ def test_invalid_target_and_unexpected_file_are_refused(cfg_dir: Path):
 
 def test_config_parsed_once_per_process(monkeypatch: pytest.MonkeyPatch):
     calls: list[str] = []
-    real = yaml.safe_load
+    real = yaml.load  # load_yaml parses with yaml.load and the duplicate-refusing safe loader
 
-    def counting(stream):
+    def counting(stream, Loader):  # noqa: N803 - yaml's parameter name
         calls.append("parse")
-        return real(stream)
+        return real(stream, Loader=Loader)
 
-    monkeypatch.setattr(yaml, "safe_load", counting)
+    monkeypatch.setattr(yaml, "load", counting)
     default_config.cache_clear()
     try:
         cfg = default_config()
@@ -142,3 +142,26 @@ def test_config_dir_is_read_at_call_time(cfg_dir: Path, monkeypatch: pytest.Monk
         assert default_config().files[0] == cfg_dir / "pipeline.yaml"
     finally:
         default_config.cache_clear()
+
+
+def test_every_configuration_file_has_a_schema():
+    """Every file of pipeline/config/ and the source catalogue is validated by a schema
+    (pipeline/config_schema.py SCHEMAS): a new file needs one."""
+    from pipeline.config_schema import SCHEMAS
+
+    assert set(SCHEMAS) == {*CONFIG_FILES, "sources"}
+
+
+def test_schema_messages_are_located(cfg_dir: Path):
+    """File, line, key path, the value found and the allowed values with a close one."""
+    path = cfg_dir / "monitoring.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("profile_flag: sto_hard") == 1
+    path.write_text(text.replace("profile_flag: sto_hard", "profile_flag: sto_hrad"), encoding="utf-8")
+    line = next(i for i, x in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "sto_hrad" in x)
+    with pytest.raises(ConfigError) as exc:
+        load_config(config_dir=cfg_dir)
+    msg = str(exc.value)
+    assert f"{path} line {line}: techniekarm.profile_flag: unknown profile flag 'sto_hrad'" in msg
+    assert "allowed (profiles.yaml flags): seor_hard, seor_some_techniek, sto_hard, techniekpact_techniek" in msg
+    assert "did you mean 'sto_hard'" in msg

@@ -174,7 +174,20 @@ def test_radius_and_campus_come_from_config(fixture_run, tmp_path):
     dbp, mp = fixture_run
     for radius, extra, expect in [
         (5, None, [("A", 5), ("B", 4), ("TOTAL", 8)]),
-        (10, {"code": "C", "name": "Campus C", "address": "x", "postcode": "9700 AA", "lat": 53.2, "lon": 6.5}, None),
+        (
+            10,
+            {
+                "code": "C",
+                "name": "Campus C",
+                "address": "x",
+                "postcode": "9700 AA",
+                "city": "Groningen",
+                "lat": 53.2,
+                "lon": 6.5,
+                "source_note": "test",
+            },
+            None,
+        ),
     ]:
         cfg_dir = tmp_path / f"config_{radius}"
         _write_config(cfg_dir, radius=radius, extra_campus=extra)

@@ -35,7 +35,7 @@ def test_config_loads_and_lists_every_spec_target():
         (lambda c: c["targets"][0].update(scope="nowhere"), "unknown scope"),
         (lambda c: c["targets"][0].update(statistic="n_boys"), "statistic"),
         (lambda c: c["targets"][-1].pop("reason"), "needs a reason"),
-        (lambda c: c["scopes"]["techtown"]["approximation"].pop("note"), "approximation with a note"),
+        (lambda c: c["scopes"]["techtown"]["approximation"].pop("note"), "approximation: missing key 'note'"),
     ],
 )
 def test_config_errors_name_the_target(mutate, message):
@@ -133,6 +133,7 @@ def _tiny_warehouse(with_mapping: bool):
     mapping = "SELECT 'AAAA00' AS vestiging_code, '24056' AS sto_region_code, 'TechTown' AS sto_region_name"
     con.execute(f"CREATE TABLE raw.sto_region_map AS {mapping} {'' if with_mapping else 'LIMIT 0'}")
     db.run_sql(con, "mart_monitoring_macros")
+    db.run_sql(con, "place_key")  # as the asset does (assets/monitoring/assets.py _prepare_macros)
     cfg = targets.targets_config()
     register(con, "programme_target_in", targets.target_frame(cfg))
     register(con, "target_scope_in", targets.scope_frame(cfg))

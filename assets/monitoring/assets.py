@@ -28,8 +28,10 @@ SCOPE_DEPS = [*PUPIL_DEPS, "core_pupil_locations", "core_campuses", "raw_sto_reg
 
 # ---- helpers ------------------------------------------------------------------------------------------------
 def _prepare_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp macros (haversine_km) and profile flags in long form (sql/mart_monitoring_macros.sql)."""
+    """Temp macros (haversine_km; place_key of sql/place_key.sql) and profile flags in long form
+    (sql/mart_monitoring_macros.sql)."""
     db.run_sql(con, "mart_monitoring_macros")
+    db.run_sql(con, "place_key")  # the one place-name matching rule (sql/place_key.sql)
 
 
 def _prepare_scopes(con: duckdb.DuckDBPyConnection, sto: StoResource, cfg: dict[str, Any]) -> None:
