@@ -287,6 +287,13 @@ def record_loaded(
     )
 
 
+def forget_loaded(con: duckdb.DuckDBPyConnection, asset: str) -> None:
+    """Remove an unpartitioned asset's rows from audit.loaded_sources before it records the files of a
+    rebuild (a file it no longer reads, e.g. a rolling exam file, must not stay listed)."""
+    con.execute(LOADED_DDL)
+    con.execute("DELETE FROM audit.loaded_sources WHERE asset = ? AND peiljaar IS NULL", [asset])
+
+
 SOURCE_DDL = """
 CREATE TABLE IF NOT EXISTS audit.source_files (
     run_id VARCHAR, asset VARCHAR, source_id VARCHAR, peiljaar INTEGER, path VARCHAR, origin VARCHAR,
