@@ -766,7 +766,7 @@ def cmd_status(out: Path) -> int:
         return EXIT_BUSY
     try:
         print(f"warehouse {published}: {describe_holdings(con) or 'no source identity recorded'}\n")
-        held = [str(y) for y, _, _ in loaded_year_files(con, "duo_vo_students")]  # the warehouse's own years
+        held = sorted({str(y) for y, _, _ in loaded_year_files(con, "duo_vo_students")})  # the warehouse's own years
         for title, sql in (
             ("peiljaren", YEARS_SQL),
             ("address snapshots used per peiljaar", SNAPSHOT_USE_SQL),
