@@ -11,12 +11,14 @@ Two rules keep a warehouse right over its life (issue 10):
 
 from __future__ import annotations
 
+import os
+import shlex
 from pathlib import Path
 
 import duckdb
 
 from pipeline.fetch import FetchedFile
-from pipeline.paths import DATA_RAW, SAMPLE_DIR
+from pipeline.paths import DATA_RAW, PROJECT_ROOT, SAMPLE_DIR
 
 KIND_SAMPLE = "sample"  # the bundled synthetic sample (data_raw/sample)
 KIND_REAL = "real"  # publisher files from a mirror, the download cache or a download
@@ -113,15 +115,68 @@ def warehouse_kinds(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def mix_message(where: str, holdings: str, kind: str, out: Path | None = None) -> str:
+def mix_message(where: str, holdings: str, kind: str, out: Path | None = None, refresh: str | None = None) -> str:
     """The refusal text for a run of `kind` into a warehouse that holds the other kind; with `out` (the
-    output folder) the reset command is spelled out for it."""
+    output folder) the reset command is spelled out for it; `refresh` (`refresh_command`), the command that
+    refreshes this warehouse from its own sources, comes first."""
     reset = f"sto reset --out {out} --yes" if out is not None else "sto reset --out DIR --yes"
+    again = f"To refresh this warehouse, pass its sources again: `{refresh}`. Otherwise choose" if refresh else "Choose"
     return (
         f"{where} holds {holdings}; this run reads {KIND_LABEL[kind]}. Synthetic and real data never share "
-        "a warehouse (their trends, deltas and reconciliation would mix). Choose another output folder "
-        f"(`sto run --out DIR ...`), or empty this one first (`{reset}`)."
+        f"a warehouse (their trends, deltas and reconciliation would mix). {again} another output folder "
+        f"(`sto run --out DIR ...`), or empty this one first (`{reset}`, which deletes it)."
     )
+
+
+def refresh_args(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The `sto run` arguments that reload a warehouse from the sources it was loaded from, read from
+    audit.loaded_sources: each mirror folder its real files came from (relative to the project's parent
+    folder when below it, as `make run` resolves them), its peiljaren, and `--offline` unless a file came
+    from the download cache or a download (then `--online`). [] for the sample; None when nothing is
+    recorded. Works on read-only connections."""
+    if not _has_loaded(con):
+        return None
+    kinds = warehouse_kinds(con)
+    if not kinds:
+        return None
+    years = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT peiljaar FROM audit.loaded_sources WHERE peiljaar IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
+    if KIND_REAL not in kinds:
+        return []
+    rows = con.execute(
+        "SELECT DISTINCT path, origin_kind FROM audit.loaded_sources WHERE source_kind = ? ORDER BY path",
+        [KIND_REAL],
+    ).fetchall()
+    root = PROJECT_ROOT.resolve()
+    mirrors: list[str] = []
+    for path, origin in rows:
+        if origin != "mirror":
+            continue
+        d = Path(path).resolve().parent
+        shown = os.path.relpath(d, root) if d.is_relative_to(root.parent) else str(d)
+        if shown not in mirrors:
+            mirrors.append(shown)
+    online = any(origin in ("cache", "download") for _, origin in rows)
+    args = [a for m in mirrors for a in ("--mirror", m)]
+    if years:
+        args += ["--years", *map(str, years)]
+    return args + ["--online" if online else "--offline"]
+
+
+def refresh_command(con: duckdb.DuckDBPyConnection, out: Path, default_out: Path) -> str | None:
+    """`make run ARGS="…"` that refreshes this warehouse (`refresh_args`, plus `--out` when `out` is not the
+    default output folder); plain `make run` for a sample warehouse in the default folder; None when the
+    warehouse records no sources."""
+    args = refresh_args(con)
+    if args is None:
+        return None
+    if Path(out).resolve() != Path(default_out).resolve():
+        args = ["--out", str(out), *args]
+    return f'make run ARGS="{" ".join(shlex.quote(a) for a in args)}"' if args else "make run"
 
 
 def guard_source_kind(con: duckdb.DuckDBPyConnection, kind: str, where: str = "the warehouse") -> None:
@@ -231,6 +286,13 @@ def record_loaded(
             rules_hash,
         ],
     )
+
+
+def forget_loaded(con: duckdb.DuckDBPyConnection, asset: str) -> None:
+    """Remove an unpartitioned asset's rows from audit.loaded_sources before it records the files of a
+    rebuild (a file it no longer reads, e.g. a rolling exam file, must not stay listed)."""
+    con.execute(LOADED_DDL)
+    con.execute("DELETE FROM audit.loaded_sources WHERE asset = ? AND peiljaar IS NULL", [asset])
 
 
 SOURCE_DDL = """

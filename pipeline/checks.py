@@ -25,7 +25,8 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.constants import NL_LAT, NL_LON
-from pipeline.validation import E, Expectation, check_result, needed_columns
+from pipeline.dictionary import markdown_text
+from pipeline.validation import E, Expectation, check_result, markdown_rows, needed_columns
 
 ERROR = dg.AssetCheckSeverity.ERROR
 WARN = dg.AssetCheckSeverity.WARN
@@ -105,7 +106,9 @@ class CheckDef:
 
     def spec(self) -> dg.AssetCheckSpec:
         """The Dagster AssetCheckSpec this definition declares on its asset."""
-        return dg.AssetCheckSpec(self.name, asset=self.asset, blocking=self.blocking, description=self.description)
+        return dg.AssetCheckSpec(
+            self.name, asset=self.asset, blocking=self.blocking, description=markdown_text(self.description)
+        )
 
 
 def combine(check: CheckDef, suites: list[dg.AssetCheckResult], extra: dict[str, Any]) -> dg.AssetCheckResult:
@@ -121,13 +124,44 @@ def combine(check: CheckDef, suites: list[dg.AssetCheckResult], extra: dict[str,
     else:
         meta = {f"{i}: {k}": v for i, r in enumerate(suites) for k, v in r.metadata.items()}
     meta.update(extra)
+    return _result(check, all(r.passed for r in suites), meta)
+
+
+def outcome(check: CheckDef, passed: bool, metadata: dict[str, Any]) -> str:
+    """The check's outcome in words (the result's description, shown in the UI above its metadata). Dagster's
+    UI tags every unmet check "Failed" (yellow for severity WARN); this says which it is: a blocking failure
+    or a warning that does not stop the run, and which expectations were not met."""
+    if passed:
+        return "Passed: every expectation met."
+    unmet = [
+        f"{k}: {str(text).split(';')[0].split(': ', 1)[-1]}"
+        for k, text in ((k, getattr(v, "value", v)) for k, v in metadata.items())
+        if str(text).startswith(("FAILED", "WARNING"))
+    ]
+    listed = "; ".join(dict.fromkeys(unmet)) or "see the metadata"
+    if check.severity == WARN:
+        return markdown_text(f"Warning (severity WARN, not blocking: the run goes on): {listed}.") or ""
+    return markdown_text(f"Failed (blocking, severity ERROR: the step fails, nothing is published): {listed}.") or ""
+
+
+def _result(check: CheckDef, passed: bool, meta: dict[str, Any]) -> dg.AssetCheckResult:
+    """The Dagster result with the outcome in words, first also as metadata 'outcome' ('passed', 'warning' or
+    'failed'), so a warning reads as a warning in the UI and in the event log."""
+    label = "passed" if passed else "warning" if check.severity == WARN else "failed"
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(check.asset),
         check_name=check.name,
-        passed=all(r.passed for r in suites),
+        passed=passed,
         severity=check.severity,
-        metadata=meta,
+        metadata={"outcome": dg.MetadataValue.text(label), **meta},
+        description=outcome(check, passed, meta),
     )
+
+
+def rows_metadata(rows: pd.DataFrame | list[dict[str, Any]], what: str = "row(s)") -> dg.MetadataValue:
+    """Listed rows (e.g. the locations a warning is about) as a Markdown table with column names and the
+    count, for a check's metadata: readable in the UI, not a JSON dump of dicts."""
+    return dg.MetadataValue.md(markdown_rows(rows, what=what))
 
 
 def evaluate(
@@ -188,13 +222,10 @@ def combine_years(check: CheckDef, per_year: dict[int, dg.AssetCheckResult]) -> 
     """One result of a per-peiljaar check over a run's several peiljaren: passed when every year passed;
     every metadata key prefixed with its year ('peiljaar 2019: …'), so the CLI and UI still say which year
     and which rows failed. The audit.check_results rows stay per year (written by `evaluate`)."""
-    return dg.AssetCheckResult(
-        asset_key=dg.AssetKey(check.asset),
-        check_name=check.name,
-        passed=all(r.passed for r in per_year.values()),
-        severity=check.severity,
-        metadata={f"peiljaar {y}: {k}": v for y, r in sorted(per_year.items()) for k, v in r.metadata.items()},
-    )
+    meta = {
+        f"peiljaar {y}: {k}": v for y, r in sorted(per_year.items()) for k, v in r.metadata.items() if k != "outcome"
+    }
+    return _result(check, all(r.passed for r in per_year.values()), meta)
 
 
 def checked_asset(

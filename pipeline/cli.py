@@ -1,6 +1,8 @@
-"""`sto` command line: materialise the pipeline in-process and look after the warehouse's life.
+"""`sto` command line (installed as .venv/bin/sto): materialise the pipeline in-process and look after the
+warehouse's life.
 
-    sto run    [--years Y ...] [--mirror DIR ...] [--out DIR] [--offline] [--online] [--select ASSET ...]
+    sto run    [--years Y ...] [--mirror DIR ...] [--out DIR] [--offline | --online] [--select ASSET ...]
+               [--no-export] [--force]
     sto status [--out DIR]
     sto drop   --years Y ... [--out DIR]
     sto reset  [--out DIR] [--yes]
@@ -28,7 +30,10 @@ from pipeline.paths import DATA_OUT, DOWNLOAD_DIR, PROJECT_ROOT
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
-EPILOG = """examples:
+EPILOG = """sto lives in the project's virtual environment: run it as .venv/bin/sto from the project folder
+(`make setup` installs it), or `source .venv/bin/activate` once and type sto as below.
+
+examples:
   sto run                                     bundled synthetic sample (peiljaren 2021-2023)
   sto run --mirror ../shared/data/duo --mirror ../shared/data/geo --years 2019 --offline
   sto run --online --years 2024 2025          download the official files (HTTPS, checksums)
@@ -36,7 +41,8 @@ EPILOG = """examples:
   sto run --force                             rebuild everything (default: skip unchanged work)
   sto status                                  years, their source kind and files, last load, checks
   sto drop --years 2019                       remove a peiljaar and rebuild the marts
-  sto reset --yes                             empty the output folder (warehouse, exports, report, history)
+  sto reset                                   list what reset would delete (dry run, exit 0)
+  sto reset --yes                             empty the output folder (warehouse, exports, report, history, lock)
 
 environment:
   STO_OUT      output folder (default data_out/)      STO_MIRROR   mirror folders, ':'-separated
@@ -97,9 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     dr = sub.add_parser("drop", help="remove peiljaren from the warehouse and rebuild the marts")
     dr.add_argument("--years", nargs="+", type=int, required=True)
     dr.add_argument("--out", type=Path, default=None)
-    rs = sub.add_parser("reset", help="empty the output folder: warehouse, exports, report, run history")
+    rs = sub.add_parser("reset", help="empty the output folder: warehouse, exports, report, run history, lock")
     rs.add_argument("--out", type=Path, default=None)
-    rs.add_argument("--yes", action="store_true", help="really delete (without it: list what would go)")
+    rs.add_argument("--yes", action="store_true", help="really delete (without it: a dry run listing what would go)")
     rp = sub.add_parser("report", help="write the offline HTML report of the published database to <out>/report/")
     rp.add_argument("--out", type=Path, default=None)
     return p
@@ -259,6 +265,7 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
         describe_holdings,
         loaded_year_files,
         mix_message,
+        refresh_command,
         source_kind,
         stale_rule_years,
         warehouse_kinds,
@@ -312,7 +319,8 @@ def preflight(args: argparse.Namespace, out: Path, cfg, mode: dict[str, Any]) ->
         try:
             kind = next(iter(kinds)) if kinds else (KIND_SAMPLE if mode["sample"] else KIND_REAL)
             if warehouse_kinds(con) - {kind}:
-                raise UsageError(mix_message(str(published), describe_holdings(con), kind, out))
+                refresh = refresh_command(con, out, DATA_OUT)
+                raise UsageError(mix_message(str(published), describe_holdings(con), kind, out, refresh))
             stale = [y for y in stale_rule_years(con, "duo_vo_students", cfg.rules_hash()) if y not in years]
             if stale:
                 every = sorted(set(stale) | set(years))
@@ -629,30 +637,34 @@ def _warehouse_mode(published: Path) -> dict[str, Any]:
 
 
 def cmd_reset(args: argparse.Namespace, out: Path) -> int:
-    """`sto reset --yes`: remove the warehouse (and any journal), staging, exports, report and the
-    project-local Dagster run history under the output folder; under the run lock, never under a writer."""
+    """`sto reset --yes`: remove the warehouse (and any journal), staging, exports, report, the project-local
+    Dagster run history under the output folder and the run lock file; under the run lock, never under a
+    writer. Without --yes a dry run: lists what would go and exits 0."""
     from pipeline import publish as pub
 
     published = out / "sto.duckdb"
     dagster_dir = Path(os.environ.get("STO_DAGSTER_DIR", out / "dagster")).resolve()
+    lock = out / pub.LOCK_NAME
     targets = [published, Path(str(published) + ".wal"), out / ".staging", out / "exports", out / "report"]
     if dagster_dir.is_relative_to(out):
         targets.append(dagster_dir)
-    present = [t for t in targets if t.exists()]
+    present = [t for t in [*targets, lock] if t.exists()]
     if not present:
         print(f"sto reset: {out} holds nothing to delete")
         return EXIT_OK
-    if not args.yes:
+    if not args.yes:  # a dry run: it did what was asked (list), so it succeeds
         print("sto reset would delete:")
         for t in present:
             print(f"  {t}")
-        print("run again with --yes to delete")
-        return EXIT_USAGE
+        print(f"nothing deleted; run `sto reset --out {out} --yes` to delete")
+        return EXIT_OK
     try:
         with pub.run_lock(out):
             pub.check_no_writer(published)
             for t in present:
-                shutil.rmtree(t) if t.is_dir() else t.unlink()
+                if t != lock:
+                    shutil.rmtree(t) if t.is_dir() else t.unlink()
+            lock.unlink(missing_ok=True)  # last, still held: reset leaves nothing behind
     except pub.RunLockedError as exc:
         print(f"sto: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -773,10 +785,11 @@ def cmd_status(out: Path) -> int:
     import duckdb
     from tabulate import tabulate
 
-    from pipeline.audit import SNAPSHOT_USE_SQL, describe_holdings
+    from pipeline.audit import SNAPSHOT_USE_SQL, describe_holdings, loaded_year_files
 
     published = out / "sto.duckdb"
     checks: dict[tuple[str, str], tuple[int, int]] = {}
+    held: list[str] = []
     if not published.exists():
         print(f"no published database at {published} yet: `sto run` builds one")
         return EXIT_OK
@@ -787,6 +800,7 @@ def cmd_status(out: Path) -> int:
         return EXIT_BUSY
     try:
         print(f"warehouse {published}: {describe_holdings(con) or 'no source identity recorded'}\n")
+        held = sorted({str(y) for y, _, _ in loaded_year_files(con, "duo_vo_students")})  # the warehouse's own years
         for title, sql in (
             ("peiljaren", YEARS_SQL),
             ("address snapshots used per peiljaar", SNAPSHOT_USE_SQL),
@@ -813,11 +827,12 @@ def cmd_status(out: Path) -> int:
     partitioned = {k for a in assets if a.partitions_def for k in a.keys}
     for key in sorted((k for a in assets for k in a.keys), key=lambda k: k.to_user_string()):
         name = key.to_user_string()
-        parts = sorted(instance.get_materialized_partitions(key)) if key in partitioned else [""]
-        for p in parts or [""]:
+        # A yearly asset's partitions are the years the warehouse holds, not the run history's (which keeps
+        # the materialisations of a dropped year).
+        for p in (held or [""]) if key in partitioned else [""]:
             flt = dg.AssetRecordsFilter(asset_key=key, asset_partitions=[p] if p else None)
             recs = instance.fetch_materializations(flt, limit=1).records
-            ts = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(recs[0].timestamp)) if recs else "never"
+            ts = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(recs[0].timestamp)) if recs else "not in run history"
             ck = checks.get((name, p))
             if ck is None:
                 ck_s = "-"

@@ -168,7 +168,8 @@ def table_metadata(
     params: list | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Dagster metadata for a table: row count, column schema with descriptions, content checksum.
+    """Dagster metadata for a table: row count, column schema with descriptions (escaped for the UI's
+    Markdown, `dictionary.markdown_text`), content checksum.
 
     Also writes the data dictionary's `COMMENT ON TABLE/COLUMN` for the table (sql/data_dictionary.yaml),
     since every asset calls this right after writing its table.
@@ -181,7 +182,10 @@ def table_metadata(
         table.split("."),
     ).fetchall()
     schema = dg.TableSchema(
-        columns=[dg.TableColumn(name=c, type=t, description=dictionary.column_text(table, c)) for c, t in cols]
+        columns=[
+            dg.TableColumn(name=c, type=t, description=dictionary.markdown_text(dictionary.column_text(table, c)))
+            for c, t in cols
+        ]
     )
     meta: dict[str, Any] = {
         "table": dg.MetadataValue.text(table),

@@ -100,8 +100,8 @@ class _ProgressHandler(logging.Handler):
             if not d.passed:  # say what failed and where (file, row, key, indicator), for warnings too
                 for k, v in d.metadata.items():
                     text = str(v.value)
-                    if text.startswith("FAILED"):
-                        self._print(f"    {k}: {text.split(';')[0].removeprefix('FAILED: ')}")
+                    if text.startswith(("FAILED", "WARNING")):
+                        self._print(f"    {k}: {text.split(';')[0].split(': ', 1)[-1]}")
                     elif "failing rows in words: " in k:
                         lines = text.splitlines()
                         for line in lines[:8]:
@@ -196,6 +196,17 @@ def new_duo_year(context: dg.SensorEvaluationContext, sto: StoResource) -> dg.Se
     )
 
 
+def for_the_ui(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    """The assets with their descriptions escaped for the UI's Markdown (`dictionary.markdown_text`: text
+    such as 'marts.reconciliation_<source>' would lose '<source>'); the code keeps the plain text."""
+    from pipeline.dictionary import markdown_text
+
+    return [
+        a.map_asset_specs(lambda spec: spec.replace_attributes(description=markdown_text(spec.description)))
+        for a in assets
+    ]
+
+
 def build_definitions(resource: StoResource | None = None, quiet: bool = False) -> dg.Definitions:
     """Definitions with the given resource settings (default: from STO_* environment variables).
 
@@ -203,6 +214,7 @@ def build_definitions(resource: StoResource | None = None, quiet: bool = False) 
     same located message `sto run` prints (ConfigError)."""
     default_config()
     assets, checks = load_assets_and_checks()
+    assets = for_the_ui(assets)
     resources_mod.ASSET_DEPS.update(
         {
             k.to_user_string(): sorted(d.to_user_string() for d in a.asset_deps.get(k, set()))

@@ -10,6 +10,7 @@ Shapes: `column_text(table, column)` → "description Unit: … Codes: … Sourc
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,23 @@ def table_text(table: str) -> str | None:
     if spec.get("source"):
         parts.append(f"Source: {spec['source']}.")
     return " ".join(parts)
+
+
+# Characters that Markdown (the Dagster UI renders descriptions as Markdown and drops HTML-like tags) would
+# take as markup: '<campus>@<radius>km' would show as '@km'. Backslash escapes show them as written.
+# Intraword '_' (column and file names) is never emphasis in CommonMark, so it is left as is; `code` in a
+# description is meant as code.
+_MARKDOWN_SPECIAL = re.compile(r"([\\*<>\[\]])")
+_MARKDOWN_CELL_SPECIAL = re.compile(r"([\\`*<>\[\]|])")
+
+
+def markdown_text(text: str | None, cell: bool = False) -> str | None:
+    """`text` with the Markdown-special characters backslash-escaped, for the places that render Markdown
+    (Dagster asset, column and check descriptions; with `cell`, also '|' for a Markdown table cell); DuckDB
+    comments, exports and docs keep the plain text. None stays None."""
+    if text is None:
+        return None
+    return (_MARKDOWN_CELL_SPECIAL if cell else _MARKDOWN_SPECIAL).sub(r"\\\1", text)
 
 
 def _sql_str(text: str) -> str:

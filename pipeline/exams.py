@@ -201,3 +201,35 @@ def parse_exams(path: Path | str, expected_range: tuple[int, int] | None = None)
     order += [f"{meas}_{g}" for g in GROUPS.values() for meas in MEASURES.values()]
     info = {**info, "layout": layout, "school_years": ", ".join(f"{a}-{b}" for a, b in years)}
     return out[order].sort_values(["source_row", "schooljaar"]).reset_index(drop=True), info
+
+
+def newest_per_school_year(
+    frames: list[pd.DataFrame], ranges: dict[str, tuple[int, int]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each school year from the newest file that has it: DUO's exam files are rolling five-year windows
+    (2019-2024, 2020-2025, …) that overlap, and a later file may revise an earlier year.
+
+    `frames` are parse_exams outputs (column `source_file`); `ranges` maps each source_file to its
+    school-year range (first, last) from its name or the catalogue: the newest file is the one with the
+    latest `last` (then `first`). Returns (the rows kept, in their input order; one row per file × school
+    year: source_file, range, schooljaar, supplied, taken_from — the file the year was taken from)."""
+    rows = pd.concat(frames, ignore_index=True)
+    offer = rows[["source_file", "schooljaar"]].drop_duplicates()
+    offer = offer.assign(
+        range_first=offer["source_file"].map(lambda f: ranges[f][0]),
+        range_last=offer["source_file"].map(lambda f: ranges[f][1]),
+    )
+    winners = (
+        offer.sort_values(["schooljaar", "range_last", "range_first"], ascending=[True, False, False])
+        .drop_duplicates("schooljaar")[["schooljaar", "source_file"]]
+        .rename(columns={"source_file": "taken_from"})
+    )
+    supply = offer.merge(winners, on="schooljaar", how="left")
+    supply["supplied"] = supply["source_file"] == supply["taken_from"]
+    supply["range"] = supply["range_first"].astype(str) + "-" + supply["range_last"].astype(str)
+    supply = supply.sort_values(["range_last", "range_first", "schooljaar"], ascending=[False, False, True])
+    keep = pd.MultiIndex.from_frame(rows[["schooljaar", "source_file"]]).isin(
+        pd.MultiIndex.from_frame(winners.rename(columns={"taken_from": "source_file"})[["schooljaar", "source_file"]])
+    )
+    cols = ["source_file", "range", "schooljaar", "supplied", "taken_from"]
+    return rows[keep].reset_index(drop=True), supply[cols].reset_index(drop=True)

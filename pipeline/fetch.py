@@ -182,9 +182,90 @@ class Fetcher:
             json.dump(manifest, fh, indent=2, sort_keys=True)
         os.replace(tmp, p)
 
+    # -- rolling files ---------------------------------------------------------------------------
+    def _rolling(self, source_id: str) -> tuple[dict[str, Any], re.Pattern[str]]:
+        """A rolling source's `rolling` spec (span, first) and the regex of its file names, from `filename`
+        with `{first}` and `{last}` (the school-year range: '…-2020-2025.csv' holds 2020-2021 … 2024-2025)."""
+        spec = self.spec(source_id)
+        roll = spec.get("rolling")
+        if not roll:
+            raise FetchError(f"source catalogue {source_id!r} is not a rolling source")
+        rx = (
+            re.escape(spec["filename"])
+            .replace(r"\{first\}", r"(?P<first>\d{4})")
+            .replace(r"\{last\}", r"(?P<last>\d{4})")
+        )
+        return roll, re.compile(rx)
+
+    def rolling_range(self, source_id: str, name: str) -> tuple[int, int] | None:
+        """(first, last) of a file name of the rolling source: it matches the pattern, spans `span` school
+        years and starts at or after `first`; else None."""
+        roll, rx = self._rolling(source_id)
+        m = rx.fullmatch(Path(name).name)
+        if not m:
+            return None
+        first, last = int(m["first"]), int(m["last"])
+        return (first, last) if last - first == int(roll["span"]) and first >= int(roll["first"]) else None
+
+    def locate_rolling(self, source_id: str) -> list[FetchedFile]:
+        """Every file of a rolling source in the mirrors (the first mirror holding a name wins) and the
+        download cache, newest range first; no network."""
+        found: dict[str, FetchedFile] = {}
+        for mirror in self.mirrors:
+            if not mirror.is_dir():
+                continue
+            for p in sorted(mirror.iterdir()):
+                if p.name not in found and p.is_file() and self.rolling_range(source_id, p.name):
+                    st = p.stat()
+                    found[p.name] = FetchedFile(
+                        source_id, None, str(p), str(p.resolve()), "mirror", st.st_size, sha256_file(p), _now()
+                    )
+        if self.cache_dir:
+            for name, entry in sorted(self._read_manifest().items()):
+                p = self.cache_dir / name
+                if name in found or not self.rolling_range(source_id, name) or not p.is_file():
+                    continue
+                digest = sha256_file(p)
+                if digest == entry["sha256"]:
+                    found[name] = FetchedFile(
+                        source_id, None, str(p), entry["url"], "cache", p.stat().st_size, digest, entry["retrieved_at"]
+                    )
+        return sorted(found.values(), key=lambda f: self.rolling_range(source_id, f.path), reverse=True)
+
+    def fetch_rolling(self, source_id: str, this_year: int) -> list[FetchedFile]:
+        """The rolling source's files, newest first: those in the mirrors and cache, and (online) each newer
+        one the catalogue's pattern predicts up to `this_year` ('…-{last-span}-{last}.csv' for every `last`
+        after the newest found) that the publisher answers with, downloaded into the cache. A name the
+        publisher does not (yet) serve is skipped: the newest published file is the one a refresh wants."""
+        roll, _ = self._rolling(source_id)
+        spec = self.spec(source_id)
+        files = self.locate_rolling(source_id)
+        if self.offline or self.cache_dir is None or not spec.get("url"):
+            return files
+        span = int(roll["span"])
+        newest = max([self.rolling_range(source_id, f.path)[1] for f in files] + [int(roll["first"]) + span - 1])
+        for last in range(newest + 1, this_year + 1):
+            name = spec["filename"].format(first=last - span, last=last)
+            url = spec["url"].format(first=last - span, last=last)
+            if not self._answers(url):
+                continue
+            dest = self.cache_dir / name
+            sha, size = self.download(url, dest)
+            manifest = self._read_manifest()
+            manifest[name] = {"url": url, "sha256": sha, "size": size, "retrieved_at": _now()}
+            self._write_manifest(manifest)
+            files.append(
+                FetchedFile(source_id, None, str(dest), url, "download", size, sha, manifest[name]["retrieved_at"])
+            )
+        return sorted(files, key=lambda f: self.rolling_range(source_id, f.path), reverse=True)
+
     # -- resolution ------------------------------------------------------------------------------
     def locate(self, source_id: str, peiljaar: int | None = None) -> FetchedFile | None:
-        """Find the file in a mirror or the cache without touching the network."""
+        """Find the file in a mirror or the cache without touching the network (for a rolling source: the
+        newest of its files)."""
+        if self.spec(source_id).get("rolling"):
+            newest = self.locate_rolling(source_id)
+            return newest[0] if newest else None
         names = self.candidate_names(source_id, peiljaar)
         for mirror in self.mirrors:
             for name in names:
@@ -255,6 +336,11 @@ class Fetcher:
         url = self.url(source_id, peiljaar)
         if self.offline or not url or self.cache_dir is None:
             return False
+        return self._answers(url)
+
+    def _answers(self, url: str) -> bool:
+        """True when `url` answers HTTP 200 with a non-HTML body (the body is not downloaded); network
+        errors count as 'not (yet) available'."""
         try:
             resp = self._get(url)
         except (FetchError, requests.RequestException):

@@ -9,7 +9,8 @@ fingerprint of the code that built it (`audit.build_state`) and the sha256 of ev
   the SEOR inventory override) or any non-yearly input file (sha256) changed, or no
   previous build recorded: **full** build, as before;
 - a reference input the run's mirrors do not offer at all is kept as loaded (so `--mirror DIR` with only
-  a new year's file adds that year);
+  a new year's file adds that year); a rolling source (several files, e.g. the five-year exam files)
+  counts as changed when the set of its files found differs from the set loaded;
 - otherwise every requested peiljaar loaded from a file with the same sha256: **skip** (nothing to do;
   the published database is not touched);
 - otherwise: **years**: only the yearly assets for the new or changed peiljaren, then every asset
@@ -102,6 +103,14 @@ def loaded_inputs(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int | None]
     return {(s, y): (sha, path) for s, y, sha, path in rows}
 
 
+def rolling_loaded(con: duckdb.DuckDBPyConnection, source_id: str) -> set[str]:
+    """sha256 of every file of a rolling source the warehouse holds (one audit.loaded_sources row each)."""
+    if not table_exists(con, "audit.loaded_sources"):
+        return set()
+    rows = con.execute("SELECT DISTINCT sha256 FROM audit.loaded_sources WHERE source_id = ?", [source_id]).fetchall()
+    return {r[0] for r in rows}
+
+
 def plan_build(
     published: Path,
     catalogue: dict[str, Any],
@@ -120,10 +129,12 @@ def plan_build(
         return BuildPlan("full", years, "--force: every asset is rebuilt")
     if not published.exists():
         return BuildPlan("full", years, "new warehouse")
+    rolling = sorted(sid for sid, spec in catalogue.get("sources", {}).items() if spec.get("rolling"))
     con = duckdb.connect(str(published), read_only=True)
     try:
         state = last_build(con)
         loaded = loaded_inputs(con)
+        rolling_was = {sid: rolling_loaded(con, sid) for sid in rolling}
     finally:
         con.close()
     if state is None:
@@ -135,7 +146,7 @@ def plan_build(
         return BuildPlan("full", years, f"the run settings (sample/real, SEOR inventory) changed since {finished}")
     changed: list[str] = []
     for (sid, year), (sha, path) in sorted(loaded.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
-        if year is not None:
+        if year is not None or sid in rolling:
             continue
         if sid in catalogue.get("sources", {}):
             now = fetcher.locate(sid) or local_fetcher.locate(sid)
@@ -146,8 +157,12 @@ def plan_build(
             continue  # not offered by this run's mirrors (e.g. a mirror holding only a new year): kept as loaded
         if now_sha != sha:
             changed.append(f"{sid} ({Path(path).name})")
+    for sid in rolling:  # several files per source: the set of files (sha256) found now against the loaded set
+        now = {f.sha256: Path(f.path).name for f in fetcher.locate_rolling(sid)}
+        if now and set(now) != rolling_was[sid]:
+            changed.append(f"{sid} ({', '.join(sorted(now.values()))})")
     for sid, spec in sorted(catalogue.get("sources", {}).items()):
-        if not spec.get("yearly") and not any(s == sid for s, _ in loaded):
+        if not spec.get("yearly") and not spec.get("rolling") and not any(s == sid for s, _ in loaded):
             if (fetcher.locate(sid) or local_fetcher.locate(sid)) is not None:
                 changed.append(f"{sid} (now present)")
     if changed:

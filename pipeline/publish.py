@@ -80,15 +80,30 @@ def check_no_writer(published: Path) -> None:
         pass
 
 
+LOCK_NAME = ".sto.lock"
+
+
 def acquire_lock(out_dir: Path) -> IO[str]:
-    """Exclusive, non-blocking lock per output directory; released by the OS if the process dies."""
+    """Exclusive, non-blocking lock per output directory; released by the OS if the process dies.
+
+    `sto reset --yes` removes the lock file while holding it; a process that opened the file before that
+    and locks it afterwards holds a lock on a removed file, so the lock also checks that the locked file
+    is still the one at the path (else RunLockedError: a concurrent reset, try again)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(out_dir / ".sto.lock", "w")
+    path = out_dir / LOCK_NAME
+    fh = open(path, "w")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as exc:
         fh.close()
-        raise RunLockedError(f"{out_dir}: another sto run is in progress (lock {out_dir / '.sto.lock'})") from exc
+        raise RunLockedError(f"{out_dir}: another sto run is in progress (lock {path})") from exc
+    try:
+        same = os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino
+    except FileNotFoundError:
+        same = False
+    if not same:
+        fh.close()
+        raise RunLockedError(f"{out_dir}: the lock file {path} was removed by a concurrent `sto reset`; try again")
     return fh
 
 

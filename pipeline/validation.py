@@ -228,6 +228,38 @@ def describe_row(row: dict[str, Any]) -> str:
     return f"{where}: {rest}" if where else rest
 
 
+def describe_observed(observed: dict[str, Any]) -> str:
+    """An expectation's observation in words (share of rows, values found, observed value), not a dict."""
+    parts = []
+    if observed.get("unexpected_percent") is not None:
+        parts.append(f"{float(observed['unexpected_percent']):.3g}% of the rows")
+    found = observed.get("unexpected_values") or []
+    if found:
+        parts.append(
+            "found: " + ", ".join(map(repr, found[:10])) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+        )
+    if observed.get("observed_value") is not None:
+        parts.append(f"observed: {observed['observed_value']}")
+    if observed.get("rows"):
+        parts.append(f"{len(observed['rows'])} row(s) listed under 'failing rows'")
+    return "; ".join(parts) or "no detail"
+
+
+def markdown_rows(rows: list[dict[str, Any]] | pd.DataFrame, total: int | None = None, what: str = "row(s)") -> str:
+    """Rows as a Markdown table with their column names as headers (cells escaped), headed by the count:
+    '3 row(s) fail; the first 2:' — readable in the Dagster UI, unlike a JSON list of dicts."""
+    from pipeline.dictionary import markdown_text
+
+    df = pd.DataFrame(rows)
+    total = len(df) if total is None else total
+    if df.empty:
+        return f"0 {what}"
+    shown = df.head(MAX_LISTED)
+    cells = shown.astype(object).where(shown.notna(), "").astype(str).map(lambda v: markdown_text(v, cell=True))
+    head = f"{total} {what}" + (f"; the first {len(shown)}" if len(shown) < total else "")
+    return f"{head}:\n\n" + cells.to_markdown(index=False, disable_numparse=True)
+
+
 def _jsonable(v: Any) -> Any:
     try:
         json.dumps(v)
@@ -250,7 +282,8 @@ def check_result(
     """Validate `df` (suite `{asset}.{check_name}`), insert one audit.check_results row per expectation
     (run_id, asset, partition, check_name, expectation, kwargs, success, unexpected_count, observed, severity)
     and return the Dagster result: passed when every expectation passed; metadata 'rows_validated', one
-    'expectation(column)' entry per expectation ('ok' or 'FAILED: …') and, per failing expectation with
+    'expectation(column)' entry per expectation ('ok', or 'FAILED: …' for severity ERROR and 'WARNING: …' for
+    WARN, in words) and, per failing expectation with
     located rows, a markdown table and 'failing rows in words: …'. Raises what GX or DuckDB raise."""
     partition = None if partition in (None, "None") else partition
     results = validate_frame(df, expectations, f"{asset}.{check_name}")
@@ -279,14 +312,17 @@ def check_result(
             rows,
         )
     metadata: dict[str, Any] = {"rows_validated": dg.MetadataValue.int(len(df))}
+    # A failed WARN expectation is a warning, not a failure (it does not stop the run): said so in words.
+    unmet = "FAILED" if severity == dg.AssetCheckSeverity.ERROR else "WARNING"
     for r in results:
         label = f"{r['expectation']}({r['kwargs'].get('column', r['kwargs'].get('column_list', ''))})"
-        value = "ok" if r["success"] else f"FAILED: {r['unexpected_count']} unexpected; {r['observed']}"
+        value = (
+            "ok" if r["success"] else f"{unmet}: {r['unexpected_count']} unexpected; {describe_observed(r['observed'])}"
+        )
         metadata[label] = dg.MetadataValue.text(value[:2000])
         if not r["success"] and r["observed"].get("rows"):  # readable in the UI (a table) and the CLI (words)
-            listed = pd.DataFrame(r["observed"]["rows"])
             metadata[f"failing rows: {label}"] = dg.MetadataValue.md(
-                f"{r['unexpected_count']} row(s) fail; the first {len(listed)}:\n\n" + listed.to_markdown(index=False)
+                markdown_rows(r["observed"]["rows"], total=r["unexpected_count"], what="row(s) fail")
             )
             found = r["observed"].get("unexpected_values") or []
             words = ([f"found: {', '.join(map(repr, found[:MAX_LISTED]))}"] if found else []) + [

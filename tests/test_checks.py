@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 
@@ -92,8 +93,43 @@ def test_warning_check_keeps_its_severity_and_listing(con: duckdb.DuckDBPyConnec
     )
     result = checks.evaluate(BY_NAME["core_school_locations_ungeocoded"], con, default_config())
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
-    assert result.metadata["ungeocoded"].value == [{"vestiging_code": "02CD01", "postcode": "9999 ZZ"}]
+    # labelled a warning (Dagster's UI tags it "Failed" in yellow): outcome, description and each expectation
+    assert result.metadata["outcome"].value == "warning"
+    assert result.description.startswith("Warning (severity WARN, not blocking")
+    assert "expect\\_" not in result.description and "expect_column_values_to_be_in_set(placed): 1 unexpected" in (
+        result.description
+    )
+    value = result.metadata["expect_column_values_to_be_in_set(placed)"].value
+    assert value.startswith("WARNING: 1 unexpected;") and "{" not in value  # words, not a dict dump
+    # the listed rows: a Markdown table with the column names, not a list of dicts
+    table = result.metadata["ungeocoded"].value
+    assert table.splitlines()[0] == "1 row(s):"
+    assert re.search(r"^\| vestiging_code\s+\| postcode\s+\|$", table, flags=re.MULTILINE)
+    assert re.search(r"^\| 02CD01\s+\| 9999 ZZ\s+\|$", table, flags=re.MULTILINE)
     assert {r[2] for r in _audit(con)} == {"ungeocoded_listed"}
+
+
+def test_blocking_failure_reads_as_failed_and_a_pass_as_passed(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE TABLE core.school_locations AS SELECT * FROM (VALUES ('01AB00', '1234 AB', 52.1)) "
+        "t(vestiging_code, postcode, lat)"
+    )
+    ok = checks.evaluate(BY_NAME["core_school_locations_ungeocoded"], con, default_config())
+    assert ok.passed and ok.metadata["outcome"].value == "passed" and ok.description.startswith("Passed")
+    con.execute(
+        "CREATE TABLE raw.geocode_overrides AS SELECT * FROM (VALUES ('o.csv', 2, '90DQ01', 52.0, 43.6, 'n')) "
+        "t(source_file, source_row, vestiging_code, lat, lon, source_note)"
+    )
+    bad = checks.evaluate(BY_NAME["raw_geocode_overrides_valid"], con, default_config())
+    assert bad.metadata["outcome"].value == "failed" and bad.description.startswith("Failed (blocking")
+
+
+def test_markdown_rows_escape_cells_and_name_columns() -> None:
+    from pipeline.validation import markdown_rows
+
+    text = markdown_rows([{"name": "A|<b>", "n": None}], total=3, what="row(s) fail")
+    assert text.splitlines()[0] == "3 row(s) fail; the first 1:"
+    assert "A\\|\\<b\\>" in text and "None" not in text
 
 
 def test_per_peiljaar_check_sees_only_its_year(con: duckdb.DuckDBPyConnection) -> None:
@@ -126,9 +162,9 @@ def test_combine_prefixes_suites_and_keeps_extra_unprefixed() -> None:
     one = dg.AssetCheckResult(passed=True, metadata={"rows_validated": 1})
     two = dg.AssetCheckResult(passed=False, metadata={"rows_validated": 2})
     single = checks.combine(check, [one], {"extra": 3})
-    assert set(single.metadata) == {"rows_validated", "extra"} and single.passed
+    assert set(single.metadata) == {"outcome", "rows_validated", "extra"} and single.passed
     both = checks.combine(check, [one, two], {"extra": 3})
-    assert set(both.metadata) == {"0: rows_validated", "1: rows_validated", "extra"} and not both.passed
+    assert set(both.metadata) == {"outcome", "0: rows_validated", "1: rows_validated", "extra"} and not both.passed
 
 
 def test_simple_form_reads_only_needed_columns(con: duckdb.DuckDBPyConnection) -> None:
@@ -148,13 +184,15 @@ def test_simple_form_reads_only_needed_columns(con: duckdb.DuckDBPyConnection) -
 def test_every_check_declared_on_its_asset() -> None:
     """The factory's list is exactly the check_specs of the assets: no check lost (39, as before)."""
     from pipeline.definitions import load_assets_and_checks
+    from pipeline.dictionary import markdown_text
 
     assets, separate = load_assets_and_checks()
     assert separate == []
     declared = {
         (s.asset_key.to_user_string(), s.name, s.description, s.blocking) for a in assets for s in a.check_specs
     }
-    expected = {(c.asset, c.name, c.description, c.blocking) for c in ALL_CHECKS}
+    # the description as the UI's Markdown needs it ("'<5'" would lose "<5")
+    expected = {(c.asset, c.name, markdown_text(c.description), c.blocking) for c in ALL_CHECKS}
     assert declared == expected
     assert len(ALL_CHECKS) == len(BY_NAME) == 39
     assert all((c.severity == dg.AssetCheckSeverity.ERROR) == c.blocking for c in ALL_CHECKS)

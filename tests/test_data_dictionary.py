@@ -103,3 +103,30 @@ def test_docs_data_dictionary_is_up_to_date(sample_out: Path):
     assert doc.read_text(encoding="utf-8") == expected, (
         "docs/data_dictionary.md is out of date: run python scripts/gen_data_dictionary.py"
     )
+
+
+def test_ui_descriptions_keep_angle_brackets_for_markdown_and_comments_stay_plain() -> None:
+    """The Dagster UI renders descriptions as Markdown and drops '<campus>' as an HTML tag: every description
+    that reaches Dagster (column schema, asset and check descriptions) is escaped; the dictionary text (DuckDB
+    comments, exports, docs) stays plain."""
+    import dagster as dg
+
+    from pipeline import db
+    from pipeline.definitions import build_definitions
+    from pipeline.dictionary import column_text, markdown_text
+
+    plain = column_text("marts.techniek_share", "scope_code")
+    assert "'<campus>@<radius>km'" in plain
+    assert "'\\<campus\\>@\\<radius\\>km'" in markdown_text(plain)
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.techniek_share (scope_code VARCHAR)")
+    meta = db.table_metadata(con, "marts.techniek_share")
+    (col,) = meta["dagster/column_schema"].columns
+    assert col.description == markdown_text(plain)
+    comment = con.execute("SELECT comment FROM duckdb_columns() WHERE column_name = 'scope_code'").fetchone()[0]
+    assert comment == plain  # DuckDB keeps the plain text
+    graph = build_definitions().resolve_asset_graph()
+    desc = graph.get(dg.AssetKey("mart_reconciliation")).description
+    assert "marts.reconciliation_\\<source\\>" in desc
+    check = graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey("mart_nearby_offer"), "mart_nearby_offer_valid"))
+    assert "(a \\< b)" in check.description

@@ -348,7 +348,7 @@ def test_later_address_snapshot_never_unplaces_an_earlier_year(sample_out, tmp_p
 def test_reset_lists_then_deletes(sample_out, tmp_path, capsys):
     out = copy_out(sample_out, tmp_path / "out")
     (out / "exports").mkdir()
-    assert main(["reset", "--out", str(out)]) == 2  # without --yes: only lists
+    assert main(["reset", "--out", str(out)]) == 0  # without --yes: a dry run, only lists
     assert "sto.duckdb" in capsys.readouterr().out and (out / "sto.duckdb").exists()
     assert main(["reset", "--out", str(out), "--yes"]) == 0
     assert not (out / "sto.duckdb").exists() and not (out / "exports").exists()

@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from pipeline.checks import WARN, CheckDef, CheckRun
+from pipeline.checks import WARN, CheckDef, CheckRun, rows_metadata
 from pipeline.constants import COUNT_COLUMNS, LEERWEGEN, PROFILE_CODES, VESTIGING_CODE_PATTERN
 from pipeline.duo import LWOO_VALUES, MASKING_CONVENTIONS
 from pipeline.validation import LOCATE_COLUMNS, E
@@ -68,7 +68,7 @@ def _students_uncertain(r: CheckRun) -> None:
         "uncertain_mappings",
         df.assign(mapping_certain=~uncertain),
         [E.ExpectColumnValuesToBeInSet(column="mapping_certain", value_set=[True])],
-        extra_metadata={"uncertain_pupils": dg.MetadataValue.json(listing)},
+        extra_metadata={"uncertain_pupils": rows_metadata(listing)},
     )
 
 

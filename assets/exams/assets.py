@@ -4,19 +4,20 @@ raw_duo_vo_exams (pipeline/exams.py), mart_exam_results (sql/mart_exam_results.s
 mart_exam_national_series (sql/mart_exam_national_series.sql).
 Their checks are declared as data in assets/exams/checks.py and run inside each asset's step."""
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
-import pandas as pd
 
 from assets.common import MARTS, RAW, mart_result, md_table, shared_params
 from assets.exams.checks import CHECKS
 from pipeline import db
 from pipeline import monitoring as mon
-from pipeline.audit import record_source, source_metadata
+from pipeline.audit import forget_loaded, record_source, source_metadata
 from pipeline.checks import checked_asset
-from pipeline.exams import parse_exams, range_from_name
+from pipeline.exams import newest_per_school_year, parse_exams, range_from_name
 from pipeline.resources import StoResource
 
 
@@ -25,28 +26,43 @@ from pipeline.resources import StoResource
     CHECKS,
     description="DUO 'examenkandidaten en geslaagden' vo, both layouts (2014-2019 cp1252 '100,0%' with "
     "MAN/VROUW/ONBEKEND/TOTAAL; 2019-2024 UTF-8 quoted '<5' '90.9'), one text row per source row × school "
-    "year; a school year outside the file's range is an error. Table raw.duo_vo_exams.",
+    "year; a school year outside the file's range is an error. Newer rolling five-year files (2020-2025, …) "
+    "are found by the catalogue's pattern; each school year comes from the newest file that has it "
+    "(metadata school_years_by_file). Table raw.duo_vo_exams.",
     **RAW,
 )
 def raw_duo_vo_exams(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
     fetcher = sto.fetcher()
-    frames, infos, fetched_all = [], {}, []
+    frames, infos, ranges, fetched_all = [], {}, {}, []
     for source_id in sto.config.monitoring["exams"]["sources"]:
-        fetched = fetcher.fetch(source_id)
-        # The range comes from the actual file name, else from the catalogue's canonical name.
-        expected = range_from_name(fetched.path) or range_from_name(fetcher.spec(source_id)["filename"])
-        df, info = parse_exams(fetched.path, expected)
-        context.log.info(f"{source_id}: {len(df)} rows from {fetched.origin} ({info})")
-        frames.append(df)
-        infos[source_id] = info
-        fetched_all.append(fetched)
-    out = pd.concat(frames, ignore_index=True)
+        rolling = bool(fetcher.spec(source_id).get("rolling"))
+        # a rolling source gives every newer five-year file found (none is fine: the pinned files remain)
+        for fetched in fetcher.fetch_rolling(source_id, date.today().year) if rolling else [fetcher.fetch(source_id)]:
+            # The range comes from the actual file name, else from the catalogue's canonical name.
+            expected = range_from_name(fetched.path) or range_from_name(fetcher.spec(source_id)["filename"])
+            df, info = parse_exams(fetched.path, expected)
+            context.log.info(f"{source_id}: {len(df)} rows from {fetched.origin} ({info})")
+            frames.append(df)
+            infos[Path(fetched.path).name if rolling else source_id] = info
+            ranges[Path(fetched.path).name] = expected
+            fetched_all.append(fetched)
+    out, supply = newest_per_school_year(frames, ranges)
     with sto.connect() as con:
         db.replace_table(con, "raw.duo_vo_exams", out)
-        meta: dict[str, Any] = {"files": dg.MetadataValue.json(infos)}
+        meta: dict[str, Any] = {
+            "files": dg.MetadataValue.json(infos),
+            # which file supplied which school year (raw.duo_vo_exams.source_file holds it per row)
+            "school_years_by_file": md_table(supply),
+        }
+        forget_loaded(con, context.asset_key.to_user_string())  # a rolling file no longer offered goes
         for f in fetched_all:
-            record_source(con, context.run.run_id, context.asset_key.to_user_string(), f)
-            meta.update({f"{f.source_id}.{k}": v for k, v in source_metadata(f).items()})
+            rolling_range = (
+                fetcher.rolling_range(f.source_id, f.path) if fetcher.spec(f.source_id).get("rolling") else None
+            )
+            snapshot = "-".join(map(str, rolling_range)) if rolling_range else None  # one row per rolling file
+            record_source(con, context.run.run_id, context.asset_key.to_user_string(), f, snapshot)
+            key = f"{f.source_id}[{snapshot}]" if snapshot else f.source_id
+            meta.update({f"{key}.{k}": v for k, v in source_metadata(f).items()})
         meta = db.table_metadata(con, "raw.duo_vo_exams", extra=meta)
     return dg.MaterializeResult(metadata=meta)
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipeline.checks import WARN, CheckDef, CheckRun, nl_bounds
+from pipeline.checks import WARN, CheckDef, CheckRun, nl_bounds, rows_metadata
 from pipeline.constants import PROVINCES, VESTIGING_CODE_PATTERN
 from pipeline.validation import E
 
@@ -30,11 +30,7 @@ def _ungeocoded(r: CheckRun) -> None:
         "ungeocoded_listed",
         df.assign(placed=df["lat"].notna()),
         [E.ExpectColumnValuesToBeInSet(column="placed", value_set=[True])],
-        extra_metadata={
-            "ungeocoded": dg.MetadataValue.json(
-                df.loc[df["lat"].isna(), ["vestiging_code", "postcode"]].to_dict("records")
-            )
-        },
+        extra_metadata={"ungeocoded": rows_metadata(df.loc[df["lat"].isna(), ["vestiging_code", "postcode"]])},
     )
 
 
@@ -71,9 +67,7 @@ def _unplaced(r: CheckRun) -> None:
         "unplaced_listed",
         df.assign(placed=df["lat"].notna()),
         [E.ExpectColumnValuesToBeInSet(column="placed", value_set=[True])],
-        extra_metadata={
-            "unplaced": dg.MetadataValue.json(missing.drop(columns=["lat"]).astype(str).to_dict("records"))
-        },
+        extra_metadata={"unplaced": rows_metadata(missing.drop(columns=["lat"]))},
     )
 
 

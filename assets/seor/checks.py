@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from pipeline import seor
-from pipeline.checks import WARN, CheckDef, CheckRun
+from pipeline.checks import WARN, CheckDef, CheckRun, rows_metadata
 from pipeline.validation import E
 
 INTERNAL_COLUMNS = ["seq", "source_row", "source_file"]
@@ -68,8 +68,8 @@ def _located(r: CheckRun) -> None:
         df,
         [E.ExpectColumnValuesToBeInSet(column="placed", value_set=[True])],
         extra_metadata={
-            "unplaced": dg.MetadataValue.json(df.loc[~df["placed"], ["initiative_id", "name"]].to_dict("records")),
-            "unlocated_schools": dg.MetadataValue.json(schools.to_dict("records")),
+            "unplaced": rows_metadata(df.loc[~df["placed"], ["initiative_id", "name"]]),
+            "unlocated_schools": rows_metadata(schools),
         },
     )
 
