@@ -803,6 +803,13 @@ class KnownSnapshot(Spec):
     note: Text
 
 
+class Rolling(Spec):
+    """A publisher file that rolls: each year a new file spans `span` school years, the first from `first`."""
+
+    span: Annotated[int, Field(ge=1, le=20)]
+    first: Peiljaar
+
+
 class Source(Spec):
     title: Text
     publisher: Text
@@ -819,6 +826,7 @@ class Source(Spec):
     optional: bool = False
     local: bool = False
     archive_member: PathText | None = None
+    rolling: Rolling | None = None
 
     @model_validator(mode="after")
     def _where(self) -> Source:
@@ -826,6 +834,8 @@ class Source(Spec):
             raise _invalid("a source without url must be local: true (a project file)", "url")
         if self.yearly and "{peiljaar}" not in self.filename:
             raise _invalid("a yearly source's filename holds {peiljaar}", "filename", self.filename)
+        if self.rolling and not all(k in self.filename for k in ("{first}", "{last}")):
+            raise _invalid("a rolling source's filename holds {first} and {last}", "filename", self.filename)
         return self
 
 
