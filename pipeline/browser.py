@@ -39,7 +39,27 @@ return {
   resources: performance.getEntriesByType('resource').map(r => r.name),
   height: document.documentElement.scrollHeight,
   plotly: typeof Plotly !== 'undefined' ? Plotly.version : null,
+  filled: charts.map(c => ({id: c.id, traces: (c.data || []).filter(t => t.fill === 'toself').length,
+                            fills: c.querySelectorAll('.scatterlayer path.js-fill').length})),
+  injected: window.__sto_injected || null,
+  viewport: window.innerWidth,
 };
+"""
+
+# Where each header cell of the named tables ends (px from the viewport's left edge), per table id.
+LAYOUT_JS = """
+const out = {};
+for (const id of arguments[0]) {
+  const t = document.getElementById(id);
+  if (!t) { out[id] = null; continue; }
+  const heads = Array.from(t.querySelectorAll('thead th'));
+  out[id] = {table_right: t.getBoundingClientRect().right,
+             columns: Object.fromEntries(heads.map(h => [h.textContent.trim(), h.getBoundingClientRect().right])),
+             rows_not_ok: Array.from(t.querySelectorAll('tbody tr')).filter(r => r.querySelector('td.not-ok'))
+               .map(r => Array.from(r.querySelectorAll('td')).map(c => ({text: c.textContent.trim(),
+                      right: c.getBoundingClientRect().right, width: c.getBoundingClientRect().width})))};
+}
+return out;
 """
 
 
@@ -52,6 +72,11 @@ class PageCheck:
     resources: list[str] = field(default_factory=list)
     plotly_version: str | None = None
     screenshot: Path | None = None
+    filled: list[dict[str, Any]] = field(default_factory=list)  # per chart: fill="toself" traces, drawn fills
+    injected: Any = None  # window.__sto_injected: set only if a script from the data ran
+    viewport: int = 0  # window.innerWidth
+    layout: dict[str, Any] = field(default_factory=dict)  # LAYOUT_JS per table id
+    section_shots: dict[str, Path] = field(default_factory=dict)
 
 
 def available() -> str | None:
@@ -65,11 +90,19 @@ def available() -> str | None:
     return None
 
 
-def check_page(html_file: Path, screenshot: Path | None = None, width: int = 1280, height: int = 2200) -> PageCheck:
+def check_page(
+    html_file: Path,
+    screenshot: Path | None = None,
+    width: int = 1280,
+    height: int = 2200,
+    tables: list[str] | None = None,
+    sections: dict[str, Path] | None = None,
+) -> PageCheck:
     """Load `html_file` from file:// in headless Chromium, wait for the charts, collect what it saw.
 
-    Screenshot (PNG, `width` × `height` px of the page top) when `screenshot` is given.
-    Raises RuntimeError when Chromium cannot run (see `available()`).
+    Screenshot (PNG, `width` × `height` px of the page top) when `screenshot` is given; with `tables`, where
+    each header cell of those tables ends (`layout`); with `sections` ({element id: png}), a viewport
+    screenshot scrolled to each element. Raises RuntimeError when Chromium cannot run (see `available()`).
     """
     reason = available()
     if reason:
@@ -97,11 +130,21 @@ def check_page(html_file: Path, screenshot: Path | None = None, width: int = 128
             charts=probe["charts"],
             resources=probe["resources"],
             plotly_version=probe["plotly"],
+            filled=probe["filled"],
+            injected=probe["injected"],
+            viewport=probe["viewport"],
+            layout=driver.execute_script(LAYOUT_JS, tables or []),
         )
         if screenshot is not None:
             Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(str(screenshot))
             result.screenshot = Path(screenshot)
+        for element_id, png in (sections or {}).items():
+            driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", element_id)
+            time.sleep(0.3)
+            Path(png).parent.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(png))
+            result.section_shots[element_id] = Path(png)
         return result
     finally:
         driver.quit()
