@@ -42,6 +42,8 @@ return {
   filled: charts.map(c => ({id: c.id, traces: (c.data || []).filter(t => t.fill === 'toself').length,
                             fills: c.querySelectorAll('.scatterlayer path.js-fill').length})),
   injected: window.__sto_injected || null,
+  body_text: document.body ? document.body.innerText : '',
+  svg_text: Array.from(document.querySelectorAll('svg text')).map(t => t.textContent).join(String.fromCharCode(10)),
   viewport: window.innerWidth,
 };
 """
@@ -74,6 +76,8 @@ class PageCheck:
     screenshot: Path | None = None
     filled: list[dict[str, Any]] = field(default_factory=list)  # per chart: fill="toself" traces, drawn fills
     injected: Any = None  # window.__sto_injected: set only if a script from the data ran
+    body_text: str = ""  # document.body.innerText (what a reader sees, entities decoded)
+    svg_text: str = ""  # the text of every chart (titles, ticks, legend, labels)
     viewport: int = 0  # window.innerWidth
     layout: dict[str, Any] = field(default_factory=dict)  # LAYOUT_JS per table id
     section_shots: dict[str, Path] = field(default_factory=dict)
@@ -132,6 +136,8 @@ def check_page(
             plotly_version=probe["plotly"],
             filled=probe["filled"],
             injected=probe["injected"],
+            body_text=probe["body_text"],
+            svg_text=probe["svg_text"],
             viewport=probe["viewport"],
             layout=driver.execute_script(LAYOUT_JS, tables or []),
         )

@@ -87,7 +87,7 @@ CHECKS = [
         "level || ':' || division_year || ':' || code AS layer_key FROM core.boundaries",
         expectations=lambda cfg: [
             E.ExpectColumnValuesToBeInSet(column="level", value_set=["gemeente", "provincie"]),
-            E.ExpectColumnValuesToMatchRegex(column="code", regex=r"^(GM[0-9]{4}|PV[0-9]{2})$"),
+            E.ExpectColumnValuesToMatchRegex(column="code", regex=r"^(?:GM[0-9]{4}|PV[0-9]{2})$"),
             E.ExpectColumnValuesToBeUnique(column="layer_key"),
             E.ExpectColumnValuesToNotBeNull(column="name"),
             E.ExpectColumnValuesToBeInSet(column="geometry_type", value_set=["Polygon", "MultiPolygon"]),
