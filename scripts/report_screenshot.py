@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import browser  # noqa: E402
 
-SECTIONS = {"targets": "targets", "reconciliation": "reconciliation", "sto": "techniekarm", "map": "map"}
+SECTIONS = {"targets": "targets", "published-figures": "reconciliation", "sto": "techniekarm", "map": "map"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -92,6 +92,8 @@ def test_sto_run_writes_self_contained_report(sample_out: Path):
     assert not re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", markup)
     assert not re.findall(r"<script[^>]*\ssrc=", text) and "<link" not in markup
     assert "Plotly" in text and 'id="campus-map"' in text
+    ids = re.findall(r'\sid="([^"]+)"', markup)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})  # getElementById is exact
     charts = charts_of(text)
     assert CHARTS <= charts and any(c.startswith(TARGET_CHART_PREFIX) for c in charts)
     # provenance footer: config hash, code version, sha256 of every input, data kind
@@ -105,8 +107,10 @@ def test_sto_run_writes_self_contained_report(sample_out: Path):
     rec = tables["reconciliation"]
     not_ok = [r for r in rec if r["ok"] == "NOT OK"]
     n_db = query(sample_out / "sto.duckdb", "SELECT count(*) FROM marts.reconciliation WHERE NOT ok")[0][0]
-    assert len(not_ok) == n_db and all("exceeds the tolerance" in r["why"] for r in not_ok)
-    assert rec[: len(not_ok)] == not_ok  # the answer first
+    assert len(not_ok) == n_db == len(rec) and all("exceeds the tolerance" in r["why"] for r in not_ok)
+    n_ok = query(sample_out / "sto.duckdb", "SELECT count(*) FROM marts.reconciliation WHERE ok")[0][0]
+    assert len(tables["reconciliation-ok"]) == n_ok  # the rest, expandable
+    assert text.index('id="reconciliation"') < text.index('id="reconciliation-ok"')
     first_cells = re.findall(r'<td class="[^"]*\bcol0\b[^"]*\bnot-ok\b[^"]*"', text)
     assert len(first_cells) >= n_db
     # programme targets: key columns first; the open targets with their reason

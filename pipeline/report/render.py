@@ -79,8 +79,10 @@ def table(
     precision: int = 1,
     highlight: pd.Series | None = None,
     wide: Iterable[str] = (),
+    row_classes: Iterable[str] | None = None,
 ) -> Markup:
-    """A pandas Styler table, cells and headers escaped; `highlight` marks whole rows (bool per row);
+    """A pandas Styler table, cells and headers escaped; `highlight` marks whole rows (bool per row) as
+    not-ok, `row_classes` gives each row's cells a class of its own (e.g. "not-judged");
     `wide` columns (long texts) get the class `wide` (they wrap and take the room left). Column
     definitions from the data dictionary in a <details> under the table."""
     if frame.empty:
@@ -93,19 +95,20 @@ def table(
         c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
     ]
     wide = [c for c in wide if c in frame.columns]
-    if numeric or wide or highlight is not None:
+    if numeric or wide or highlight is not None or row_classes is not None:
         flags = list(highlight.fillna(False).astype(bool)) if highlight is not None else [False] * len(frame)
+        extra = list(row_classes) if row_classes is not None else [""] * len(frame)
         classes = pd.DataFrame(
             [
                 [
                     " ".join(
                         x
-                        for x in ("num" if c in numeric else "", "wide" if c in wide else "", "not-ok" if f else "")
+                        for x in ("num" if c in numeric else "", "wide" if c in wide else "", "not-ok" if f else "", e)
                         if x
                     )
                     for c in frame.columns
                 ]
-                for f in flags
+                for f, e in zip(flags, extra, strict=True)
             ],
             index=frame.index,
             columns=frame.columns,

@@ -228,7 +228,11 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
                 y=g["lat"],
                 mode="markers",
                 name=esc(f"{label} ({len(g)})"),
-                marker={"color": color, "size": 5, "opacity": 0.85},
+                marker={
+                    "color": color,
+                    "size": 4 if cls == "novmbo" else 6,
+                    "opacity": 0.5 if cls == "novmbo" else 0.9,
+                },
                 text=[
                     f"{esc(a)} {esc(n)} ({esc(p)})<br>{esc(pr)}"
                     for a, n, p, pr in zip(g["vestiging_code"], g["name"], g["plaatsnaam"], g["profiles"], strict=True)

@@ -36,4 +36,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
             "arg_max(origin_kind, retrieved_at) AS origin_kind, arg_max(size, retrieved_at) AS size, "
             "arg_max(sha256, retrieved_at) AS sha256 FROM audit.source_files GROUP BY ALL ORDER BY ALL",
         )
-    return {"run": run, "files": table(files, "source-files", "audit.source_files", precision=0)}
+    return {
+        "run": run,
+        "files": table(files, "source-files", "audit.source_files", precision=0, wide=["sha256", "file"]),
+    }

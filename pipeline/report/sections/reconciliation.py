@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.report.render import Settings, df, table
 
-ANCHOR = "reconciliation"
+ANCHOR = "published-figures"
 TITLE = "Reconciliation with the published figures"
 TEMPLATE = "sections/reconciliation.html.j2"
 
@@ -82,18 +82,22 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         ["source", "table_id", "indicator", "peiljaar", "scope", "delta", "tolerance", "unit", "figure_id"]
     ]
     absent = rec[rec["ok"].isna()]
+    bad = compared["ok"].eq(False)
     return {
         "summary": table(summary, "reconciliation-summary", None, precision=0),
+        # the answer first: the figures that are not within tolerance, each with its explanation
         "table": table(
-            main,
+            main[bad.to_numpy()],
             "reconciliation",
             "marts.reconciliation",
             precision=2,
-            highlight=compared["ok"].eq(False),
+            highlight=pd.Series([True] * int(bad.sum())),
             wide=["why", "what"],
         ),
+        "ok_table": table(main[~bad.to_numpy()], "reconciliation-ok", None, precision=2, wide=["why", "what"]),
         "detail": table(detail, "reconciliation-detail", "marts.reconciliation", precision=2),
-        "n_not_ok": int(compared["ok"].eq(False).sum()),
+        "n_not_ok": int(bad.sum()),
+        "n_ok": int((~bad).sum()),
         "n_compared": int(len(compared)),
         "not_compared": table(
             absent[["source", "what", "peiljaar", "scope", "published", "unit", "explanation"]],

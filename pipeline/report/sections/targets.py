@@ -25,6 +25,12 @@ UNIT_TITLES = {
     "locations": "school locations",
     "pupils": "pupils",
 }
+CHART_TITLES = {
+    "pct": "Percent",
+    "pct_change": "Percent change vs baseline",
+    "locations": "School locations",
+    "pupils": "Pupils",
+}
 OPTIONAL = ["reading", "judged", "not_judged_reason", "is_proxy", "proxy_note", "baseline_value_published"]
 
 
@@ -97,7 +103,8 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         )
     detail = frame.drop(columns=["label", "scope_note", "reason"], errors="ignore")
     notes = frame.drop_duplicates("target_id")[["target_id", "label", "scope_name", "scope_method", "scope_note"]]
-    flagged = main["met"].ne("met") if not main.empty else None
+    flagged = main["met"].eq("not met") if not main.empty else None
+    judged_not = ["not-judged" if m.startswith("not judged") else "" for m in main["met"]] if not main.empty else None
     latest = frame[frame["peiljaar"] == frame.groupby("target_id")["peiljaar"].transform("max")]
     if "reading" in extra:
         latest = latest.assign(
@@ -126,12 +133,17 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
             fig_html(
                 fig,
                 f"chart-targets-{unit}",
-                f"{UNIT_TITLES.get(unit, unit).capitalize()}: ours and target",
+                f"{CHART_TITLES.get(unit, unit)}: ours and target",
             )
         )
     return {
         "table": table(
-            main, "programme-targets", "marts.programme_targets", highlight=flagged, wide=["target", "why", "met"]
+            main,
+            "programme-targets",
+            "marts.programme_targets",
+            highlight=flagged,
+            wide=["target", "why", "region"],
+            row_classes=judged_not,
         ),
         "detail": table(detail, "programme-targets-detail", "marts.programme_targets", precision=2),
         "scopes": table(notes, "programme-target-scopes", "marts.programme_targets", wide=["scope_note", "label"]),

@@ -28,24 +28,29 @@ def _national_chart(nat: Any, pub: Any, settings: Settings) -> go.Figure:
                 x=esc_all(nat["indicator"]),
                 y=nat["pct"],
                 name="ours",
-                text=[f"{v:.1f}" for v in nat["pct"]],
-                textposition="outside",
+                text=[f"ours {v:.1f}" for v in nat["pct"]],
+                textposition="inside",
+                insidetextanchor="start",
                 marker_color="#1f77b4",
             )
         )
         p = pub[pub["peiljaar"].isin(nat["peiljaar"])]
+        # published figures as diamonds on the bars: an indicator may have two published figures
         fig.add_trace(
-            go.Bar(
+            go.Scatter(
                 x=esc_all(p["indicator"]),
                 y=p["published"],
+                mode="markers+text",
                 name="published (Techniekpact)",
-                text=[f"{v:.1f}" for v in p["published"]],
-                textposition="outside",
-                hovertext=esc_all(p["figure_id"]),
-                marker_color="#aaaaaa",
+                text=[f"{v:g}" for v in p["published"]],
+                textposition="middle right",
+                textfont={"color": "#d62728"},
+                hovertext=[f"{esc(f)}: {v:.1f}" for f, v in zip(p["figure_id"], p["published"], strict=True)],
+                hoverinfo="text",
+                marker={"symbol": "diamond", "size": 12, "color": "#d62728", "line": {"width": 1, "color": "white"}},
             )
         )
-        fig.update_layout(barmode="group", xaxis_title="indicator", yaxis_title="percent (0–100)")
+        fig.update_layout(xaxis_title="indicator", yaxis_title="percent (0–100)")
         return fig
     for i, (ind, g) in enumerate(nat.groupby("indicator", sort=True)):
         color = PALETTE[i % len(PALETTE)]
