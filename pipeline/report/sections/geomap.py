@@ -266,7 +266,11 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         },
         legend={"orientation": "h", "y": -0.06},
     )
-    title = f"Techniekarm gemeenten (shaded), vo locations by vmbo profile offer and campuses, peiljaar {year}"
+    title = (
+        f"Techniekarm gemeenten (shaded), vo locations by vmbo profile offer and campuses, peiljaar {year}"
+        if b["ok"]
+        else f"vo locations by vmbo profile offer and campuses, peiljaar {year} (no boundaries loaded)"
+    )
     return {
         "map": fig_html(fig, "campus-map", title),
         "year": year,

@@ -59,7 +59,8 @@ def _national_chart(nat: Any, pub: Any, settings: Settings) -> go.Figure:
                 x=g["peiljaar"], y=g["pct"], mode="lines+markers", name=esc(f"{ind} (ours)"), line={"color": color}
             )
         )
-        p = pub[pub["indicator"] == ind]
+        # published figures of the loaded years only (the others are listed under the reconciliation)
+        p = pub[(pub["indicator"] == ind) & pub["peiljaar"].isin(settings.years)]
         if not p.empty:
             fig.add_trace(
                 go.Scatter(
@@ -129,6 +130,9 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
     wide = nat.pivot_table(index=["indicator", "indicator_label"], columns="peiljaar", values="pct").reset_index()
     wide.columns = [str(c) for c in wide.columns]
     span = "" if settings.one_year else f", {min(settings.years)}–{max(settings.years)}"
+    last = reg[reg["peiljaar"] == reg["peiljaar"].max()] if not reg.empty else reg
+    per_prov = last.pivot_table(index="provincie", columns="indicator", values="pct").reset_index()
+    per_prov.columns = [str(c) for c in per_prov.columns]
     return {
         "region_note": REGION_NOTE,
         "indicator": indicator,
@@ -139,6 +143,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
             f"National technology choice{span or f' (peiljaar {latest})'}: ours and Techniekpact published, percent",
         ),
         "national_table": table(wide, "national-shares", "marts.techniek_share", precision=1, wide=["indicator_label"]),
+        "regional_table": table(per_prov, "regional-shares", "marts.techniek_share", precision=1),
         "regional_chart": fig_html(
             _regional_chart(reg, settings, indicator),
             "chart-regional-trend",
