@@ -106,3 +106,24 @@ def test_real_boundaries_loaded_from_the_shared_mirror(real_out: Path):
         "cbs_gemeente_boundaries_2026",
         "cbs_provincie_boundaries_2023",
     }
+
+
+@pytest.mark.realdata
+@pytest.mark.full
+def test_sequence_boundaries_kept_when_a_later_mirror_lacks_them(real_out: Path, tmp_path: Path):
+    """Sequence: a warehouse with boundaries, then a forced full rebuild from a geo mirror without the
+    boundaries/ folder: the boundaries stay as loaded (like any reference input a mirror does not offer),
+    the run passes, and the report still draws them."""
+    from tests.conftest import DUO, copy_out, run_sto, table_hashes
+
+    out = copy_out(real_out, tmp_path / "out")
+    geo = tmp_path / "geo"  # the shared geo files without boundaries/, linked (read in place, not copied)
+    geo.mkdir()
+    for f in GEO.iterdir():
+        if f.is_file():
+            (geo / f.name).symlink_to(f)
+    before = table_hashes(out / "sto.duckdb", ("core",))["core.boundaries"]
+    assert run_sto(out, "--mirror", str(DUO), "--mirror", str(geo), "--years", "2019", "--offline", "--force") == 0
+    assert table_hashes(out / "sto.duckdb", ("core",))["core.boundaries"] == before
+    text = (out / "report" / "index.html").read_text(encoding="utf-8")
+    assert "93 of the 93 techniekarm gemeenten of peiljaar 2019 are shaded" in text
