@@ -45,6 +45,11 @@ return {
   body_text: document.body ? document.body.innerText : '',
   svg_text: Array.from(document.querySelectorAll('svg text')).map(t => t.textContent).join(String.fromCharCode(10)),
   viewport: window.innerWidth,
+  scroll_width: document.documentElement.scrollWidth,
+  // elements whose right edge lies beyond the viewport (outside a horizontally scrolling box)
+  too_wide: Array.from(document.querySelectorAll('table, .js-plotly-plot, ul, p, h2, h3'))
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll, details:not([open])'))
+    .map(e => (e.id || e.tagName) + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 20),
 };
 """
 
@@ -79,6 +84,8 @@ class PageCheck:
     body_text: str = ""  # document.body.innerText (what a reader sees, entities decoded)
     svg_text: str = ""  # the text of every chart (titles, ticks, legend, labels)
     viewport: int = 0  # window.innerWidth
+    scroll_width: int = 0  # document width: > viewport means a horizontal scroll bar
+    too_wide: list[str] = field(default_factory=list)  # elements reaching beyond the viewport (id or tag: right)
     layout: dict[str, Any] = field(default_factory=dict)  # LAYOUT_JS per table id
     section_shots: dict[str, Path] = field(default_factory=dict)
 
@@ -139,6 +146,8 @@ def check_page(
             body_text=probe["body_text"],
             svg_text=probe["svg_text"],
             viewport=probe["viewport"],
+            scroll_width=probe["scroll_width"],
+            too_wide=probe["too_wide"],
             layout=driver.execute_script(LAYOUT_JS, tables or []),
         )
         if screenshot is not None:

@@ -169,6 +169,8 @@ def test_report_renders_in_headless_chromium(sample_out: Path):
     assert charts["campus-map"]["lines"] >= 3  # one trace of circles per radius
     assert charts["campus-map"]["points"] > n_campuses  # campuses and school locations
     assert shot.exists() and shot.stat().st_size > 10_000
+    # no table, chart or text wider than the 1280 px page (no horizontal scroll bar)
+    assert seen.viewport == 1280 and seen.scroll_width <= seen.viewport and seen.too_wide == []
 
 
 # ---- a hostile warehouse, the marts of the statements/forecasts work, boundaries: a local fixture -------------
@@ -373,6 +375,7 @@ def test_report_numbers_match_marts_real_2019(real_out: Path):
     seen = browser.check_page(page, width=1280, height=1000, tables=list(KEY_COLUMNS))
     assert seen.console_errors == [] and seen.injected is None
     assert [r for r in seen.resources if not r.startswith(("file:", "data:", "blob:"))] == []
+    assert seen.scroll_width <= seen.viewport == 1280 and seen.too_wide == []
     for tid, cols in KEY_COLUMNS.items():
         for col in cols:
             assert seen.layout[tid]["columns"][col] <= 1280, (tid, col)
