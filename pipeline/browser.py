@@ -39,7 +39,34 @@ return {
   resources: performance.getEntriesByType('resource').map(r => r.name),
   height: document.documentElement.scrollHeight,
   plotly: typeof Plotly !== 'undefined' ? Plotly.version : null,
+  filled: charts.map(c => ({id: c.id, traces: (c.data || []).filter(t => t.fill === 'toself').length,
+                            fills: c.querySelectorAll('.scatterlayer path.js-fill').length})),
+  injected: window.__sto_injected || null,
+  body_text: document.body ? document.body.innerText : '',
+  svg_text: Array.from(document.querySelectorAll('svg text')).map(t => t.textContent).join(String.fromCharCode(10)),
+  viewport: window.innerWidth,
+  scroll_width: document.documentElement.scrollWidth,
+  // elements whose right edge lies beyond the viewport (outside a horizontally scrolling box)
+  too_wide: Array.from(document.querySelectorAll('table, .js-plotly-plot, ul, p, h2, h3'))
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll, details:not([open])'))
+    .map(e => (e.id || e.tagName) + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 20),
 };
+"""
+
+# Where each header cell of the named tables ends (px from the viewport's left edge), per table id.
+LAYOUT_JS = """
+const out = {};
+for (const id of arguments[0]) {
+  const t = document.getElementById(id);
+  if (!t) { out[id] = null; continue; }
+  const heads = Array.from(t.querySelectorAll('thead th'));
+  out[id] = {table_right: t.getBoundingClientRect().right,
+             columns: Object.fromEntries(heads.map(h => [h.textContent.trim(), h.getBoundingClientRect().right])),
+             rows_not_ok: Array.from(t.querySelectorAll('tbody tr')).filter(r => r.querySelector('td.not-ok'))
+               .map(r => Array.from(r.querySelectorAll('td')).map(c => ({text: c.textContent.trim(),
+                      right: c.getBoundingClientRect().right, width: c.getBoundingClientRect().width})))};
+}
+return out;
 """
 
 
@@ -52,6 +79,15 @@ class PageCheck:
     resources: list[str] = field(default_factory=list)
     plotly_version: str | None = None
     screenshot: Path | None = None
+    filled: list[dict[str, Any]] = field(default_factory=list)  # per chart: fill="toself" traces, drawn fills
+    injected: Any = None  # window.__sto_injected: set only if a script from the data ran
+    body_text: str = ""  # document.body.innerText (what a reader sees, entities decoded)
+    svg_text: str = ""  # the text of every chart (titles, ticks, legend, labels)
+    viewport: int = 0  # window.innerWidth
+    scroll_width: int = 0  # document width: > viewport means a horizontal scroll bar
+    too_wide: list[str] = field(default_factory=list)  # elements reaching beyond the viewport (id or tag: right)
+    layout: dict[str, Any] = field(default_factory=dict)  # LAYOUT_JS per table id
+    section_shots: dict[str, Path] = field(default_factory=dict)
 
 
 def available() -> str | None:
@@ -65,11 +101,19 @@ def available() -> str | None:
     return None
 
 
-def check_page(html_file: Path, screenshot: Path | None = None, width: int = 1280, height: int = 2200) -> PageCheck:
+def check_page(
+    html_file: Path,
+    screenshot: Path | None = None,
+    width: int = 1280,
+    height: int = 2200,
+    tables: list[str] | None = None,
+    sections: dict[str, Path] | None = None,
+) -> PageCheck:
     """Load `html_file` from file:// in headless Chromium, wait for the charts, collect what it saw.
 
-    Screenshot (PNG, `width` × `height` px of the page top) when `screenshot` is given.
-    Raises RuntimeError when Chromium cannot run (see `available()`).
+    Screenshot (PNG, `width` × `height` px of the page top) when `screenshot` is given; with `tables`, where
+    each header cell of those tables ends (`layout`); with `sections` ({element id: png}), a viewport
+    screenshot scrolled to each element. Raises RuntimeError when Chromium cannot run (see `available()`).
     """
     reason = available()
     if reason:
@@ -97,11 +141,25 @@ def check_page(html_file: Path, screenshot: Path | None = None, width: int = 128
             charts=probe["charts"],
             resources=probe["resources"],
             plotly_version=probe["plotly"],
+            filled=probe["filled"],
+            injected=probe["injected"],
+            body_text=probe["body_text"],
+            svg_text=probe["svg_text"],
+            viewport=probe["viewport"],
+            scroll_width=probe["scroll_width"],
+            too_wide=probe["too_wide"],
+            layout=driver.execute_script(LAYOUT_JS, tables or []),
         )
         if screenshot is not None:
             Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(str(screenshot))
             result.screenshot = Path(screenshot)
+        for element_id, png in (sections or {}).items():
+            driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", element_id)
+            time.sleep(0.3)
+            Path(png).parent.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(png))
+            result.section_shots[element_id] = Path(png)
         return result
     finally:
         driver.quit()

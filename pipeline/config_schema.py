@@ -810,6 +810,13 @@ class Rolling(Spec):
     first: Peiljaar
 
 
+class Boundary(Spec):
+    """A boundary layer of the report's map: the region level and the year of the division it draws."""
+
+    level: Literal["gemeente", "provincie"]
+    year: Peiljaar
+
+
 class Source(Spec):
     title: Text
     publisher: Text
@@ -827,6 +834,9 @@ class Source(Spec):
     local: bool = False
     archive_member: PathText | None = None
     rolling: Rolling | None = None
+    boundary: Boundary | None = None
+    mirror_subdir: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
     def _where(self) -> Source:

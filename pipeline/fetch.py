@@ -135,7 +135,8 @@ class Fetcher:
             raise FetchError(f"source catalogue has no source {source_id!r}") from exc
 
     def candidate_names(self, source_id: str, peiljaar: int | None = None) -> list[str]:
-        """Official name first, then every alias, then each of those with the `alt_extensions` of the source.
+        """Official name first, then every alias, then each of those with the `alt_extensions` of the source,
+        then (with `mirror_subdir`) each of those inside that subfolder of a mirror.
 
         Yearly names fill `{peiljaar}` and `{next_year}` (= peiljaar + 1, for school-year suffixes like
         '-2014-2015'); a filled name whose year suffix gives another peiljaar is a catalogue error.
@@ -151,6 +152,8 @@ class Fetcher:
                 raise FetchError(f"source catalogue {source_id!r}: names {wrong} do not end in peiljaar {peiljaar}")
         for ext in spec.get("alt_extensions") or []:
             names += [str(Path(n).with_suffix(ext)) for n in names if Path(n).suffix.lower() == ".csv"]
+        if spec.get("mirror_subdir"):  # a mirror may hold these files in a subfolder (geo/boundaries/…)
+            names += [f"{spec['mirror_subdir']}/{n}" for n in names]
         return list(dict.fromkeys(names))
 
     def url(self, source_id: str, peiljaar: int | None = None) -> str | None:

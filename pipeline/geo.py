@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -243,3 +243,27 @@ def geocode_chain(con: duckdb.DuckDBPyConnection, entities: pd.DataFrame, config
             "prec_pc4": prec["pc4_centroid"],
         },
     )
+
+
+BOUNDARY_SQL = """
+SELECT ?::VARCHAR AS level, ?::INTEGER AS division_year,
+       feat->>'$.properties.statcode' AS code, feat->>'$.properties.statnaam' AS name,
+       feat->>'$.geometry.type' AS geometry_type, (feat->'$.geometry')::VARCHAR AS geometry,
+       ?::VARCHAR AS source_id, ?::VARCHAR AS source_file
+FROM (SELECT unnest(json_extract(json, '$.features[*]')) AS feat
+      FROM read_json_objects(?, maximum_object_size = 1000000000))
+"""
+
+
+def boundary_frame(con: Any, path: Path | str, level: str, year: int, source_id: str) -> pd.DataFrame:
+    """The features of one CBS boundary GeoJSON (FeatureCollection, WGS84, properties statcode/statnaam) as
+    rows level, division_year, code, name, geometry_type, geometry (GeoJSON text), source_id, source_file.
+    Read by DuckDB's JSON reader in one statement (no loop over features). A file that is not a GeoJSON
+    FeatureCollection raises ValueError naming the file."""
+    try:
+        frame = con.execute(BOUNDARY_SQL, [level, int(year), source_id, Path(path).name, str(path)]).df()
+    except Exception as exc:  # duckdb.InvalidInputException and friends: not JSON at all
+        raise ValueError(f"{path}: not a GeoJSON FeatureCollection ({str(exc).splitlines()[0]})") from exc
+    if frame.empty:
+        raise ValueError(f"{path}: no features (expected a GeoJSON FeatureCollection of {level} boundaries)")
+    return frame

@@ -13,10 +13,12 @@ import requests
 from assets.common import CORE, RAW, finish_raw
 from assets.locations.checks import CHECKS
 from pipeline import db, textcheck
-from pipeline.audit import SNAPSHOT_USE_SQL, snapshot_date
+from pipeline.audit import SNAPSHOT_USE_SQL, record_source, snapshot_date
 from pipeline.checks import checked_asset
 from pipeline.duo import parse_addresses
+from pipeline.fetch import FetchError
 from pipeline.geo import (
+    boundary_frame,
     geocode_chain,
     parse_overrides,
     parse_school_points,
@@ -304,6 +306,78 @@ def core_pupil_locations(sto: StoResource) -> dg.MaterializeResult:
                     }
                 ),
                 "snapshot_use": dg.MetadataValue.md(con.execute(SNAPSHOT_USE_SQL).df().to_markdown(index=False)),
+            },
+        )
+    return dg.MaterializeResult(metadata=meta)
+
+
+BOUNDARY_COLUMNS = {
+    "level": "string",
+    "division_year": "int32",
+    "code": "string",
+    "name": "string",
+    "geometry_type": "string",
+    "geometry": "string",
+    "source_id": "string",
+    "source_file": "string",
+}
+
+
+@checked_asset(
+    CHECKS,
+    description="Map boundaries (CBS gebiedsindelingen via PDOK, generalised, WGS84): one row per gemeente "
+    "or provincie and division year, geometry as GeoJSON text. Read from every catalogue source with "
+    "`boundary: {level, year}` (data_raw/sources.yaml) that a mirror or the cache offers (downloaded online). "
+    "Optional: without any boundary file the table is empty and the report's map says so; a run whose "
+    "mirrors offer none keeps the boundaries already loaded. Table core.boundaries.",
+    **CORE,
+)
+def core_boundaries(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    fetcher = sto.fetcher()
+    layers = {sid: spec["boundary"] for sid, spec in sto.config.sources["sources"].items() if spec.get("boundary")}
+    found = []
+    for sid in sorted(layers):
+        fetched = fetcher.locate(sid)
+        if fetched is None and not sto.sample and not sto.offline:
+            try:
+                fetched = fetcher.fetch(sid)
+            except FetchError as exc:
+                context.log.warning(f"boundary source {sid}: {exc}")
+        if fetched is not None:
+            found.append(fetched)
+    with sto.connect() as con:
+        kept = (
+            not found
+            and db.table_exists(con, "core.boundaries")
+            and (con.execute("SELECT count(*) FROM core.boundaries").fetchone()[0] > 0)
+        )
+        if kept:
+            context.log.info("no boundary file offered by this run's mirrors: core.boundaries kept as loaded")
+        elif not found:
+            context.log.warning(
+                f"no boundary file ({', '.join(sorted(layers))}) in the mirrors or the download cache: the "
+                "report's map shows the school locations without boundaries"
+            )
+            db.replace_table(
+                con, "core.boundaries", pd.DataFrame({c: pd.Series(dtype=t) for c, t in BOUNDARY_COLUMNS.items()})
+            )
+        else:
+            frames = [
+                boundary_frame(con, f.path, layers[f.source_id]["level"], layers[f.source_id]["year"], f.source_id)
+                for f in found
+            ]
+            db.replace_table(con, "core.boundaries", pd.concat(frames, ignore_index=True).astype(BOUNDARY_COLUMNS))
+            for f in found:
+                record_source(con, context.run.run_id, context.asset_key.to_user_string(), f)
+        layers_loaded = con.execute(
+            "SELECT level || ' ' || division_year, count(*) FROM core.boundaries GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+        meta = db.table_metadata(
+            con,
+            "core.boundaries",
+            extra={
+                "layers": dg.MetadataValue.json({k: int(n) for k, n in layers_loaded}),
+                "kept_as_loaded": dg.MetadataValue.bool(bool(kept)),
             },
         )
     return dg.MaterializeResult(metadata=meta)

@@ -73,6 +73,22 @@ def _unplaced(r: CheckRun) -> None:
 
 CHECKS = [
     CheckDef(
+        asset="core_boundaries",
+        name="core_boundaries_valid",
+        description="Map boundaries: CBS codes (GM + 4 digits, PV + 2), one row per level, year and code, a "
+        "name and a polygon geometry (the table may be empty: the boundaries are an optional source).",
+        sql="SELECT level, division_year, code, name, geometry_type, geometry IS NOT NULL AS has_geometry, "
+        "level || ':' || division_year || ':' || code AS layer_key FROM core.boundaries",
+        expectations=lambda cfg: [
+            E.ExpectColumnValuesToBeInSet(column="level", value_set=["gemeente", "provincie"]),
+            E.ExpectColumnValuesToMatchRegex(column="code", regex=r"^(?:GM[0-9]{4}|PV[0-9]{2})$"),
+            E.ExpectColumnValuesToBeUnique(column="layer_key"),
+            E.ExpectColumnValuesToNotBeNull(column="name"),
+            E.ExpectColumnValuesToBeInSet(column="geometry_type", value_set=["Polygon", "MultiPolygon"]),
+            E.ExpectColumnValuesToBeInSet(column="has_geometry", value_set=[True]),
+        ],
+    ),
+    CheckDef(
         asset="raw_duo_vo_locations",
         name="raw_duo_vo_locations_valid",
         description="The address snapshot just loaded: unique 6-character vestiging codes, postcodes, gemeente "
