@@ -48,13 +48,18 @@ CONFIG_FILES: dict[str, tuple[str, ...]] = {
     ),
     "seor": ("canonical", "categories", "doelgroepen", "funnel", "reach", "dimensions", "gaps"),
     "targets": (),
+    "statements": ("definitions", "statements", "forecasts"),
 }
 # monitoring.yaml scopes: the partitioning region types, and the campus radius
 PARTITIONING_SCOPES = ("national", "provincie", "gemeente", "corop", "rmc", "onderwijsgebied", "sto_region")
 KNOWN_SCOPES = (*PARTITIONING_SCOPES, "campus_radius")
 # targets.yaml: what a target measures and how it is compared
-TARGET_STATISTICS = ("n_locations_offering", "n_girls", "pct_girls", "n_pupils")
-TARGET_COMPARISONS = ("absolute", "pct_change_vs_baseline")
+TARGET_STATISTICS = ("n_locations_offering", "n_girls", "pct_girls", "pct_girls_choosing", "n_pupils")
+TARGET_COMPARISONS = ("absolute", "pct_change_vs_baseline", "points_change_vs_baseline")
+# statements.yaml: what a statement's variants compute, and how locations are counted
+STATEMENT_STATISTICS = ("pct_girls", "n_locations_offering", "n_locations_without_offer")
+STATEMENT_COUNT_BY = ("vestiging", "brin")
+FORECAST_STATISTICS = ("n_pupils",)
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -87,6 +92,7 @@ class Config:
     monitoring: dict[str, Any]
     seor: dict[str, Any]
     targets: dict[str, Any]
+    statements: dict[str, Any]
     sources: dict[str, Any]
     files: tuple[Path, ...] = ()  # the files read, in field order
     file_sha256: dict[str, str] = field(default_factory=dict)  # stem (or 'sources') → sha256 of the file bytes
@@ -187,16 +193,85 @@ def validate_targets(cfg: dict[str, Any]) -> None:
             continue
         if t.get("scope") not in scopes:
             raise ConfigError(f"targets.yaml target {tid}: unknown scope {t.get('scope')!r}; known {sorted(scopes)}")
-        if t.get("statistic") not in TARGET_STATISTICS:
-            raise ConfigError(f"targets.yaml target {tid}: statistic {t.get('statistic')!r} not in {TARGET_STATISTICS}")
-        if t.get("comparison") not in TARGET_COMPARISONS:
-            raise ConfigError(
-                f"targets.yaml target {tid}: comparison {t.get('comparison')!r} not in {TARGET_COMPARISONS}"
-            )
-        if t.get("comparison") == "pct_change_vs_baseline" and t.get("baseline_peiljaar") is None:
-            raise ConfigError(f"targets.yaml target {tid}: pct_change_vs_baseline needs baseline_peiljaar")
-        if t.get("target_value") is None:
-            raise ConfigError(f"targets.yaml target {tid}: target_value is required")
+        if t.get("is_proxy") and not t.get("proxy_note"):
+            raise ConfigError(f"targets.yaml target {tid}: a proxy (is_proxy: true) needs a proxy_note")
+        readings = t.get("readings") or [{}]
+        names = [r.get("reading", "as stated") for r in readings]
+        if len(set(names)) != len(names) or (len(readings) > 1 and not all(r.get("reading") for r in readings)):
+            raise ConfigError(f"targets.yaml target {tid}: readings need unique names, found {names}")
+        for r in readings:
+            rt = {**t, **r}
+            where = f"targets.yaml target {tid}" + (f" reading {r['reading']}" if r.get("reading") else "")
+            if rt.get("statistic") not in TARGET_STATISTICS:
+                raise ConfigError(f"{where}: statistic {rt.get('statistic')!r} not in {TARGET_STATISTICS}")
+            if rt.get("comparison") not in TARGET_COMPARISONS:
+                raise ConfigError(f"{where}: comparison {rt.get('comparison')!r} not in {TARGET_COMPARISONS}")
+            if rt.get("comparison") != "absolute" and rt.get("baseline_peiljaar") is None:
+                raise ConfigError(f"{where}: {rt.get('comparison')} needs baseline_peiljaar")
+            if rt.get("target_value") is None:
+                raise ConfigError(f"{where}: target_value is required")
+
+
+def _named(where: str, key: str, value: Any, known: dict[str, Any] | tuple[str, ...]) -> None:
+    if value not in known:
+        raise ConfigError(f"{where}: {key} {value!r} is not defined; known: {sorted(known)}")
+
+
+def validate_statements(cfg: dict[str, Any], targets: dict[str, Any]) -> None:
+    """Check statements.yaml: unique ids, the fields every statement and forecast needs, known statistics,
+    and every variant choice (profile set, leerjaar set, leerweg set, region) defined; regions are the
+    scopes of targets.yaml. Raises ConfigError naming the statement or forecast and the field."""
+    scopes = (targets or {}).get("scopes") or {}
+    defs = cfg.get("definitions") or {}
+    for kind in ("profiles", "leerjaren", "leerwegen"):
+        if not isinstance(defs.get(kind), dict) or not defs[kind]:
+            raise ConfigError(f"statements.yaml definitions: '{kind}' must be a non-empty mapping")
+    for name, d in defs["profiles"].items():
+        if bool(d.get("profiles")) == bool(d.get("profile_flag")):
+            raise ConfigError(f"statements.yaml definitions.profiles.{name}: give either profiles or profile_flag")
+    seen: set[str] = set()
+    for kind in ("statements", "forecasts"):
+        for s in cfg.get(kind) or []:
+            sid = s.get("id")
+            where = f"statements.yaml {kind[:-1]} {sid}"
+            if not sid or sid in seen:
+                raise ConfigError(f"statements.yaml: {kind[:-1]} id {sid!r} missing or duplicated")
+            seen.add(sid)
+            for key in ("programme", "document", "quote", "source"):
+                if not s.get(key):
+                    raise ConfigError(f"{where}: '{key}' is required")
+            _named(where, "scope", s.get("scope"), scopes)
+            if s.get("computable", True) is False:
+                if not s.get("missing"):
+                    raise ConfigError(f"{where}: a non-computable {kind[:-1]} needs 'missing' (what data it needs)")
+                continue
+            if kind == "forecasts":
+                _named(where, "statistic", s.get("statistic"), FORECAST_STATISTICS)
+                for key in ("base_peiljaar", "horizon_peiljaar", "expected_change_pct"):
+                    if not isinstance(s.get(key), (int, float)) or isinstance(s.get(key), bool):
+                        raise ConfigError(f"{where}: '{key}' must be a number, found {s.get(key)!r}")
+                if s["horizon_peiljaar"] <= s["base_peiljaar"]:
+                    raise ConfigError(f"{where}: horizon_peiljaar must come after base_peiljaar")
+                continue
+            _named(where, "statistic", s.get("statistic"), STATEMENT_STATISTICS)
+            if not isinstance(s.get("published_value"), (int, float)) or isinstance(s.get("published_value"), bool):
+                raise ConfigError(f"{where}: published_value must be a number, found {s.get('published_value')!r}")
+            v = s.get("variants") or {}
+            for key, known in (
+                ("profiles", defs["profiles"]),
+                ("leerjaren", defs["leerjaren"]),
+                ("leerwegen", defs["leerwegen"]),
+                ("scopes", scopes),
+            ):
+                if not v.get(key):
+                    raise ConfigError(f"{where}: variants.{key} must list at least one choice")
+                for x in v[key]:
+                    _named(where, f"variants.{key}", x, known)
+            for x in v.get("count_by") or []:
+                _named(where, "variants.count_by", x, STATEMENT_COUNT_BY)
+            for x in v.get("min_pupils") or []:
+                if not isinstance(x, int) or isinstance(x, bool) or x < 1:
+                    raise ConfigError(f"{where}: variants.min_pupils must be whole numbers >= 1, found {x!r}")
 
 
 def load_config(config_dir: Path | None = None, sources_file: Path | None = None) -> Config:
@@ -221,6 +296,7 @@ def load_config(config_dir: Path | None = None, sources_file: Path | None = None
             raise ConfigError(f"{paths[stem]}: missing {what}")
     validate_monitoring(parts["monitoring"], str(paths["monitoring"]))
     validate_targets(parts["targets"])
+    validate_statements(parts["statements"], parts["targets"])
     return Config(
         **parts,
         files=tuple(paths.values()),
