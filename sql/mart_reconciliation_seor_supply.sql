@@ -21,7 +21,7 @@ SELECT
     'seor_supply' AS source,
     table_id || '.' || measure AS indicator,
     CAST(peiljaar AS INTEGER) AS peiljaar,
-    'campus:' || campus_code || '@' || radius_km || 'km' AS scope,
+    'campus:' || campus_code || '@' || radius_label(radius_km) || 'km' AS scope,
     ours,
     CAST(value AS DOUBLE) AS published,
     ours - value AS delta,
@@ -48,7 +48,6 @@ SELECT
         'SEOR offer rule: a profile is offered where at least one pupil follows it; our inventory of locations is the DUO pupils file'
     ) AS note,
     table_id,
-    campus_code,
     measure
 FROM j
 ORDER BY figure_id;

@@ -419,6 +419,7 @@ def mart_reconciliation_seor_supply(context: dg.AssetExecutionContext, sto: StoR
     path = mon.project_path(rc["seor_supply_file"])
     published = mon.read_seor_supply_published(path)
     with sto.connect() as con:
+        _prepare_macros(con)
         mon.register(con, "seor_supply_published_in", published)
         sample = KIND_SAMPLE in warehouse_kinds(con)
         db.run_sql(
