@@ -95,7 +95,7 @@ def test_sto_run_writes_self_contained_report(sample_out: Path):
     assert len(first_cells) == n_db
     # programme targets section
     targets = tables_of(page)["programme-targets-open"]
-    assert any("migration" in r["reason"] for r in targets)
+    assert any("mbo diplomas" in r["reason"] for r in targets)  # migration background is a statement now (#16)
 
 
 def test_sto_report_command(sample_out: Path, tmp_path: Path):
