@@ -253,7 +253,7 @@ def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
     CHECKS,
     deps=SCOPE_DEPS,
     description="All vo pupils per peiljaar × scope with change against the configured reference year (Twente "
-    "target: −8.5% by 2025, −16.5% by 2030 against 2021) and year on year. SQL: sql/mart_pupil_trend.sql.",
+    "forecast: −8.5% by 2025, −16.5% by 2030 against 2021) and year on year. SQL: sql/mart_pupil_trend.sql.",
     **MARTS,
 )
 def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
