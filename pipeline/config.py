@@ -172,6 +172,9 @@ def validate_targets(cfg: dict[str, Any]) -> None:
     if not cfg:
         raise ConfigError("pipeline/config/targets.yaml is missing or empty")
     scopes = cfg.get("scopes") or {}
+    few = cfg.get("few_pupils_below", 5)
+    if not isinstance(few, int) or isinstance(few, bool) or few < 1:
+        raise ConfigError(f"targets.yaml few_pupils_below: expected a whole number >= 1, found {few!r}")
     for sid, s in scopes.items():
         kinds = [k for k in ("sto_region_code", "corop", "gemeenten") if s.get(k)]
         if not kinds:

@@ -125,7 +125,8 @@ SELECT
             ELSE 'Not the closest definition (closest: ' || c.closest_definition || ', '
                 || CASE WHEN c.closest_difference >= 0 THEN '+' ELSE '' END || round(c.closest_difference, 1) || ').'
         END,
-        CASE WHEN r.statement_year IS NULL THEN 'The statement gives no year: every loaded peiljaar is shown.' END,
+        CASE WHEN r.statement_year IS NULL THEN 'The statement gives no year: every loaded peiljaar is shown.'
+             WHEN r.statement_year <> r.peiljaar THEN 'The statement is about ' || r.statement_year || '; peiljaar ' || r.peiljaar || ' is another year.' END,
         r.explanation,
         CASE WHEN r.profile_detail IS NOT NULL AND r.statistic = 'pct_girls' THEN 'Girls per profile: ' || r.profile_detail || ' pupils.' END,
         CASE WHEN r.units_detail IS NOT NULL THEN 'Counted: ' || r.units_detail || '.' END,

@@ -70,6 +70,7 @@ def test_variants_are_the_configured_cross_product():
         (lambda t, s: t["targets"][1].pop("proxy_note"), "proxy_note"),
         (lambda t, s: t["targets"][1]["readings"][1].update(reading="relative"), "unique names"),
         (lambda t, s: t["targets"][1]["readings"][0].update(comparison="ratio"), "reading relative: comparison"),
+        (lambda t, s: t.update(few_pupils_below="vijf"), "few_pupils_below"),
     ],
 )
 def test_target_config_errors_name_the_target(mutate, message):
