@@ -33,7 +33,16 @@ class ConfigError(ValueError):
 # The files of a configuration directory, in the order of Config's fields (by stem). What each may hold
 # (required keys, types, ranges, references to codes of other files) is its schema in
 # pipeline/config_schema.py SCHEMAS; tests/test_config.py checks that every file has one.
-CONFIG_FILES: tuple[str, ...] = ("pipeline", "profiles", "onderwijstypes", "campuses", "monitoring", "seor", "targets")
+CONFIG_FILES: tuple[str, ...] = (
+    "pipeline",
+    "profiles",
+    "onderwijstypes",
+    "campuses",
+    "monitoring",
+    "seor",
+    "targets",
+    "statements",
+)
 # monitoring.yaml scopes: the partitioning region types, and the campus radius (defined with the schemas)
 PARTITIONING_SCOPES = tuple(s for s in KNOWN_SCOPES if s != "campus_radius")
 
@@ -77,6 +86,7 @@ class Config:
     monitoring: dict[str, Any]
     seor: dict[str, Any]
     targets: dict[str, Any]
+    statements: dict[str, Any]
     sources: dict[str, Any]
     files: tuple[Path, ...] = ()  # the files read, in field order
     file_sha256: dict[str, str] = field(default_factory=dict)  # stem (or 'sources') → sha256 of the file bytes
@@ -143,10 +153,10 @@ def config_error(messages: list[str]) -> ConfigError:
 MAX_SHOWN = 20
 
 
-def _validate_one(name: str, data: dict[str, Any], where: str) -> None:
+def _validate_one(name: str, data: dict[str, Any], where: str, others: dict[str, Any] | None = None) -> None:
     """Validate one file's content (e.g. an edited copy) against its schema, with references resolved
-    against the repository's other files."""
-    parts = default_config().parts() | {name: data}
+    against the repository's other files (or the edited `others`: stem → mapping)."""
+    parts = default_config().parts() | (others or {}) | {name: data}
     messages = validate_parts(parts, {name: Path(where)}, only=[name])
     if messages:
         raise config_error(messages)
@@ -165,6 +175,17 @@ def validate_targets(cfg: dict[str, Any], where: str = "targets.yaml") -> None:
     if not cfg:
         raise ConfigError("pipeline/config/targets.yaml is missing or empty")
     _validate_one("targets", cfg, where)
+
+
+def validate_statements(
+    cfg: dict[str, Any], targets: dict[str, Any] | None = None, where: str = "statements.yaml"
+) -> None:
+    """Check a statements.yaml mapping against its schema: unique ids, what every statement and forecast
+    needs, known statistics, and every variant choice (profile, leerjaar, leerweg set, region) defined; the
+    regions are the scopes of `targets` (targets.yaml). Raises ConfigError naming the key path and value."""
+    if not cfg:
+        raise ConfigError("pipeline/config/statements.yaml is missing or empty")
+    _validate_one("statements", cfg, where, {"targets": targets} if targets else None)
 
 
 def load_config(config_dir: Path | None = None, sources_file: Path | None = None) -> Config:

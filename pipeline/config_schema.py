@@ -55,8 +55,12 @@ class UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: i
 # ---------------------------------------------------------------------------------------------- references
 # Fixed vocabularies: the values the code (Python or SQL) acts on.
 KNOWN_SCOPES = ("national", "provincie", "gemeente", "corop", "rmc", "onderwijsgebied", "sto_region", "campus_radius")
-TARGET_STATISTICS = ("n_locations_offering", "n_girls", "pct_girls", "n_pupils")
-TARGET_COMPARISONS = ("absolute", "pct_change_vs_baseline")
+TARGET_STATISTICS = ("n_locations_offering", "n_girls", "pct_girls", "pct_girls_choosing", "n_pupils")
+TARGET_COMPARISONS = ("absolute", "pct_change_vs_baseline", "points_change_vs_baseline")
+# statements.yaml: what a statement's variants compute, how locations are counted, what a forecast tracks
+STATEMENT_STATISTICS = ("pct_girls", "n_locations_offering", "n_locations_without_offer")
+STATEMENT_COUNT_BY = ("vestiging", "brin")
+FORECAST_STATISTICS = ("n_pupils",)
 PROFILE_KINDS = ("profile", "route", "afdeling_pre2016")
 VMBO_LEERWEGEN = ("BB", "KB", "GL", "TL")
 MASKING_CONVENTIONS = ("none", "lt5", "four_means_1_to_4")
@@ -129,6 +133,28 @@ REFERENCES: dict[str, tuple[str, str, Callable[[Parts], list[Any]]]] = {
     "target_scope": ("scope", "targets.yaml scopes", lambda p: _keys(_get(p, "targets", "scopes"))),
     "statistic": ("statistic", "fixed: TARGET_STATISTICS", lambda p: list(TARGET_STATISTICS)),
     "comparison": ("comparison", "fixed: TARGET_COMPARISONS", lambda p: list(TARGET_COMPARISONS)),
+    "statement_statistic": (
+        "statement statistic",
+        "fixed: STATEMENT_STATISTICS",
+        lambda p: list(STATEMENT_STATISTICS),
+    ),
+    "forecast_statistic": ("forecast statistic", "fixed: FORECAST_STATISTICS", lambda p: list(FORECAST_STATISTICS)),
+    "count_by": ("count unit", "fixed: STATEMENT_COUNT_BY", lambda p: list(STATEMENT_COUNT_BY)),
+    "statement_profiles": (
+        "profile set",
+        "statements.yaml definitions.profiles",
+        lambda p: _keys(_get(p, "statements", "definitions", "profiles")),
+    ),
+    "statement_leerjaren": (
+        "leerjaar set",
+        "statements.yaml definitions.leerjaren",
+        lambda p: _keys(_get(p, "statements", "definitions", "leerjaren")),
+    ),
+    "statement_leerwegen": (
+        "leerweg set",
+        "statements.yaml definitions.leerwegen",
+        lambda p: _keys(_get(p, "statements", "definitions", "leerwegen")),
+    ),
     "exam_flag": (
         "exam flag",
         "monitoring.yaml exams.flags",
@@ -546,6 +572,7 @@ class Reconciliation(Spec):
     tolerance_pct_points: NonNegative
     tolerance_count_relative: Fraction
     contributors: Annotated[_nonempty_list(Contributor), _unique("source", "asset")]
+    seor_supply_file: PathText | None = None
 
 
 class Catalog(Spec):
@@ -601,10 +628,24 @@ class ScopeSpec(Spec):
         return self
 
 
+class Reading(Spec):
+    """One reading of an ambiguous target: its name, a label and the keys that differ from the target."""
+
+    reading: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    label: Text
+    statistic: Annotated[str, Ref("statistic")] | None = None
+    comparison: Annotated[str, Ref("comparison")] | None = None
+    unit: Text | None = None
+    target_value: float | None = None
+    baseline_value: float | None = None
+
+
 class Target(Spec):
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     programme: Text
     label: Text
+    quote: Text | None = None
+    document: Text | None = None
     source_document: Text
     computable: bool = True
     reason: Text | None = None
@@ -620,6 +661,9 @@ class Target(Spec):
     baseline_value: float | None = None
     target_peiljaar: Peiljaar | None = None
     target_value: float | None = None
+    is_proxy: bool = False
+    proxy_note: Text | None = None
+    readings: Annotated[_nonempty_list(Reading), _unique("reading")] | None = None
     note: Text | None = None
 
     @model_validator(mode="after")
@@ -628,11 +672,18 @@ class Target(Spec):
             if not self.reason:
                 raise _invalid("a non-computable target needs a reason", "reason")
             return self
-        for key in ("scope", "statistic", "comparison", "target_value"):
-            if getattr(self, key) is None:
-                raise _invalid(f"'{key}' is required for a computable target", key)
-        if self.comparison == "pct_change_vs_baseline" and self.baseline_peiljaar is None:
-            raise _invalid("pct_change_vs_baseline needs baseline_peiljaar", "baseline_peiljaar")
+        if self.is_proxy and not self.proxy_note:
+            raise _invalid("a proxy (is_proxy: true) needs a proxy_note", "proxy_note")
+        if self.scope is None:
+            raise _invalid("'scope' is required for a computable target", "scope")
+        for i, r in enumerate(self.readings or [None]):
+            where = f"readings[{i}]." if r is not None else ""
+            for key in ("statistic", "comparison", "target_value"):
+                if (getattr(r, key, None) if r is not None else None) is None and getattr(self, key) is None:
+                    raise _invalid(f"'{key}' is required for a computable target (or each reading)", where + key)
+            comparison = (r.comparison if r is not None else None) or self.comparison
+            if comparison != "absolute" and self.baseline_peiljaar is None:
+                raise _invalid(f"{comparison} needs baseline_peiljaar", "baseline_peiljaar")
         if self.baseline_peiljaar and self.target_peiljaar and self.target_peiljaar < self.baseline_peiljaar:
             raise _invalid(
                 f"before baseline_peiljaar ({self.baseline_peiljaar})", "target_peiljaar", self.target_peiljaar
@@ -643,7 +694,129 @@ class Target(Spec):
 class TargetsFile(Spec):
     version: int
     scopes: Annotated[dict[Annotated[str, Field(pattern=r"^[a-z0-9_]+$")], ScopeSpec], Field(min_length=1)]
+    few_pupils_below: Annotated[int, Field(ge=1, le=100)]
     targets: Annotated[_nonempty_list(Target), _unique("id")]
+
+
+# ---------------------------------------------------------------------------------------------- statements.yaml
+SetName = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+
+
+class ProfileSet(Spec):
+    label: Text
+    profiles: Annotated[_nonempty_list(Annotated[str, Ref("profile")]), _unique()] | None = None
+    profile_flag: ProfileFlag | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ProfileSet:
+        if (self.profiles is None) == (self.profile_flag is None):
+            raise _invalid("give either profiles or profile_flag")
+        return self
+
+
+class LeerjaarSet(Spec):
+    label: Text
+    leerjaren: Leerjaren
+
+
+class LeerwegSet(Spec):
+    label: Text
+    onderwijstypes: Onderwijstypes
+
+
+class StatementDefinitions(Spec):
+    profiles: Annotated[dict[SetName, ProfileSet], Field(min_length=1)]
+    leerjaren: Annotated[dict[SetName, LeerjaarSet], Field(min_length=1)]
+    leerwegen: Annotated[dict[SetName, LeerwegSet], Field(min_length=1)]
+
+
+class Variants(Spec):
+    """The definitions a statement is computed under, side by side (their cross product)."""
+
+    profiles: Annotated[_nonempty_list(Annotated[str, Ref("statement_profiles")]), _unique()]
+    leerjaren: Annotated[_nonempty_list(Annotated[str, Ref("statement_leerjaren")]), _unique()]
+    leerwegen: Annotated[_nonempty_list(Annotated[str, Ref("statement_leerwegen")]), _unique()]
+    scopes: Annotated[_nonempty_list(Annotated[str, Ref("target_scope")]), _unique()]
+    count_by: Annotated[_nonempty_list(Annotated[str, Ref("count_by")]), _unique()] | None = None
+    min_pupils: Annotated[_nonempty_list(Annotated[int, Field(ge=1, le=1000)]), _unique()] | None = None
+
+
+class Statement(Spec):
+    """A description of the present in a programme document: never 'met', reconciled with our figure."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    programme: Text
+    document: Text
+    section: Text | None = None
+    quote: Text
+    year: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    scope: Annotated[str, Ref("target_scope")]
+    published_value: float
+    unit: Text
+    statistic: Annotated[str, Ref("statement_statistic")] | None = None
+    computable: bool = True
+    missing: Text | None = None
+    variants: Variants | None = None
+    explanation: Text | None = None
+    source: Text
+
+    @model_validator(mode="after")
+    def _complete(self) -> Statement:
+        if not self.computable:
+            if not self.missing:
+                raise _invalid("a non-computable statement needs 'missing' (what data it needs)", "missing")
+            return self
+        for key in ("statistic", "variants"):
+            if getattr(self, key) is None:
+                raise _invalid(f"'{key}' is required for a computable statement", key)
+        return self
+
+
+class Forecast(Spec):
+    """Someone's prognosis: tracked as realised against expected, never 'met'."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    programme: Text
+    document: Text
+    quote: Text
+    scope: Annotated[str, Ref("target_scope")]
+    statistic: Annotated[str, Ref("forecast_statistic")] | None = None
+    base_peiljaar: Peiljaar
+    horizon_peiljaar: Peiljaar
+    expected_change_pct: Annotated[float, Field(ge=-100, le=1000)]
+    computable: bool = True
+    missing: Text | None = None
+    note: Text | None = None
+    source: Text
+
+    @model_validator(mode="after")
+    def _complete(self) -> Forecast:
+        if self.horizon_peiljaar <= self.base_peiljaar:
+            raise _invalid(
+                f"horizon_peiljaar must come after base_peiljaar ({self.base_peiljaar})",
+                "horizon_peiljaar",
+                self.horizon_peiljaar,
+            )
+        if not self.computable and not self.missing:
+            raise _invalid("a non-computable forecast needs 'missing' (what data it needs)", "missing")
+        if self.computable and self.statistic is None:
+            raise _invalid("'statistic' is required for a computable forecast", "statistic")
+        return self
+
+
+class StatementsFile(Spec):
+    version: int
+    definitions: StatementDefinitions
+    statements: Annotated[_nonempty_list(Statement), _unique("id")]
+    forecasts: Annotated[list[Forecast], _unique("id")]
+
+    @model_validator(mode="after")
+    def _ids(self) -> StatementsFile:
+        seen = {s.id for s in self.statements}
+        for i, f in enumerate(self.forecasts):
+            if f.id in seen:
+                raise _invalid("id duplicated: a statement has it too", f"forecasts[{i}].id", f.id)
+        return self
 
 
 # ---------------------------------------------------------------------------------------------- seor.yaml
@@ -863,6 +1036,7 @@ SCHEMAS: dict[str, type[Spec]] = {
     "monitoring": MonitoringFile,
     "seor": SeorFile,
     "targets": TargetsFile,
+    "statements": StatementsFile,
     "sources": SourcesFile,
 }
 

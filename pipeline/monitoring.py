@@ -219,6 +219,48 @@ def empty_sto_region_map() -> pd.DataFrame:
     ).assign(source_row=pd.Series(dtype="int64"))
 
 
+SEOR_SUPPLY_COLUMNS = [
+    "figure_id",
+    "source",
+    "table_id",
+    "measure",
+    "campus_code",
+    "peiljaar",
+    "radius_km",
+    "value",
+    "unit",
+]
+
+
+def read_seor_supply_published(path: Path) -> pd.DataFrame:
+    """SEOR tables 5.1/5.2 as published (data_raw/published/seor2023_table5.csv), validated cell by cell:
+    figure_id unique, peiljaar a 4-digit year, radius and value numbers. Typed columns for the SQL."""
+    df, _ = read_text_csv(path, required=SEOR_SUPPLY_COLUMNS)
+    checks = [
+        ("peiljaar", df["peiljaar"].str.match(r"^\d{4}$"), "a 4-digit peiljaar (school year YYYY/YYYY+1)"),
+        ("radius_km", df["radius_km"].str.match(r"^\d+(\.\d+)?$"), "a radius in km with '.' as decimal point"),
+        ("value", df["value"].str.match(r"^-?\d+(\.\d+)?$"), "a number with '.' as decimal point"),
+        ("unit", df["unit"].isin(["pct"]), "pct"),
+    ]
+    for col, ok, expected in checks:
+        bad = ~ok.fillna(False).astype(bool)
+        if bad.any():
+            rows = df.loc[bad, "source_row"].tolist()[:10]
+            raise InputError(
+                f"{path}: column {col!r}: expected {expected}, found {df.loc[bad, col].tolist()[:10]} in row(s) {rows}"
+            )
+    dup = df["figure_id"].duplicated(keep=False)
+    if dup.any():
+        raise InputError(
+            f"{path}: column 'figure_id': expected unique ids, found {sorted(set(df.loc[dup, 'figure_id']))}"
+        )
+    out = df[[*SEOR_SUPPLY_COLUMNS, "note"]].copy() if "note" in df else df[SEOR_SUPPLY_COLUMNS].copy()
+    out["peiljaar"] = out["peiljaar"].astype(int)
+    out["radius_km"] = out["radius_km"].astype(float)
+    out["value"] = out["value"].astype(float)
+    return out
+
+
 def read_catalog(path: Path, availability: list[str]) -> pd.DataFrame:
     """Indicator catalogue YAML → one row per indicator, every field present, availability known."""
     try:

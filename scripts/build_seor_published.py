@@ -8,7 +8,11 @@ total column that disagrees with the table-3 figure) are detected by a rule, not
 single-valued dimension the figure whose categories sum to the number of initiatives is the consistent
 one; the other is flagged `known_inconsistency` with a note naming the figure the pipeline reproduces.
 
-    python scripts/build_seor_published.py [--spec ../shared/spec/seor2023_tables.json] [--out FILE]
+Tables 5.1/5.2 (vmbo profile supply around the campuses, DUO peiljaar 2022) go to their own file,
+data_raw/published/seor2023_table5.csv (one row per campus × measure, with the peiljaar they belong to), compared
+with marts.profile_supply_campus in marts.reconciliation_seor_supply.
+
+    python scripts/build_seor_published.py [--spec ../shared/spec/seor2023_tables.json] [--out FILE] [--table5-out FILE]
 """
 
 from __future__ import annotations
@@ -25,6 +29,21 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT.parent / "shared" / "spec" / "seor2023_tables.json"
 DEFAULT_OUT = ROOT / "data_raw" / "published" / "seor2023_tables.csv"
+DEFAULT_TABLE5_OUT = ROOT / "data_raw" / "published" / "seor2023_table5.csv"
+TABLE5_COLUMNS = [
+    "figure_id",
+    "source",
+    "table_id",
+    "measure",
+    "campus_code",
+    "peiljaar",
+    "radius_km",
+    "value",
+    "unit",
+    "note",
+]
+# printed measure keys of tables 5.1 → measure names of marts.profile_supply_campus (monitoring.yaml profile_supply)
+TABLE5_MEASURES = {"some_techniek": "any_techniek", "hard_techniek_BWI_PIE_MT_MT": "hard_techniek"}
 CONFIG = ROOT / "pipeline" / "config" / "seor.yaml"
 COLUMNS = [
     "figure_id",
@@ -159,10 +178,49 @@ def flag_inconsistencies(
             )
 
 
+def build_table5_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per published percentage of tables 5.1 (any / hard techniek) and 5.2 (each profile), with the
+    DUO peiljaar they were computed from (`tabel_5_peiljaar`) and the radius (`radius_km`)."""
+    peiljaar, radius = int(spec["tabel_5_peiljaar"]), float(spec["radius_km"])
+    rows: list[dict[str, Any]] = []
+    tables = (
+        ("tabel_5_1", spec["tabel_5_1_pct_students_vmbo_bkg_within_10km"], TABLE5_MEASURES),
+        ("tabel_5_2", spec["tabel_5_2_pct_students_at_location_offering_profile"], {}),
+    )
+    for table, measures, names in tables:
+        for key, per_campus in measures.items():
+            measure = names.get(key, key)
+            for campus, value in per_campus.items():
+                rows.append(
+                    {
+                        "figure_id": f"seor2023-{table}-{measure}-{campus}",
+                        "source": spec["source"],
+                        "table_id": table,
+                        "measure": measure,
+                        "campus_code": campus,
+                        "peiljaar": peiljaar,
+                        "radius_km": radius,
+                        "value": value,
+                        "unit": "pct",
+                        "note": spec.get("tabel_5_note", ""),
+                    }
+                )
+    return rows
+
+
+def _write(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--table5-out", type=Path, default=DEFAULT_TABLE5_OUT)
     args = p.parse_args(argv)
     if not args.spec.exists():
         print(f"{args.spec}: specification not found (give --spec)", file=sys.stderr)
@@ -170,13 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     spec = json.loads(args.spec.read_text(encoding="utf-8"))
     cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     rows = build_rows(spec, cfg)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    _write(args.out, COLUMNS, rows)
     flagged = sum(r["known_inconsistency"] for r in rows)
     print(f"wrote {len(rows)} published figures ({flagged} flagged known_inconsistency) to {args.out}")
+    t5 = build_table5_rows(spec)
+    _write(args.table5_out, TABLE5_COLUMNS, t5)
+    print(f"wrote {len(t5)} published figures of tables 5.1/5.2 to {args.table5_out}")
     return 0
 
 

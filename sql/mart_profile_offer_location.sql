@@ -10,6 +10,11 @@
 -- intake_stopped: offered but no pupils in the first bovenbouw leerjaar (a profile being phased out).
 -- Censored cells: '<5' counted as the configured point value ($point_value) — always >= 1, so a censored
 -- cell alone makes a profile offered when $min_offered <= 1; censored_cells counts them per row.
+-- Names (location_name, gemeente_name) come from the address snapshot resolved for that peiljaar
+-- (core.pupil_locations.snapshot_id → core.school_location_history), never from the newest register: a
+-- vestiging code that a later address file gives to another school keeps this year's name and gemeente.
+-- A "dropped" row of a location that closed (no pupils that year) takes the names of its latest earlier
+-- peiljaar with pupils (ASOF join), so no later snapshot is ever consulted.
 CREATE OR REPLACE TABLE marts.profile_offer_location AS
 WITH cells AS (
     SELECT s.peiljaar, s.vestiging_code, s.profile_code, s.leerweg, s.leerjaar, s.n, s.n_censored
@@ -80,7 +85,7 @@ rows_ AS (
                       AND po.profile_code = g.profile_code
 )
 SELECT
-    r.peiljaar, r.vestiging_code, sl.name AS location_name, sl.gemeente_name, r.profile_code, p.kind AS profile_kind,
+    r.peiljaar, r.vestiging_code, h.name AS location_name, pl.gemeente_name, r.profile_code, p.kind AS profile_kind,
     r.n_bovenbouw, r.n_first_leerjaar, r.n_by_leerweg, r.offered,
     r.offered AND r.n_first_leerjaar = 0 AS intake_stopped,
     r.baseline_peiljaar,
@@ -105,5 +110,6 @@ SELECT
     $point_value::INTEGER AS censored_point_value
 FROM rows_ r
 LEFT JOIN core.vmbo_profile p ON p.profile_code = r.profile_code
-LEFT JOIN core.school_locations sl ON sl.vestiging_code = r.vestiging_code
+ASOF LEFT JOIN core.pupil_locations pl ON pl.vestiging_code = r.vestiging_code AND pl.peiljaar <= r.peiljaar
+LEFT JOIN core.school_location_history h ON h.snapshot_id = pl.snapshot_id AND h.vestiging_code = r.vestiging_code
 ORDER BY r.peiljaar, r.vestiging_code, r.profile_code;

@@ -1,5 +1,5 @@
 -- marts.pupil_trend: all vo pupils per peiljaar × scope, change against the reference peiljaar
--- ($reference_peiljaar; Twente target: −8.5% by 2025 and −16.5% by 2030 against 2021) and against the
+-- ($reference_peiljaar; Twente forecast: −8.5% by 2025 and −16.5% by 2030 against 2021) and against the
 -- previous loaded peiljaar. Scopes: temp table loc_scope (sql/mart_monitoring_scopes.sql).
 -- pct_change_vs_reference is NULL when the reference year is not loaded.
 -- Censored cells: '<5' counted as the configured point value; bounds n_pupils_lower/upper.

@@ -14,7 +14,9 @@
 --   ok         BOOLEAN  |delta| <= tolerance (NULL when ours is NULL)
 -- and optionally: unit VARCHAR ('pct', 'count', ...), figure_id VARCHAR (unique per published figure
 -- within the source; needed when one indicator/peiljaar/scope has several publications), source_url
--- VARCHAR, note VARCHAR. Further columns are kept as they are (NULL in other sources' rows).
+-- VARCHAR, note VARCHAR, status VARCHAR (the row's outcome in words; when a source gives none it is derived:
+-- 'not computed' when ours is NULL, 'not comparable' when comparable = false, else 'ok' / 'differs').
+-- Further columns are kept as they are (NULL in other sources' rows).
 -- Rows are unique on (source, indicator, peiljaar, scope, figure_id).
 -- The contributing asset must be listed in pipeline/config/monitoring.yaml reconciliation.contributors
 -- so that this mart runs after it; every marts.reconciliation_* table present is unioned BY NAME
@@ -29,6 +31,10 @@ ALTER TABLE reconciliation_union ADD COLUMN IF NOT EXISTS figure_id VARCHAR;
 ALTER TABLE reconciliation_union ADD COLUMN IF NOT EXISTS source_url VARCHAR;
 
 ALTER TABLE reconciliation_union ADD COLUMN IF NOT EXISTS note VARCHAR;
+
+ALTER TABLE reconciliation_union ADD COLUMN IF NOT EXISTS status VARCHAR;
+
+ALTER TABLE reconciliation_union ADD COLUMN IF NOT EXISTS comparable BOOLEAN;
 
 CREATE OR REPLACE TABLE marts.reconciliation AS
 SELECT
@@ -45,8 +51,15 @@ SELECT
     CAST(figure_id AS VARCHAR) AS figure_id,
     CAST(source_url AS VARCHAR) AS source_url,
     CAST(note AS VARCHAR) AS note,
-    -- any further columns a source adds (e.g. seor: comparable, table_id) are kept, NULL for other sources
+    CAST(coalesce(status, CASE
+        WHEN ours IS NULL THEN 'not computed'
+        WHEN NOT coalesce(comparable, true) THEN 'not comparable'
+        WHEN ok THEN 'ok'
+        ELSE 'differs'
+    END) AS VARCHAR) AS status,
+    comparable,
+    -- any further columns a source adds (e.g. seor: table_id) are kept, NULL for other sources
     * EXCLUDE (source, indicator, peiljaar, scope, ours, published, delta, tolerance, ok, unit, figure_id,
-               source_url, note)
+               source_url, note, status, comparable)
 FROM reconciliation_union
 ORDER BY source, indicator, peiljaar, scope, figure_id;

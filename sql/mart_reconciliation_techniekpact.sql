@@ -5,8 +5,8 @@
 -- (indicator, peiljaar, scope_type, scope_code), measure ∈ pct | n_techniek | pct_girls.
 -- tolerance: pct → $tol_pct points (published shares are rounded to whole percents);
 --            count → $tol_count_rel × published (Techniekpact uses its own DUO extract).
--- ok = |ours − published| <= tolerance; NULL when we have no figure (note says why: indicator not computable
--- from DUO vo open data, or peiljaar not loaded). Our shares use the censored point value (see
+-- ok = |ours − published| <= tolerance; NULL when we have no figure (note and status say why: indicator not
+-- computable from DUO vo open data, or 'year not loaded'). Our shares use the censored point value (see
 -- marts.techniek_share.censored_cells).
 -- comparable = $comparable: false when the warehouse holds the synthetic sample (published national figures
 -- are real; the note says so and the agreement check does not list such rows).
@@ -45,6 +45,14 @@ SELECT
     j.figure_id,
     j.source_url,
     $comparable::BOOLEAN AS comparable,
+    CASE
+        WHEN j.ours IS NULL AND j.indicator NOT IN (SELECT indicator FROM share_indicator) THEN 'not computable'
+        WHEN j.ours IS NULL AND j.peiljaar NOT IN (SELECT peiljaar FROM loaded) THEN 'year not loaded'
+        WHEN j.ours IS NULL THEN 'no matching figure'
+        WHEN NOT $comparable THEN 'not comparable'
+        WHEN abs(j.ours - j.value) <= j.tolerance + 1e-9 THEN 'ok'
+        ELSE 'differs'
+    END AS status,
     concat_ws('; ',
         CASE WHEN NOT $comparable THEN 'not compared: ' || $not_comparable_reason END,
         CASE

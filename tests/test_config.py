@@ -98,8 +98,10 @@ def test_missing_key_names_file_and_key(cfg_dir: Path, file: str, key: str):
 
 def test_invalid_target_and_unexpected_file_are_refused(cfg_dir: Path):
     path = cfg_dir / "targets.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("statistic: pct_girls", "statistic: pct_boys"), "utf-8")
-    with pytest.raises(ConfigError, match="statistic 'pct_boys'"):
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("statistic: n_locations_offering", "statistic: n_boys"), "utf-8"
+    )
+    with pytest.raises(ConfigError, match="statistic 'n_boys'"):
         load_config(config_dir=cfg_dir)
     shutil.copy(CONFIG_DIR / "targets.yaml", path)
     (cfg_dir / "extra.yaml").write_text("a: 1\n", encoding="utf-8")

@@ -115,7 +115,7 @@ def test_sto_run_writes_self_contained_report(sample_out: Path):
     assert len(first_cells) >= n_db
     # programme targets: key columns first; the open targets with their reason
     assert list(tables["programme-targets"][0])[:3] == ["programme", "target", "region"]
-    assert any("migration" in r["reason"] for r in tables["programme-targets-open"])
+    assert any("mbo diplomas" in r["reason"] for r in tables["programme-targets-open"])  # migration: a statement (#16)
     # how to read it: profile codes expanded, regions are school locations, the SEOR caveat on top
     codes = {r["code"]: r["name"] for r in tables["profile-codes"]}
     assert codes["MaT"] == "Maritiem en Techniek" and codes["M&T"] == "Mobiliteit en transport" and "HBR" in codes

@@ -104,7 +104,7 @@ def _offer_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
 
 @checked_asset(
     CHECKS,
-    deps=[*PUPIL_DEPS, "core_school_locations"],
+    deps=[*PUPIL_DEPS, "core_pupil_locations", "core_school_locations"],
     description="vmbo profile offer per location: bovenbouw B/K/G pupils per peiljaar × vestiging × profile, "
     "offered (≥ configured pupils), status kept/new/dropped against the baseline 2017 (or the earliest loaded "
     "year, stated per row) and against the previous loaded year. SQL: sql/mart_profile_offer_location.sql.",
@@ -255,7 +255,7 @@ def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
     CHECKS,
     deps=SCOPE_DEPS,
     description="All vo pupils per peiljaar × scope with change against the configured reference year (Twente "
-    "target: −8.5% by 2025, −16.5% by 2030 against 2021) and year on year. SQL: sql/mart_pupil_trend.sql.",
+    "forecast: −8.5% by 2025, −16.5% by 2030 against 2021) and year on year. SQL: sql/mart_pupil_trend.sql.",
     **MARTS,
 )
 def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
@@ -273,12 +273,26 @@ def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
         return mart_result(con, sto, "marts.pupil_trend")
 
 
-@dg.asset(
-    deps=[*PUPIL_DEPS, "core_school_locations", "raw_sto_region_map"],
-    description="Regional programme targets (TechTown, Twente, Rotterdam; pipeline/config/targets.yaml) with the "
-    "current value and distance to target per loaded peiljaar; targets open data cannot support are listed "
-    "with the reason. TechTown's region is the STO-region mapping when supplied, else a stated municipality "
-    "approximation. SQL: sql/mart_programme_targets.sql.",
+PROGRAMME_DEPS = [*PUPIL_DEPS, "core_pupil_locations", "core_school_locations", "raw_sto_region_map"]
+
+
+def _prepare_programme(con: duckdb.DuckDBPyConnection, sto: StoResource) -> None:
+    """Macros, profile flags and the programme regions per peiljaar (sql/programme_scopes.sql)."""
+    from pipeline import targets
+
+    _prepare_macros(con)
+    mon.register(con, "target_scope_in", targets.scope_frame(sto.config.targets))
+    db.run_sql(con, "programme_scopes")
+
+
+@checked_asset(
+    CHECKS,
+    deps=PROGRAMME_DEPS,
+    description="Regional programme targets only (TechTown, Twente; pipeline/config/targets.yaml): per target × "
+    "reading × loaded peiljaar the current value, progress from the (published) baseline and distance to target; "
+    "target_met judged only from the baseline year on (NULL with a reason before it); proxies labelled; targets "
+    "open data cannot support listed with the reason. Regions per peiljaar from its own address snapshot "
+    "(sql/programme_scopes.sql). SQL: sql/mart_programme_targets.sql.",
     **MARTS,
 )
 def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
@@ -286,23 +300,82 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
 
     cfg = sto.config.targets
     with sto.connect() as con:
-        _prepare_macros(con)
+        _prepare_programme(con, sto)
         mon.register(con, "programme_target_in", targets.target_frame(cfg))
-        mon.register(con, "target_scope_in", targets.scope_frame(cfg))
         min_offered = int(sto.config.monitoring["profile_offer"]["min_pupils_offered"])
-        db.run_sql(con, "mart_programme_targets", {"min_offered": min_offered})
+        db.run_sql(
+            con, "mart_programme_targets", {"min_offered": min_offered, "few_pupils": targets.few_pupils_below(cfg)}
+        )
         latest = con.execute("""
-            SELECT target_id, peiljaar, scope_method, round(current_value, 2) AS current,
-                   target_value AS target, round(distance_to_target, 2) AS distance, target_met, computable
+            SELECT target_id, reading, peiljaar, scope_method, round(current_value, 2) AS current,
+                   target_value AS target, round(distance_to_target, 2) AS distance, judged, target_met, computable
             FROM marts.programme_targets
-            QUALIFY peiljaar IS NULL OR peiljaar = max(peiljaar) OVER (PARTITION BY target_id)
-            ORDER BY target_id""").df()
+            QUALIFY peiljaar IS NULL OR peiljaar = max(peiljaar) OVER (PARTITION BY target_id, reading)
+            ORDER BY target_id, reading""").df()
         return mart_result(
             con,
             sto,
             "marts.programme_targets",
             {"targets_config_version": dg.MetadataValue.int(int(cfg.get("version", 0))), "latest": md_table(latest)},
         )
+
+
+@checked_asset(
+    CHECKS,
+    deps=PROGRAMME_DEPS,
+    description="What the programme documents say about the present (pipeline/config/statements.yaml): per "
+    "statement × definition variant (profiles, leerjaren, leerwegen, region, counting unit) × loaded peiljaar "
+    "our value beside the published one, the difference and the closest definition named; statements open "
+    "data cannot support say what is missing. Never a target. SQL: sql/mart_programme_statements.sql.",
+    **MARTS,
+)
+def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
+    from pipeline import targets
+
+    cfg = sto.config.statements
+    with sto.connect() as con:
+        _prepare_programme(con, sto)
+        mon.register(con, "statement_in", targets.statement_frame(cfg))
+        mon.register(con, "statement_variant_in", targets.variant_frame(cfg, sto.config.targets))
+        db.run_sql(con, "mart_programme_statements", {"few_pupils": targets.few_pupils_below(sto.config.targets)})
+        closest = con.execute("""
+            SELECT statement_id, peiljaar, published_value AS published, round(our_value, 2) AS ours,
+                   round(difference, 2) AS difference, variant_id
+            FROM marts.programme_statements WHERE is_closest OR NOT computable
+            ORDER BY statement_id, peiljaar""").df()
+        return mart_result(
+            con,
+            sto,
+            "marts.programme_statements",
+            {
+                "statements_config_version": dg.MetadataValue.int(int(cfg.get("version", 0))),
+                "closest": md_table(closest),
+            },
+        )
+
+
+@checked_asset(
+    CHECKS,
+    deps=PROGRAMME_DEPS,
+    description="Forecasts named in the programme documents (Twente: vo pupils −8.5% by 2025, −16.5% by 2030 "
+    "against 2021; pipeline/config/statements.yaml): realised change against the expected change (linear from "
+    "the base year) for every loaded peiljaar, 'base year not loaded' when the base is missing. Never a target. "
+    "SQL: sql/mart_programme_forecasts.sql.",
+    **MARTS,
+)
+def mart_programme_forecasts(sto: StoResource) -> dg.MaterializeResult:
+    from pipeline import targets
+
+    cfg = sto.config.statements
+    with sto.connect() as con:
+        _prepare_programme(con, sto)
+        mon.register(con, "forecast_in", targets.forecast_frame(cfg))
+        db.run_sql(con, "mart_programme_forecasts")
+        rows = con.execute("""
+            SELECT forecast_id, peiljaar, round(realised_change_pct, 2) AS realised,
+                   round(expected_change_pct_at_peiljaar, 2) AS expected, round(difference, 2) AS difference
+            FROM marts.programme_forecasts ORDER BY forecast_id, peiljaar""").df()
+        return mart_result(con, sto, "marts.programme_forecasts", {"realised_vs_expected": md_table(rows)})
 
 
 # ---- reconciliation and catalogue -------------------------------------------------------------------------
@@ -332,6 +405,41 @@ def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
             SELECT figure_id, indicator, peiljaar, round(ours, 2) AS ours, published, round(delta, 2) AS delta, ok
             FROM marts.reconciliation_techniekpact WHERE ours IS NOT NULL ORDER BY indicator, peiljaar""").df()
         return mart_result(con, sto, "marts.reconciliation_techniekpact", {"compared": md_table(rows)})
+
+
+@checked_asset(
+    CHECKS,
+    deps=["mart_profile_supply_campus"],
+    description="Staging rows of marts.reconciliation for source 'seor_supply': SEOR 2023 tables 5.1/5.2 as "
+    "published (peiljaar 2022, 10 km; data_raw/published/seor2023_table5.csv) against marts.profile_supply_campus "
+    "of the same peiljaar and radius; every published figure has a row, with status 'year not loaded' when "
+    "2022 is not in the warehouse. SQL: sql/mart_reconciliation_seor_supply.sql.",
+    **MARTS,
+)
+def mart_reconciliation_seor_supply(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    rc = sto.config.monitoring["reconciliation"]
+    path = mon.project_path(rc["seor_supply_file"])
+    published = mon.read_seor_supply_published(path)
+    with sto.connect() as con:
+        _prepare_macros(con)
+        mon.register(con, "seor_supply_published_in", published)
+        sample = KIND_SAMPLE in warehouse_kinds(con)
+        db.run_sql(
+            con,
+            "mart_reconciliation_seor_supply",
+            {
+                "tol_pct": float(rc["tolerance_pct_points"]),
+                "comparable": not sample,
+                "not_comparable_reason": "the warehouse holds the synthetic sample; published figures are real",
+            },
+        )
+        record_source(
+            con, context.run.run_id, context.asset_key.to_user_string(), mon.local_file("published_seor_table5", path)
+        )
+        summary = con.execute(
+            "SELECT status, count(*) AS n FROM marts.reconciliation_seor_supply GROUP BY 1 ORDER BY 1"
+        ).df()
+        return mart_result(con, sto, "marts.reconciliation_seor_supply", {"status": md_table(summary)})
 
 
 RECONCILIATION_DEPS = [c["asset"] for c in default_config().monitoring["reconciliation"]["contributors"]]
@@ -373,6 +481,8 @@ CATALOG_DEPS = [
     "mart_exam_national_series",
     "mart_reconciliation",
     "mart_programme_targets",
+    "mart_programme_statements",
+    "mart_programme_forecasts",
 ]
 
 

@@ -133,6 +133,41 @@ def _reconciliation_agrees(r: CheckRun) -> None:
     )
 
 
+def _targets_more(r: CheckRun) -> None:
+    """Targets only: no statement or forecast of statements.yaml is tracked as a target; every computable
+    target × reading has a row for every loaded peiljaar."""
+    other = [x["id"] for k in ("statements", "forecasts") for x in r.cfg.statements.get(k) or []]
+    r.validate(
+        "targets_only",
+        r.frame("SELECT DISTINCT target_id FROM marts.programme_targets"),
+        [E.ExpectColumnValuesToNotBeInSet(column="target_id", value_set=other)],
+    )
+    gaps = r.frame("""
+        SELECT t.target_id, t.reading, y.peiljaar
+        FROM (SELECT DISTINCT target_id, reading FROM marts.programme_targets WHERE computable) t
+        CROSS JOIN (SELECT DISTINCT peiljaar FROM core.duo_vo_students) y
+        ANTI JOIN marts.programme_targets m USING (target_id, reading, peiljaar)""")
+    r.validate("every_year", gaps, [E.ExpectTableRowCountToEqual(value=0)])
+
+
+def _statements_more(r: CheckRun) -> None:
+    """One closest definition per statement × peiljaar that has a computed value, and it is the nearest."""
+    per = r.frame("""
+        SELECT statement_id, peiljaar, count(*) FILTER (WHERE is_closest) AS n_closest,
+               min(abs(difference)) AS best, max(abs(difference)) FILTER (WHERE is_closest) AS chosen
+        FROM marts.programme_statements WHERE computable
+        GROUP BY ALL HAVING count(our_value) > 0""")
+    per["chosen_is_best"] = (per["chosen"] - per["best"]).abs() <= 1e-9
+    r.validate(
+        "one_closest",
+        per,
+        [
+            E.ExpectColumnValuesToBeBetween(column="n_closest", min_value=1, max_value=1),
+            E.ExpectColumnValuesToBeInSet(column="chosen_is_best", value_set=[True]),
+        ],
+    )
+
+
 def _catalog(r: CheckRun) -> None:
     avail = list(r.cfg.monitoring["catalog"]["availability"])
     df = r.frame("SELECT * FROM marts.indicator_catalog")
@@ -294,6 +329,78 @@ CHECKS = [
             levels=("marts.pupil_trend", [], ["n_pupils"]),
         ),
     ),
+    # ---- programme targets, statements, forecasts
+    CheckDef(
+        asset="mart_programme_targets",
+        name="mart_programme_targets_valid",
+        description="Targets only (no statement or forecast of statements.yaml), unique target × reading × "
+        "peiljaar, every loaded year present, target_met judged only from the baseline year on (NULL with a "
+        "reason otherwise), distance = target − current, every proxy labelled with its note.",
+        run=_mart(
+            """SELECT *, coalesce(peiljaar, -1) AS peiljaar_k,
+                      judged AND peiljaar < baseline_peiljaar AS judged_before_baseline,
+                      (judged AND target_met IS NOT NULL) OR (NOT judged AND target_met IS NULL) AS met_consistent,
+                      judged OR not_judged_reason IS NOT NULL AS reason_given,
+                      NOT is_proxy OR proxy_note IS NOT NULL AS proxy_noted,
+                      abs(coalesce(distance_to_target - (target_value - current_value), 0)) AS distance_error
+               FROM marts.programme_targets""",
+            lambda cfg: [
+                E.ExpectTableRowCountToBeBetween(min_value=1),
+                E.ExpectCompoundColumnsToBeUnique(column_list=["target_id", "reading", "peiljaar_k"]),
+                E.ExpectColumnValuesToNotBeNull(column="judged"),
+                E.ExpectColumnValuesToBeInSet(column="judged_before_baseline", value_set=[False]),
+                E.ExpectColumnValuesToBeInSet(column="met_consistent", value_set=[True]),
+                E.ExpectColumnValuesToBeInSet(column="reason_given", value_set=[True]),
+                E.ExpectColumnValuesToBeInSet(column="proxy_noted", value_set=[True]),
+                E.ExpectColumnValuesToBeBetween(column="distance_error", min_value=0, max_value=1e-9),
+            ],
+            more=_targets_more,
+        ),
+    ),
+    CheckDef(
+        asset="mart_programme_statements",
+        name="mart_programme_statements_valid",
+        description="Statements only (kind 'statement', never met), unique statement × peiljaar × variant, "
+        "difference = ours − published, an explanation on every row, exactly one closest definition per "
+        "statement × peiljaar and it is the nearest; non-computable statements say what is missing.",
+        run=_mart(
+            """SELECT *, coalesce(peiljaar, -1) AS peiljaar_k, coalesce(variant_id, '') AS variant_k,
+                      abs(coalesce(difference - (our_value - published_value), 0)) AS difference_error,
+                      computable OR (peiljaar IS NULL AND our_value IS NULL) AS not_computable_empty
+               FROM marts.programme_statements""",
+            lambda cfg: [
+                E.ExpectTableRowCountToBeBetween(min_value=1),
+                E.ExpectCompoundColumnsToBeUnique(column_list=["statement_id", "peiljaar_k", "variant_k"]),
+                E.ExpectColumnValuesToBeInSet(column="kind", value_set=["statement"]),
+                *[E.ExpectColumnValuesToNotBeNull(column=c) for c in ("quote", "document", "explanation", "source")],
+                E.ExpectColumnValuesToBeBetween(column="difference_error", min_value=0, max_value=1e-9),
+                E.ExpectColumnValuesToBeInSet(column="not_computable_empty", value_set=[True]),
+            ],
+            more=_statements_more,
+        ),
+    ),
+    CheckDef(
+        asset="mart_programme_forecasts",
+        name="mart_programme_forecasts_valid",
+        description="Unique forecast × peiljaar, every computable forecast present for every loaded year, "
+        "difference = realised − expected, a realised change only when the base year is loaded, an explanation "
+        "on every row.",
+        sql="""SELECT *, coalesce(peiljaar, -1) AS peiljaar_k,
+                      abs(coalesce(difference - (realised_change_pct - expected_change_pct_at_peiljaar), 0))
+                          AS difference_error,
+                      realised_change_pct IS NULL OR n_pupils_base IS NOT NULL AS base_consistent,
+                      NOT computable OR (SELECT count(DISTINCT peiljaar) FROM core.duo_vo_students) = count(*)
+                          OVER (PARTITION BY forecast_id) AS every_year
+               FROM marts.programme_forecasts""",
+        expectations=lambda cfg: [
+            E.ExpectTableRowCountToBeBetween(min_value=1),
+            E.ExpectCompoundColumnsToBeUnique(column_list=["forecast_id", "peiljaar_k"]),
+            E.ExpectColumnValuesToNotBeNull(column="explanation"),
+            E.ExpectColumnValuesToBeBetween(column="difference_error", min_value=0, max_value=1e-9),
+            E.ExpectColumnValuesToBeInSet(column="base_consistent", value_set=[True]),
+            E.ExpectColumnValuesToBeInSet(column="every_year", value_set=[True]),
+        ],
+    ),
     # ---- reconciliation and catalogue
     CheckDef(
         asset="mart_reconciliation_techniekpact",
@@ -302,6 +409,37 @@ CHECKS = [
         "delta = ours − published, ok consistent with the tolerance.",
         sql=_reconciliation_sql("marts.reconciliation_techniekpact"),
         expectations=_reconciliation_expectations,
+    ),
+    CheckDef(
+        asset="mart_reconciliation_seor_supply",
+        name="mart_reconciliation_seor_supply_valid",
+        description="Contract of sql/mart_reconciliation.sql, every published figure of SEOR tables 5.1/5.2 "
+        "present (never silently absent), compared only with its own peiljaar: status 'year not loaded' exactly "
+        "when that peiljaar is not in the warehouse.",
+        run=_mart(
+            _reconciliation_sql("marts.reconciliation_seor_supply"),
+            lambda cfg: [
+                *_reconciliation_expectations(cfg),
+                E.ExpectColumnValuesToBeInSet(
+                    column="status",
+                    value_set=["ok", "differs", "year not loaded", "no matching figure", "not comparable"],
+                ),
+            ],
+            more=lambda r: r.validate(
+                "year_not_loaded_exactly",
+                r.frame("""
+                    SELECT figure_id, (status = 'year not loaded')
+                           = (peiljaar NOT IN (SELECT DISTINCT peiljaar FROM core.duo_vo_students)) AS consistent,
+                           (SELECT count(*) FROM marts.reconciliation_seor_supply) AS n_rows
+                    FROM marts.reconciliation_seor_supply"""),
+                [
+                    E.ExpectColumnValuesToBeInSet(column="consistent", value_set=[True]),
+                    E.ExpectColumnValuesToBeBetween(
+                        column="n_rows", min_value=len(r.cfg.campuses.get("campuses") or []) * 10
+                    ),
+                ],
+            ),
+        ),
     ),
     CheckDef(
         asset="mart_reconciliation",

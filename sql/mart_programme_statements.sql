@@ -1,0 +1,154 @@
+-- marts.programme_statements: what the programme documents say about the present (pipeline/config/statements.yaml;
+-- spec indicators.md §5), each reconciled with our own figure. A statement is never a target: it has no
+-- "met". One row per statement × variant × loaded peiljaar; one row (peiljaar NULL) per statement open data
+-- cannot support, saying what is missing.
+-- Inputs registered by the asset: temp tables statement_in (pipeline/targets.py statement_frame),
+-- statement_variant_in (variant_frame: the configured cross product of profile set × leerjaren × leerwegen ×
+-- region [× count_by × min_pupils], variant_no 1 = the primary reading), profile_flag
+-- (sql/mart_monitoring_macros.sql) and the regions of sql/programme_scopes.sql (programme_scope_info,
+-- programme_scope_pupils: each peiljaar placed by its own address snapshot).
+-- Statistics (population = the variant's leerwegen and leerjaren; "in the set" = a profile of the variant's
+-- profile set, by list or flag):
+--   pct_girls                 100 × girls in the set / pupils in the set
+--   n_locations_offering      units (count_by vestiging | brin = first 4 characters of the vestiging code)
+--                             with ≥ min_pupils pupils in the set
+--   n_locations_without_offer units with pupils of the population but fewer than min_pupils in the set
+-- difference = our_value − published_value, in the unit's points. is_closest: the smallest |difference| per
+-- statement × peiljaar (ties: the lower variant_no). Censored '<5' cells count with the configured point value.
+CREATE OR REPLACE TEMP TABLE statement_cells AS
+SELECT
+    v.statement_id, v.variant_no, p.peiljaar,
+    CASE v.count_by WHEN 'brin' THEN left(p.vestiging_code, 4) ELSE p.vestiging_code END AS unit_code,
+    p.vestiging_code, p.profile_code, p.sex, p.n,
+    coalesce(list_contains(v.profiles, p.profile_code), false) OR coalesce(f.value, false) AS in_set
+FROM statement_variant_in v
+JOIN programme_scope_pupils p ON p.scope_id = v.scope_id
+LEFT JOIN profile_flag f ON f.profile_code = p.profile_code AND f.flag = v.profile_flag
+WHERE list_contains(v.onderwijstypes, p.onderwijstype) AND list_contains(v.leerjaren, p.leerjaar);
+
+CREATE OR REPLACE TABLE marts.programme_statements AS
+WITH years AS (SELECT DISTINCT peiljaar FROM core.duo_vo_students),
+names AS (
+    -- the unit's name in the snapshot resolved for that peiljaar (a brin: its first location's name)
+    SELECT l.peiljaar, l.vestiging_code, h.name
+    FROM core.pupil_locations l
+    LEFT JOIN core.school_location_history h ON h.snapshot_id = l.snapshot_id AND h.vestiging_code = l.vestiging_code
+),
+units AS (
+    SELECT c.statement_id, c.variant_no, c.peiljaar, c.unit_code,
+           min(nm.name) AS unit_name,
+           sum(c.n) AS n_population,
+           coalesce(sum(c.n) FILTER (WHERE c.in_set), 0) AS n_in_set
+    FROM statement_cells c
+    LEFT JOIN names nm ON nm.peiljaar = c.peiljaar AND nm.vestiging_code = c.vestiging_code
+    GROUP BY ALL
+),
+per_profile AS (
+    -- girls' share per profile of the set: the reason most pct_girls variants differ
+    SELECT statement_id, variant_no, peiljaar,
+           string_agg(profile_code || ' ' || round(100.0 * n_girls / n, 0)::INTEGER || '% of ' || n::BIGINT,
+                      ', ' ORDER BY n DESC, profile_code) AS detail
+    FROM (SELECT statement_id, variant_no, peiljaar, profile_code, sum(n) AS n,
+                 coalesce(sum(n) FILTER (WHERE sex = 'V'), 0) AS n_girls
+          FROM statement_cells WHERE in_set GROUP BY ALL)
+    WHERE n > 0
+    GROUP BY ALL
+),
+girls AS (
+    SELECT statement_id, variant_no, peiljaar,
+           100.0 * coalesce(sum(n) FILTER (WHERE sex = 'V' AND in_set), 0) / nullif(sum(n) FILTER (WHERE in_set), 0) AS pct
+    FROM statement_cells GROUP BY ALL
+),
+stat AS (
+    SELECT
+        v.statement_id, v.variant_no, y.peiljaar,
+        count(u.unit_code) AS n_units,
+        CASE v.statistic
+            WHEN 'pct_girls' THEN max(g.pct)
+            WHEN 'n_locations_offering' THEN
+                CASE WHEN count(u.unit_code) > 0 THEN count(*) FILTER (WHERE u.n_in_set >= v.min_pupils) END
+            WHEN 'n_locations_without_offer' THEN
+                CASE WHEN count(u.unit_code) > 0 THEN count(*) FILTER (WHERE u.n_in_set < v.min_pupils) END
+        END::DOUBLE AS our_value,
+        CASE v.statistic
+            WHEN 'n_locations_offering' THEN string_agg(
+                u.unit_code || ' ' || coalesce(u.unit_name, '?') || ' (' || u.n_in_set::BIGINT || ')', '; '
+                ORDER BY u.n_in_set DESC, u.unit_code) FILTER (WHERE u.n_in_set >= v.min_pupils)
+            WHEN 'n_locations_without_offer' THEN string_agg(
+                u.unit_code || ' ' || coalesce(u.unit_name, '?') || ' (' || u.n_population::BIGINT || ' pupils)', '; '
+                ORDER BY u.unit_code) FILTER (WHERE u.n_in_set < v.min_pupils)
+        END AS units_detail,
+        CASE WHEN v.statistic IN ('n_locations_offering', 'n_locations_without_offer')
+             THEN count(*) FILTER (WHERE u.n_in_set >= v.min_pupils AND u.n_in_set < $few_pupils) END AS n_offering_few
+    FROM statement_variant_in v
+    CROSS JOIN years y
+    LEFT JOIN units u ON u.statement_id = v.statement_id AND u.variant_no = v.variant_no AND u.peiljaar = y.peiljaar
+    LEFT JOIN girls g ON g.statement_id = v.statement_id AND g.variant_no = v.variant_no AND g.peiljaar = y.peiljaar
+    GROUP BY v.statement_id, v.variant_no, v.statistic, v.min_pupils, y.peiljaar
+),
+computed AS (
+    SELECT
+        s.*, v.variant_no, v.variant_id, v.variant_definition, v.scope_id AS variant_scope_id,
+        st.peiljaar, st.n_units, st.our_value, st.our_value - s.published_value AS difference,
+        st.units_detail, st.n_offering_few, pp.detail AS profile_detail
+    FROM statement_in s
+    JOIN statement_variant_in v USING (statement_id)
+    JOIN stat st ON st.statement_id = v.statement_id AND st.variant_no = v.variant_no
+    LEFT JOIN per_profile pp ON pp.statement_id = v.statement_id AND pp.variant_no = v.variant_no
+                            AND pp.peiljaar = st.peiljaar
+    WHERE s.computable
+),
+ranked AS (
+    SELECT
+        c.*,
+        c.our_value IS NOT NULL AND row_number() OVER (
+            PARTITION BY c.statement_id, c.peiljaar ORDER BY abs(c.difference) ASC NULLS LAST, c.variant_no
+        ) = 1 AS is_closest,
+        count(c.our_value) OVER (PARTITION BY c.statement_id, c.peiljaar) AS n_variants_computed
+    FROM computed c
+),
+closest AS (
+    SELECT statement_id, peiljaar, variant_definition AS closest_definition, difference AS closest_difference
+    FROM ranked WHERE is_closest
+)
+SELECT
+    r.statement_id, r.programme, r.document, r.section, r.quote, 'statement' AS kind,
+    si.scope_name, r.statement_year, r.published_value, r.unit, true AS computable,
+    r.peiljaar, r.variant_no, r.variant_id, r.variant_definition, vs.scope_name AS variant_scope_name,
+    r.our_value, r.difference, r.is_closest, r.n_units, r.n_offering_few,
+    concat_ws(' ',
+        CASE
+            WHEN r.our_value IS NULL THEN 'No location of ' || vs.scope_name || ' has pupils of this definition in peiljaar ' || r.peiljaar || '.'
+            WHEN r.is_closest THEN 'Closest of the ' || r.n_variants_computed || ' definitions computed for peiljaar ' || r.peiljaar
+                || ': ours ' || round(r.our_value, 1) || ' against the published ' || r.published_value || ' ('
+                || CASE WHEN r.difference >= 0 THEN '+' ELSE '' END || round(r.difference, 1) || ' ' || CASE WHEN r.unit = 'pct' THEN 'points' ELSE r.unit END || ').'
+            ELSE 'Not the closest definition (closest: ' || c.closest_definition || ', '
+                || CASE WHEN c.closest_difference >= 0 THEN '+' ELSE '' END || round(c.closest_difference, 1) || ').'
+        END,
+        CASE WHEN r.statement_year IS NULL THEN 'The statement gives no year: every loaded peiljaar is shown.'
+             WHEN r.statement_year <> r.peiljaar THEN 'The statement is about ' || r.statement_year || '; peiljaar ' || r.peiljaar || ' is another year.' END,
+        r.explanation,
+        CASE WHEN r.profile_detail IS NOT NULL AND r.statistic = 'pct_girls' THEN 'Girls per profile: ' || r.profile_detail || ' pupils.' END,
+        CASE WHEN r.units_detail IS NOT NULL THEN 'Counted: ' || r.units_detail || '.' END,
+        CASE WHEN r.n_offering_few > 0 THEN r.n_offering_few || ' of the units offering count with fewer than ' || $few_pupils || ' pupils.' END,
+        'Region: ' || vs.scope_method || ' (' || vs.scope_note || ').'
+    ) AS explanation,
+    r.source
+FROM ranked r
+LEFT JOIN closest c ON c.statement_id = r.statement_id AND c.peiljaar = r.peiljaar
+LEFT JOIN programme_scope_info si ON si.scope_id = r.scope_id
+LEFT JOIN programme_scope_info vs ON vs.scope_id = r.variant_scope_id
+UNION ALL BY NAME
+SELECT
+    s.statement_id, s.programme, s.document, s.section, s.quote, 'statement' AS kind,
+    si.scope_name, s.statement_year, s.published_value, s.unit, false AS computable,
+    CAST(NULL AS INTEGER) AS peiljaar, CAST(NULL AS BIGINT) AS variant_no, CAST(NULL AS VARCHAR) AS variant_id,
+    CAST(NULL AS VARCHAR) AS variant_definition, CAST(NULL AS VARCHAR) AS variant_scope_name,
+    CAST(NULL AS DOUBLE) AS our_value, CAST(NULL AS DOUBLE) AS difference, false AS is_closest,
+    CAST(NULL AS BIGINT) AS n_units, CAST(NULL AS BIGINT) AS n_offering_few,
+    'Not computable from the open data this pipeline ingests: ' || s.explanation AS explanation,
+    s.source
+FROM statement_in s
+LEFT JOIN programme_scope_info si ON si.scope_id = s.scope_id
+WHERE NOT s.computable
+ORDER BY statement_id, peiljaar NULLS FIRST, variant_no;
