@@ -49,6 +49,9 @@ class StoResource(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if not self.atomic_publish or context.dagster_run is None:  # sensors and schedules build no warehouse
             return
+        from pipeline.integrity import safe_umask
+
+        safe_umask()  # UI runs too: the warehouse, staging copy and lock are never group/world-writable
         published = Path(self.db_path)
         self._lock = publish.acquire_lock(published.parent)  # RunLockedError: another run has the folder
         try:
