@@ -245,11 +245,11 @@ def _after_publish(out: Path, export: bool = True, report: bool = True) -> int:
 
 def _mode(args: argparse.Namespace) -> dict[str, Any]:
     env_mirrors = [m for m in os.environ.get("STO_MIRROR", "").split(os.pathsep) if m]
-    mirrors = [str(Path(m).resolve()) for m in (args.mirror or env_mirrors)]
     from pipeline.integrity import check_mirror_dir
 
-    for m in mirrors:
+    for m in args.mirror or env_mirrors:
         check_mirror_dir(m)  # PreflightError (exit 2): missing, not a folder, unreadable, a symlink loop
+    mirrors = [str(Path(m).resolve()) for m in (args.mirror or env_mirrors)]
     online = args.online or os.environ.get("STO_ONLINE", "") in ("1", "true", "yes")
     offline = bool(args.offline) or os.environ.get("STO_OFFLINE", "") in ("1", "true", "yes")
     return {
