@@ -120,6 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `sto status | head`: the reader left; nothing to report
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:  # a full disk can stop Dagster's own run history before any step reports it
+        from pipeline.integrity import disk_full_message, enospc_in
+
+        if not enospc_in(exc):
+            raise
+        args = _parser().parse_args(argv)
+        out = (args.out or Path(os.environ.get("STO_OUT", DATA_OUT))).resolve()
+        from pipeline import publish as pub
+
+        pub.clean_if_idle(out)
+        print(f"sto {args.command} FAILED: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        print(f"sto: {disk_full_message(out)}", file=sys.stderr)
+        print(f"published database unchanged: {out / 'sto.duckdb'}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _main(argv: list[str] | None = None) -> int:
@@ -183,6 +197,8 @@ def _guard_warehouse(args: argparse.Namespace, out: Path) -> None:
     if args.command != "status":
         dagster_dir = Path(os.environ.get("STO_DAGSTER_DIR", out / "dagster"))
         integrity.check_writable(out, [dagster_dir] if args.command in ("run", "drop") else None)
+    if args.command in ("run", "drop"):
+        integrity.check_free_space(out)  # exit 2 when the staging copy cannot fit (ENOSPC named)
     if args.command in ("export", "report", "drop") or (args.command == "run" and args.select):
         integrity.require_verified(published)
 

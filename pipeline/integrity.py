@@ -418,6 +418,21 @@ def check_writable(out: Path, extra: list[Path] | None = None) -> None:
             )
 
 
+def check_free_space(out: Path) -> None:
+    """Raise PreflightError when the output disk cannot even hold the staging copy of the published file
+    (free space below its size plus 1 MiB): the run would fail on ENOSPC after work had started."""
+    published = out / "sto.duckdb"
+    if not published.is_file():
+        return
+    need = published.stat().st_size + (1 << 20)
+    note = disk_full_note(out, need)
+    if note:
+        raise PreflightError(
+            f"{note.removeprefix('cause: ')} A refresh first copies {published} ({published.stat().st_size} bytes) "
+            "to .staging/. Nothing was run; published database unchanged."
+        )
+
+
 def _read_only_fs(p: Path) -> bool:
     try:
         return bool(os.statvfs(p).f_flag & os.ST_RDONLY)

@@ -379,25 +379,36 @@ def test_unreadable_mirror_folder_or_file_and_unwritable_output_refused(sample_o
 # ---- item 5: disk full, post-publish failures, staging after SIGTERM / SIGKILL -----------------------------------
 @needs_namespace
 @pytest.mark.full
-def test_disk_full_names_enospc_even_without_run_history(sample_out, tmp_path):
-    """The output folder on a tiny tmpfs that the published copy nearly fills: the staging copy and the
-    Dagster run history (same disk) cannot be written. The cause is named, the database is unchanged."""
+@pytest.mark.parametrize("room", ["none", "copy_only"])
+def test_disk_full_names_enospc_even_without_run_history(sample_out, tmp_path, room):
+    """The output folder on a tiny tmpfs (a real full disk, in a private mount namespace). `none`: filled up,
+    not even the staging copy fits: refused before any work (exit 2). `copy_only`: room for the staging copy
+    but not for the rebuild nor the Dagster run history on the same disk: exit 1. Both name ENOSPC; the
+    published database is unchanged and no staging file is left."""
     out = tmp_path / "full"
     out.mkdir()
     size = (sample_out / "sto.duckdb").stat().st_size
-    setup = (
-        f"mount -t tmpfs -o size={size + 2 * 1024 * 1024} tmpfs '{out}'\n"
-        f"cp '{sample_out / 'sto.duckdb'}' '{out}/sto.duckdb'\n"
-        f"dd if=/dev/zero of='{out}/filler' bs=64k 2>/dev/null || true\n"
-        f"sha256sum '{out}/sto.duckdb' > /tmp/sto-disk-full-before.txt\n"
-        "trap 'sha256sum \"$0\"' EXIT\n"
+    tmpfs = size + 2 * 1024 * 1024 + (size if room == "copy_only" else 0)
+    fill = f"dd if=/dev/zero of='{out}/filler' bs=64k 2>/dev/null || true" if room == "none" else ""
+    py = " ".join([sys.executable, "-m", "pipeline.cli", "run", "--out", f"'{out}'", "--force"])
+    script = (
+        f"mount -t tmpfs -o size={tmpfs} tmpfs '{out}'\n"
+        f"cp '{sample_out / 'sto.duckdb'}' '{out}/sto.duckdb'\n{fill}\n"
+        f"sha256sum '{out}/sto.duckdb'\n"
+        f"{py} && rc=0 || rc=$?\n"
+        f"sha256sum '{out}/sto.duckdb'\necho staging: $(ls -A '{out}/.staging' 2>/dev/null)\necho rc=$rc"
     )
-    done = _sto_in_namespace(setup, out, "run", "--out", str(out), "--force")
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script], cwd=ROOT, env=_env(out), capture_output=True, text=True
+    )
     text = done.stdout + done.stderr
-    assert done.returncode == 1, text
+    lines = done.stdout.splitlines()
+    assert lines[-1] == ("rc=2" if room == "none" else "rc=1"), text
     assert "ENOSPC" in text and "no space left on device" in text
-    assert "published database unchanged" in text
-    assert "Traceback" not in done.stderr
+    assert "published database unchanged" in text and "Traceback" not in done.stderr
+    shas = [ln.split()[0] for ln in lines if ln.endswith("/sto.duckdb") and len(ln.split()[0]) == 64]
+    assert len(shas) == 2 and shas[0] == shas[1] == _sha(sample_out / "sto.duckdb")
+    assert "staging: " == [ln for ln in lines if ln.startswith("staging:")][0].rstrip() + " "
 
 
 def test_export_failure_after_publish_is_exit_6(sample_out, tmp_path, monkeypatch, capsys):
