@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shlex
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -36,8 +37,8 @@ def _blocked_message(published: Path, detail: str) -> str:
     return (
         f"{published} is open read-write in another process ({detail}). A refresh never replaces a file "
         "that a writer holds: its journal (.wal) would be replayed onto the new database. Close that "
-        f"connection, and open the warehouse read-only: `duckdb -readonly {published}` or "
-        f"`duckdb.connect('{published}', read_only=True)`; then run again."
+        f"connection, and open the warehouse read-only: `duckdb -readonly {shlex.quote(str(published))}` or "
+        f"`duckdb.connect({str(published)!r}, read_only=True)`; then run again."
     )
 
 
