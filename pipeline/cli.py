@@ -138,7 +138,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    out = (args.out or Path(os.environ.get("STO_OUT", DATA_OUT))).resolve()
+    try:
+        out = (args.out or Path(os.environ.get("STO_OUT", DATA_OUT))).resolve()
+    except (RuntimeError, OSError) as exc:  # Python names a loop "Symlink loop from …"
+        print(f"sto: --out {args.out or os.environ.get('STO_OUT')}: a symbolic link loop ({exc})", file=sys.stderr)
+        return EXIT_USAGE
     _env_setup(out)
     from pipeline import integrity
     from pipeline import publish as pub
@@ -184,8 +188,9 @@ def _guard_warehouse(args: argparse.Namespace, out: Path) -> None:
     """Before any command but reset (pipeline/integrity.py): remove staging files of killed or terminated
     runs when no run is in progress; name a damaged or foreign warehouse (exit 4) or a writer on it (exit
     3); refuse an output folder this account cannot write (exit 2); and for the commands that pass the
-    warehouse's contents on (export, report, drop, `run --select`) require it unchanged since its build
-    (exit 5). `sto run` itself verifies in its build plan (a changed warehouse is rebuilt, not skipped)."""
+    warehouse's contents on (export, report, drop) require it unchanged since its build
+    (exit 5). `sto run` verifies in its build plan (a changed warehouse is rebuilt, not skipped) and, for a
+    partial run, on its staging copy (pipeline/resources.py)."""
     from pipeline import integrity
     from pipeline import publish as pub
 
@@ -199,8 +204,8 @@ def _guard_warehouse(args: argparse.Namespace, out: Path) -> None:
         integrity.check_writable(out, [dagster_dir] if args.command in ("run", "drop") else None)
     if args.command in ("run", "drop"):
         integrity.check_free_space(out)  # exit 2 when the staging copy cannot fit (ENOSPC named)
-    if args.command in ("export", "report", "drop") or (args.command == "run" and args.select):
-        integrity.require_verified(published)
+    if args.command in ("export", "report", "drop"):
+        integrity.require_verified(published)  # `run` verifies in its build plan and on its staging copy
 
 
 def cmd_report(out: Path) -> int:
@@ -537,6 +542,11 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
     if outcome != "published":  # the years this run added as partitions hold no data: remove them again
         for k in new:
             instance.delete_dynamic_partition(PEILJAAR_PARTITIONS, k)
+    changed = _error_of(result, "WarehouseChangedError")
+    if changed:  # a partial run on a warehouse changed outside the pipeline (verified on the staging copy)
+        print(f"sto: {changed}", file=sys.stderr)
+        print(f"sto run: refused; nothing published; published database unchanged: {published}", file=sys.stderr)
+        return EXIT_CHANGED
     busy = _busy_error(result)
     if busy is not None or (outcome or "").startswith("blocked"):
         print(f"sto: {busy or outcome.removeprefix('blocked: ')}", file=sys.stderr)
@@ -584,6 +594,17 @@ def _enospc_event(result) -> bool:
                 return True
             err = err.cause
     return False
+
+
+def _error_of(result, cls_name: str) -> str | None:
+    """The message of the first error of class `cls_name` in the run's events (causes included), or None."""
+    for ev in result.all_events:
+        err = getattr(ev.event_specific_data, "error", None)
+        while err is not None:
+            if err.cls_name == cls_name:
+                return err.message.strip().removeprefix(f"{cls_name}: ")
+            err = err.cause
+    return None
 
 
 def _busy_error(result) -> str | None:

@@ -56,13 +56,7 @@ class StoResource(dg.ConfigurableResource):
         self._lock = publish.acquire_lock(published.parent)  # RunLockedError: another run has the folder
         try:
             publish.check_no_writer(published)  # never copy a file a writer is changing
-            if context.dagster_run.tags.get("sto/build") != "full":
-                # a run that keeps some tables as they are must not publish (and so re-hash) a warehouse
-                # changed outside the pipeline; a full `sto run` build rebuilds it (pipeline/integrity.py)
-                from pipeline.integrity import require_verified
-
-                require_verified(published)
-        except Exception:
+        except publish.PublishBlockedError:
             self._lock.close()
             self._lock = None
             raise
@@ -70,6 +64,27 @@ class StoResource(dg.ConfigurableResource):
         if stale and context.log:
             context.log.warning(f"recovered: removed {len(stale)} staging file(s) of an interrupted run")
         self._staging = str(publish.prepare_staging(published))
+        if context.dagster_run.tags.get("sto/build") != "full" and published.exists():
+            self._verify_staging(published)
+
+    def _verify_staging(self, published: Path) -> None:
+        """A run that keeps some tables as they are (a selection, new years only, a UI run) must not publish,
+        and so re-hash, tables changed outside the pipeline: the staging copy (the published file without
+        any orphaned journal, exactly what this run builds on) is verified first; a full `sto run` build
+        rebuilds every table instead (pipeline/integrity.py). Raises WarehouseChangedError."""
+        from pipeline import integrity
+
+        con = duckdb.connect(self._staging, read_only=True)
+        try:
+            check = integrity.verify(con)
+        finally:
+            con.close()
+        if not check.ok:
+            publish.discard(Path(self._staging))
+            self._staging = None
+            self._lock.close()
+            self._lock = None
+            raise integrity.WarehouseChangedError(check.message(published))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """End of a run under atomic publish: discard the staging copy when a step or a blocking check

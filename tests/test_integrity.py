@@ -279,6 +279,9 @@ def test_empty_input_and_symlink_loops_refused_in_preflight(tmp_path, monkeypatc
     assert run_sto(out, "--mirror", str(loop), "--offline", "--years", "2019") == 2
     err = capsys.readouterr().err
     assert f"--mirror {loop}" in err and "symbolic link loop" in err and "not a directory" not in err
+    for command in ("run", "status", "export"):
+        assert main([command, "--out", str(loop)]) == 2
+        assert "symbolic link loop" in capsys.readouterr().err
 
 
 def _namespace_ok() -> bool:
