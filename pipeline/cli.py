@@ -154,7 +154,18 @@ def _main(argv: list[str] | None = None) -> int:
             ok, line = integrity.status_line(out / "sto.duckdb") if (out / "sto.duckdb").exists() else (True, "")
             if line:
                 print(line + "\n")
-            rc = cmd_status(out)
+            try:
+                rc = cmd_status(out)
+            except Exception as exc:  # a read-only output folder: the run history cannot be created or opened
+                if not isinstance(exc, OSError) and "readonly" not in str(exc).replace("-", ""):
+                    raise
+                history = os.environ.get("STO_DAGSTER_DIR", str(out / "dagster"))
+                print(
+                    f"sto status: the run history {history} cannot be opened on this account or file system "
+                    f"({str(exc).strip().splitlines()[0]}): the assets' last materialisations are not shown",
+                    file=sys.stderr,
+                )
+                rc = EXIT_OK
             return rc if rc or ok else EXIT_CHANGED
         if args.command == "run":
             return cmd_run(args, out)
