@@ -157,7 +157,9 @@ def _main(argv: list[str] | None = None) -> int:
             try:
                 rc = cmd_status(out)
             except Exception as exc:  # a read-only output folder: the run history cannot be created or opened
-                if not isinstance(exc, OSError) and "readonly" not in str(exc).replace("-", ""):
+                if isinstance(exc, BrokenPipeError) or (
+                    not isinstance(exc, OSError) and "readonly" not in str(exc).replace("-", "")
+                ):
                     raise
                 history = os.environ.get("STO_DAGSTER_DIR", str(out / "dagster"))
                 print(
