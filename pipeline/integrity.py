@@ -405,8 +405,6 @@ def check_writable(out: Path, extra: list[Path] | None = None) -> None:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     targets = [probe] + [p for p in [out / ".staging", out / "exports", out / "report", *(extra or [])] if p.is_dir()]
-    if (out / "sto.duckdb").exists():
-        targets.append(out / "sto.duckdb")
     for t in targets:
         need = os.W_OK | (os.X_OK if t.is_dir() else 0)
         if not os.access(t, need):
