@@ -207,6 +207,24 @@ def test_full_build_into_a_folder_with_a_quote(tmp_path, capsys):
     assert _cli(out, "status") == 0
 
 
+def test_no_value_pasted_into_sql_text():
+    """Static guard: no f-string of the code base puts a value between SQL quotes ('{...}'): values are
+    bound (?, $name) or quoted by DuckDB's rule (pipeline.tables.sql_literal / ident)."""
+    import re
+
+    pasted = re.compile(r"""f["'].*'\{[^}]+\}'""")
+    sql_slot = re.compile(r"""(read_\w+\(|\bTO |\bIS |ATTACH |\bIN \(|= )'\{[^}]+\}'""")
+    hits = [
+        f"{p.relative_to(ROOT)}:{i}: {line.strip()}"
+        for folder in ("pipeline", "assets", "scripts")
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if (pasted.search(line) and re.search(r"SELECT|FROM|COPY|read_csv|INSERT|WHERE|COMMENT|ATTACH", line))
+        or sql_slot.search(line)  # a continuation line of a multi-line f-string
+    ]
+    assert hits == []
+
+
 # ---- item 4: CSV formula injection ---------------------------------------------------------------------------
 def test_csv_neutralises_formula_text_parquet_keeps_values(tmp_path):
     dbf = tmp_path / "sto.duckdb"
