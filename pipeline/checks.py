@@ -185,7 +185,7 @@ def evaluate(
         where, params = r.where()
         sql = check.sql.replace("{where}", where)
         cols = [d[0] for d in con.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description]
-        select = ", ".join(f'"{c}"' for c in needed_columns(cols, exps))  # only what the suite reads
+        select = ", ".join('"' + c.replace('"', '""') + '"' for c in needed_columns(cols, exps))  # what the suite reads
         r.validate(check.suite, con.execute(f"SELECT {select} FROM ({sql})", params).df(), exps)
     else:
         raise ValueError(f"check {check.name}: give sql and expectations, or run")

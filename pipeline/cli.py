@@ -29,6 +29,7 @@ from pipeline.config import ConfigError
 from pipeline.paths import DATA_OUT, DOWNLOAD_DIR, PROJECT_ROOT
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+EXIT_DAMAGED, EXIT_CHANGED, EXIT_AFTER_PUBLISH = 4, 5, 6  # pipeline/integrity.py
 
 EPILOG = """sto lives in the project's virtual environment: run it as .venv/bin/sto from the project folder
 (`make setup` installs it), or `source .venv/bin/activate` once and type sto as below.
@@ -53,6 +54,11 @@ environment:
 exit codes:
   0 ok   1 run failed (published database unchanged)   2 usage error or refused input
   3 busy: another sto run holds the lock, or another process has the warehouse open read-write
+  4 warehouse damaged or unreadable (truncated, garbage, empty, another DuckDB storage version): the
+    message names the file and how to recover (restore the previous copy, or `sto reset --out DIR --yes`)
+  5 warehouse changed outside the pipeline since its build (content hashes differ): `sto status` shows
+    NOT VERIFIED; export, report, drop and `run --select` refuse; `sto run` rebuilds instead of skipping
+  6 published, but a step after the publish failed (exports or report not written; the message says which)
 """
 
 
@@ -113,18 +119,63 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `sto`; returns the exit code (see EPILOG)."""
+    from pipeline.integrity import safe_umask
+
+    safe_umask()  # nothing the pipeline creates is group- or world-writable, whatever the caller's umask
     try:
         return _main(argv)
     except BrokenPipeError:  # `sto status | head`: the reader left; nothing to report
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:  # a full disk can stop Dagster's own run history before any step reports it
+        from pipeline.integrity import disk_full_message, enospc_in
+
+        if not enospc_in(exc):
+            raise
+        args = _parser().parse_args(argv)
+        out = (args.out or Path(os.environ.get("STO_OUT", DATA_OUT))).resolve()
+        from pipeline import publish as pub
+
+        pub.clean_if_idle(out)
+        print(f"sto {args.command} FAILED: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        print(f"sto: {disk_full_message(out)}", file=sys.stderr)
+        print(f"published database unchanged: {out / 'sto.duckdb'}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    out = (args.out or Path(os.environ.get("STO_OUT", DATA_OUT))).resolve()
-    _env_setup(out)
     try:
+        out = (args.out or Path(os.environ.get("STO_OUT", DATA_OUT))).resolve()
+    except (RuntimeError, OSError) as exc:  # Python names a loop "Symlink loop from …"
+        print(f"sto: --out {args.out or os.environ.get('STO_OUT')}: a symbolic link loop ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    _env_setup(out)
+    from pipeline import integrity
+    from pipeline import publish as pub
+
+    try:
+        if args.command != "reset":
+            _guard_warehouse(args, out)
+        if args.command == "status":  # the verification line, then the status itself (exit 5 when not verified)
+            ok, line = integrity.status_line(out / "sto.duckdb") if (out / "sto.duckdb").exists() else (True, "")
+            if line:
+                print(line + "\n")
+            try:
+                rc = cmd_status(out)
+            except Exception as exc:  # a read-only output folder: the run history cannot be created or opened
+                if isinstance(exc, BrokenPipeError) or (
+                    not isinstance(exc, OSError) and "readonly" not in str(exc).replace("-", "")
+                ):
+                    raise
+                history = os.environ.get("STO_DAGSTER_DIR", str(out / "dagster"))
+                print(
+                    f"sto status: the run history {history} cannot be opened on this account or file system "
+                    f"({str(exc).strip().splitlines()[0]}): the assets' last materialisations are not shown",
+                    file=sys.stderr,
+                )
+                rc = EXIT_OK
+            return rc if rc or ok else EXIT_CHANGED
         if args.command == "run":
             return cmd_run(args, out)
         if args.command == "export":
@@ -136,16 +187,50 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return cmd_report(out)
         return cmd_status(out)
-    except UsageError as exc:
+    except (UsageError, integrity.PreflightError) as exc:
         print(f"sto: {exc}", file=sys.stderr)
         if args.command in ("run", "drop") and (out / "sto.duckdb").exists():
             print(f"nothing was run; published database unchanged: {out / 'sto.duckdb'}", file=sys.stderr)
         return EXIT_USAGE
+    except pub.PublishBlockedError as exc:
+        print(f"sto: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except integrity.WarehouseDamagedError as exc:
+        print(f"sto: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except integrity.WarehouseChangedError as exc:
+        print(f"sto: {exc}", file=sys.stderr)
+        print(f"sto {args.command}: refused; nothing was written", file=sys.stderr)
+        return EXIT_CHANGED
     except ConfigError as exc:  # a configuration file refused (pipeline/config_schema.py, pipeline/place_names.py)
         print(f"sto: {exc}", file=sys.stderr)
         unchanged = f"; published database unchanged: {out / 'sto.duckdb'}" if (out / "sto.duckdb").exists() else ""
         print(f"sto: configuration refused before any work; nothing was run{unchanged}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _guard_warehouse(args: argparse.Namespace, out: Path) -> None:
+    """Before any command but reset (pipeline/integrity.py): remove staging files of killed or terminated
+    runs when no run is in progress; name a damaged or foreign warehouse (exit 4) or a writer on it (exit
+    3); refuse an output folder this account cannot write (exit 2); and for the commands that pass the
+    warehouse's contents on (export, report, drop) require it unchanged since its build
+    (exit 5). `sto run` verifies in its build plan (a changed warehouse is rebuilt, not skipped) and, for a
+    partial run, on its staging copy (pipeline/resources.py)."""
+    from pipeline import integrity
+    from pipeline import publish as pub
+
+    published = out / "sto.duckdb"
+    removed = pub.clean_if_idle(out)
+    if removed:
+        print(f"sto: removed {len(removed)} staging file(s) left by an interrupted run: {[p.name for p in removed]}")
+    integrity.require_readable(published)
+    if args.command != "status":
+        dagster_dir = Path(os.environ.get("STO_DAGSTER_DIR", out / "dagster"))
+        integrity.check_writable(out, [dagster_dir] if args.command in ("run", "drop") else None)
+    if args.command in ("run", "drop"):
+        integrity.check_free_space(out)  # exit 2 when the staging copy cannot fit (ENOSPC named)
+    if args.command in ("export", "report", "drop"):
+        integrity.require_verified(published)  # `run` verifies in its build plan and on its staging copy
 
 
 def cmd_report(out: Path) -> int:
@@ -159,7 +244,7 @@ def cmd_report(out: Path) -> int:
     t0 = time.monotonic()
     path = build_report(published, out)
     print(f"report written to {path} in {time.monotonic() - t0:.1f}s")
-    return 0
+    return EXIT_OK
 
 
 def cmd_export(out: Path) -> int:
@@ -175,20 +260,42 @@ def cmd_export(out: Path) -> int:
     return EXIT_OK
 
 
-def _report_after_run(out: Path) -> None:
-    """The report at the end of `sto run`: the database is already published, so a failure only warns."""
-    try:
-        cmd_report(out)
-    except Exception as exc:  # reported; the published database is fine
-        print(f"sto: warning: report not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+def _after_publish(out: Path, export: bool = True, report: bool = True) -> int:
+    """Exports and the report after a publish (or a skip that found them missing). The database is already
+    published, so a failure here is not exit 1 ("published database unchanged" would be false): each
+    failure is named, with the disk-full cause when that is it, and the exit code is 6."""
+    from pipeline import integrity
+
+    failed = []
+    for what, wanted, step in (("exports", export, cmd_export), ("report", report, cmd_report)):
+        if not wanted:
+            continue
+        try:
+            if step(out) != EXIT_OK:
+                failed.append(what)
+        except Exception as exc:
+            failed.append(what)
+            print(f"sto: {what} not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if integrity.enospc_in(exc):
+                print(f"sto: {integrity.disk_full_message(out)}", file=sys.stderr)
+    if failed:
+        print(
+            f"sto: the database {out / 'sto.duckdb'} is published, but the {' and '.join(failed)} could not be "
+            f"written (exit {EXIT_AFTER_PUBLISH}); `sto {' / sto '.join(f[:6] for f in failed)} --out {out}` "
+            "writes them again",
+            file=sys.stderr,
+        )
+        return EXIT_AFTER_PUBLISH
+    return EXIT_OK
 
 
 def _mode(args: argparse.Namespace) -> dict[str, Any]:
     env_mirrors = [m for m in os.environ.get("STO_MIRROR", "").split(os.pathsep) if m]
+    from pipeline.integrity import check_mirror_dir
+
+    for m in args.mirror or env_mirrors:
+        check_mirror_dir(m)  # PreflightError (exit 2): missing, not a folder, unreadable, a symlink loop
     mirrors = [str(Path(m).resolve()) for m in (args.mirror or env_mirrors)]
-    for m in mirrors:
-        if not Path(m).is_dir():
-            raise UsageError(f"--mirror {m}: not a directory")
     online = args.online or os.environ.get("STO_ONLINE", "") in ("1", "true", "yes")
     offline = bool(args.offline) or os.environ.get("STO_OFFLINE", "") in ("1", "true", "yes")
     return {
@@ -383,25 +490,33 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
     mode = _mode(args)
     cfg = default_config()
     published = out / "sto.duckdb"
+    from pipeline.integrity import check_input_files
+
+    # unreadable, empty (0 bytes) or broken-link inputs: exit 2 now, not a "not found" or a step failure
+    check_input_files(list(_locators(cfg, mode)), cfg.sources, sorted(set(args.years or cfg.peiljaren)))
     try:
         years, _ = preflight(args, out, cfg, mode)
     except pub.PublishBlockedError as exc:
         print(f"sto: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except OSError as exc:  # an input that cannot be read (hashing the located files)
+        raise UsageError(f"{exc.filename or ''}: cannot be read ({exc.strerror or exc}); nothing was run") from exc
     plan = None
     if not args.select:  # an explicit selection runs as asked
         plan = _build_plan(published, cfg, mode, years, args.force)
         if plan.kind == "skip":
             print(f"sto run: {plan.reason}; skipped. Published database unchanged: {published} (`--force` rebuilds)")
-            if not args.no_export and not (out / "exports").exists():
-                cmd_export(out)
-            if not (out / "report" / "index.html").exists():
-                _report_after_run(out)
-            print(f"sto run OK in {time.monotonic() - t0:.1f}s (nothing to do)")
-            return EXIT_OK
-        if plan.kind == "years":
-            years = plan.years
-        else:
+            rc = _after_publish(
+                out,
+                export=not args.no_export and not (out / "exports").exists(),
+                report=not (out / "report" / "index.html").exists(),
+            )
+            print(
+                f"sto run {'OK' if rc == EXIT_OK else 'published database unchanged'} in {time.monotonic() - t0:.1f}s (nothing to do)"
+            )
+            return rc
+        years = plan.years  # a full build after a change outside the pipeline reloads every held peiljaar
+        if plan.kind != "years":
             _require_reference_files(cfg, mode)
         print(
             f"sto run: {'only the new or changed peiljaren' if plan.kind == 'years' else 'full build'}: {plan.reason}"
@@ -455,17 +570,36 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
         part=", ".join(map(str, years)) if yearly else None,
         yearly_steps={k.to_user_string() for k in yearly},
     )
-    result = job.execute_in_process(
-        instance=instance,
-        asset_selection=keys,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {}}},
-        tags=tags,
-    )
+    from pipeline import integrity
+
+    try:
+        result = job.execute_in_process(
+            instance=instance,
+            asset_selection=keys,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {}}},
+            tags=tags,
+        )
+    except Exception as exc:  # Dagster itself failed (e.g. its run history could not be written: disk full)
+        outcome = pub.OUTCOMES.pop(str(published), None)
+        print(f"sto run FAILED: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        note = integrity.disk_full_message(out) if integrity.enospc_in(exc) else integrity.disk_full_note(out)
+        if note:
+            print(f"sto: {note}", file=sys.stderr)
+        if outcome == "published":
+            return EXIT_AFTER_PUBLISH
+        pub.clean_if_idle(out)
+        print(f"published database unchanged: {published}", file=sys.stderr)
+        return EXIT_FAILED
     outcome = pub.OUTCOMES.pop(str(published), None)
     if outcome != "published":  # the years this run added as partitions hold no data: remove them again
         for k in new:
             instance.delete_dynamic_partition(PEILJAAR_PARTITIONS, k)
+    changed = _error_of(result, "WarehouseChangedError")
+    if changed:  # a partial run on a warehouse changed outside the pipeline (verified on the staging copy)
+        print(f"sto: {changed}", file=sys.stderr)
+        print(f"sto run: refused; nothing published; published database unchanged: {published}", file=sys.stderr)
+        return EXIT_CHANGED
     busy = _busy_error(result)
     if busy is not None or (outcome or "").startswith("blocked"):
         print(f"sto: {busy or outcome.removeprefix('blocked: ')}", file=sys.stderr)
@@ -473,16 +607,17 @@ def cmd_run(args: argparse.Namespace, out: Path) -> int:
         return EXIT_BUSY
     if not result.success or outcome != "published":
         _report_failure(result)
+        note = integrity.disk_full_message(out) if _enospc_event(result) else integrity.disk_full_note(out)
+        if note:
+            print(f"sto: {note}", file=sys.stderr)
         print(
             f"sto run FAILED after {time.monotonic() - t0:.1f}s; published database unchanged: {published}",
             file=sys.stderr,
         )
         return EXIT_FAILED
-    if not args.no_export:
-        cmd_export(out)
-    _report_after_run(out)
-    print(f"sto run OK in {time.monotonic() - t0:.1f}s; published {published}")
-    return EXIT_OK
+    rc = _after_publish(out, export=not args.no_export)
+    print(f"sto run {'OK' if rc == EXIT_OK else 'published'} in {time.monotonic() - t0:.1f}s; published {published}")
+    return rc
 
 
 def _partition_range(order: list[str], years: list[int]) -> dict[str, str]:
@@ -500,6 +635,29 @@ def _partition_range(order: list[str], years: list[int]) -> dict[str, str]:
             "its file), or run the years separately"
         )
     return {"dagster/asset_partition_range_start": block[0], "dagster/asset_partition_range_end": block[-1]}
+
+
+def _enospc_event(result) -> bool:
+    """True when an error event of the run names a full disk (ENOSPC, DuckDB's or SQLite's words)."""
+    for ev in result.all_events:
+        err = getattr(ev.event_specific_data, "error", None)
+        while err is not None:
+            text = err.message or ""
+            if "No space left on device" in text or "ENOSPC" in text or "database or disk is full" in text:
+                return True
+            err = err.cause
+    return False
+
+
+def _error_of(result, cls_name: str) -> str | None:
+    """The message of the first error of class `cls_name` in the run's events (causes included), or None."""
+    for ev in result.all_events:
+        err = getattr(ev.event_specific_data, "error", None)
+        while err is not None:
+            if err.cls_name == cls_name:
+                return err.message.strip().removeprefix(f"{cls_name}: ")
+            err = err.cause
+    return None
 
 
 def _busy_error(result) -> str | None:
@@ -609,10 +767,11 @@ def cmd_drop(args: argparse.Namespace, out: Path) -> int:
     except pub.RunLockedError as exc:
         print(f"sto: {exc}", file=sys.stderr)
         return EXIT_BUSY
-    cmd_export(out)
-    _report_after_run(out)
-    print(f"sto drop OK in {time.monotonic() - t0:.1f}s; peiljaren now {remaining}; published {published}")
-    return EXIT_OK
+    rc = _after_publish(out)
+    print(
+        f"sto drop {'OK' if rc == EXIT_OK else 'published'} in {time.monotonic() - t0:.1f}s; peiljaren now {remaining}; published {published}"
+    )
+    return rc
 
 
 def _warehouse_mode(published: Path) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import duckdb
 import yaml
 
 from pipeline.paths import SQL_DIR
-from pipeline.tables import ident
+from pipeline.tables import ident, sql_literal
 
 DICTIONARY_FILE = SQL_DIR / "data_dictionary.yaml"
 DOCUMENTED_SCHEMAS = ("core", "marts", "audit")
@@ -104,7 +104,7 @@ def markdown_text(text: str | None, cell: bool = False) -> str | None:
 
 
 def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return sql_literal(text)  # COMMENT ON ... IS takes no bound parameter
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

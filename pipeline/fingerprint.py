@@ -11,8 +11,10 @@ fingerprint of the code that built it (`audit.build_state`) and the sha256 of ev
 - a reference input the run's mirrors do not offer at all is kept as loaded (so `--mirror DIR` with only
   a new year's file adds that year); a rolling source (several files, e.g. the five-year exam files)
   counts as changed when the set of its files found differs from the set loaded;
-- otherwise every requested peiljaar loaded from a file with the same sha256: **skip** (nothing to do;
-  the published database is not touched);
+- a table changed outside the pipeline since the last build (its content hash differs from the one the
+  build recorded, pipeline/integrity.py): **full**, over the requested and every held peiljaar;
+- otherwise every requested peiljaar loaded from a file with the same sha256 and every table as built:
+  **skip** (nothing to do; the published database is not touched);
 - otherwise: **years**: only the yearly assets for the new or changed peiljaren, then every asset
   downstream of them (the marts); the unchanged upstream tables stay as they are.
 
@@ -129,16 +131,40 @@ def plan_build(
         return BuildPlan("full", years, "--force: every asset is rebuilt")
     if not published.exists():
         return BuildPlan("full", years, "new warehouse")
+    from pipeline import integrity
+
     rolling = sorted(sid for sid, spec in catalogue.get("sources", {}).items() if spec.get("rolling"))
-    con = duckdb.connect(str(published), read_only=True)
+    con = integrity.open_read_only(published)  # exit 3 (a writer) or 4 (damaged) named by the CLI
     try:
         state = last_build(con)
         loaded = loaded_inputs(con)
         rolling_was = {sid: rolling_loaded(con, sid) for sid in rolling}
+        check = integrity.verify(con)
+    except duckdb.Error as exc:
+        raise integrity.damaged_error(published, exc) from exc
     finally:
         con.close()
     if state is None:
         return BuildPlan("full", years, "no complete build recorded in this warehouse")
+    if (
+        check.recorded and not check.ok
+    ):  # changed outside the pipeline: never skipped, every table and loaded year rebuilt
+        held = sorted({y for (sid, y) in loaded if sid == "duo_vo_students" and y is not None} - set(years))
+        absent = [y for y in held if fetcher.locate("duo_vo_students", y) is None]
+        if absent:
+            raise integrity.WarehouseChangedError(
+                check.message(published)
+                + f" A rebuild also reloads the warehouse's other peiljaren ({', '.join(map(str, held))}), but "
+                f"no file for peiljaar {', '.join(map(str, absent))} is in this run's mirrors or cache: add the "
+                "mirror that holds it, or restore the previous copy of the file."
+            )
+        every = sorted(set(years) | set(held))
+        return BuildPlan(
+            "full",
+            every,
+            f"{check.summary(published)}; rebuilding every table instead of skipping (peiljaren "
+            f"{', '.join(map(str, every))})",
+        )
     code, settings, finished = state
     if code != code_fingerprint():
         return BuildPlan("full", years, f"the code or configuration changed since the last build ({finished})")
@@ -173,6 +199,8 @@ def plan_build(
         now = fetcher.locate("duo_vo_students", y)
         if was is None or now is None or now.sha256 != was[0]:
             todo.append(y)
+    if not todo and not check.recorded:
+        return BuildPlan("full", years, "the warehouse holds no content hashes to verify it by: full build")
     if not todo:
         return BuildPlan(
             "skip", [], f"nothing changed since the last build ({finished}): same code, settings and files"

@@ -18,6 +18,7 @@ import requests
 from pipeline import db, textcheck
 from pipeline.archive import read_member
 from pipeline.csvread import InputError
+from pipeline.tables import sql_literal
 
 if TYPE_CHECKING:
     from pipeline.config import Config
@@ -44,7 +45,7 @@ _NL_LAT, _NL_LON = (50.5, 53.7), (3.2, 7.3)  # GeoNames NL centroids must fall i
 _GEONAMES_CSV = (
     "SELECT row_number() OVER () AS line, * FROM read_csv($file, sep = '\t', header = false, quote = '', "
     "escape = '', compression = $compression, columns = {"
-    + ", ".join(f"'{c}': 'VARCHAR'" for c in GEONAMES_COLUMNS)
+    + ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in GEONAMES_COLUMNS)
     + "})"
 )
 
@@ -130,7 +131,7 @@ def _geonames_select(level: str) -> str:
             coalesce(gemeente_code, '') AS gemeente_code, TRY_CAST(lat AS DOUBLE) AS lat,
             TRY_CAST(lon AS DOUBLE) AS lon, line AS source_row
         FROM ({_GEONAMES_CSV}))
-    WHERE regexp_full_match({level}, '{pattern}')"""
+    WHERE regexp_full_match({level}, {sql_literal(pattern)})"""
 
 
 def write_geonames(con: duckdb.DuckDBPyConnection, table: str, path: Path | str, member: str | None = None) -> None:

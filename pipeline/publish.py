@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shlex
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -36,8 +37,8 @@ def _blocked_message(published: Path, detail: str) -> str:
     return (
         f"{published} is open read-write in another process ({detail}). A refresh never replaces a file "
         "that a writer holds: its journal (.wal) would be replayed onto the new database. Close that "
-        f"connection, and open the warehouse read-only: `duckdb -readonly {published}` or "
-        f"`duckdb.connect('{published}', read_only=True)`; then run again."
+        f"connection, and open the warehouse read-only: `duckdb -readonly {shlex.quote(str(published))}` or "
+        f"`duckdb.connect({str(published)!r}, read_only=True)`; then run again."
     )
 
 
@@ -122,14 +123,28 @@ def staging_dir(out_dir: Path) -> Path:
 
 
 def clean_stale_staging(out_dir: Path) -> list[Path]:
-    """Remove staging files left by killed runs (call while holding the run lock)."""
+    """Remove staging files (and partial copies) left by failed, killed or terminated runs (call while
+    holding the run lock)."""
     removed = []
     sdir = staging_dir(out_dir)
-    if sdir.exists():
+    if sdir.is_dir():
         for p in sdir.iterdir():
-            p.unlink()
+            shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
             removed.append(p)
     return removed
+
+
+def clean_if_idle(out_dir: Path) -> list[Path]:
+    """`clean_stale_staging` when no run holds the output folder's lock (any command calls it, so a staging
+    file of a killed or terminated run never outlives the next invocation, even one that skips); [] when
+    a run is in progress or there is nothing to clean."""
+    if not staging_dir(out_dir).is_dir() or not any(staging_dir(out_dir).iterdir()):
+        return []
+    try:
+        with run_lock(out_dir):
+            return clean_stale_staging(out_dir)
+    except (RunLockedError, OSError):
+        return []
 
 
 def prepare_staging(published: Path) -> Path:
@@ -139,22 +154,32 @@ def prepare_staging(published: Path) -> Path:
     staging = sdir / f"{published.stem}-{uuid.uuid4().hex[:12]}.duckdb"
     if published.exists():
         tmp = staging.with_suffix(".copying")
-        shutil.copyfile(published, tmp)
+        try:
+            shutil.copyfile(published, tmp)
+        except BaseException:  # disk full, or killed: no partial copy stays behind
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, staging)
     return staging
 
 
 def publish(staging: Path, published: Path) -> list[Path]:
-    """Checkpoint the staging database, flush it to disk and atomically replace the published file.
+    """Record the content hash of every table (pipeline/integrity.py), checkpoint the staging database,
+    flush it to disk and atomically replace the published file.
 
     While swapping, a shared lock on the old file keeps DuckDB writers out. A `.wal` journal beside the
     published file belongs to the old file (a writer that was killed, or an evaluator's session): it is
     removed *before* the swap, so no reader ever replays it onto the new database. Returns the journal
     files removed. Raises PublishBlockedError when a writer holds the published file.
     """
+    from pipeline.integrity import record_hashes
+
     con = duckdb.connect(str(staging))
-    con.execute("CHECKPOINT")
-    con.close()
+    try:
+        record_hashes(con)  # what `sto status`, export, report and the next run verify (audit.table_hashes)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
     wal = Path(str(staging) + ".wal")
     if wal.exists():  # after CHECKPOINT and close the WAL is empty; never ship one
         wal.unlink()

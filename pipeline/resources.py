@@ -49,6 +49,9 @@ class StoResource(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if not self.atomic_publish or context.dagster_run is None:  # sensors and schedules build no warehouse
             return
+        from pipeline.integrity import safe_umask
+
+        safe_umask()  # UI runs too: the warehouse, staging copy and lock are never group/world-writable
         published = Path(self.db_path)
         self._lock = publish.acquire_lock(published.parent)  # RunLockedError: another run has the folder
         try:
@@ -67,6 +70,27 @@ class StoResource(dg.ConfigurableResource):
         if stale and context.log:
             context.log.warning(f"recovered: removed {len(stale)} staging file(s) of an interrupted run")
         self._staging = str(publish.prepare_staging(published))
+        if context.dagster_run.tags.get("sto/build") != "full" and published.exists():
+            self._verify_staging(published)
+
+    def _verify_staging(self, published: Path) -> None:
+        """A run that keeps some tables as they are (a selection, new years only, a UI run) must not publish,
+        and so re-hash, tables changed outside the pipeline: the staging copy (the published file without
+        any orphaned journal, exactly what this run builds on) is verified first; a full `sto run` build
+        rebuilds every table instead (pipeline/integrity.py). Raises WarehouseChangedError."""
+        from pipeline import integrity
+
+        con = duckdb.connect(self._staging, read_only=True)
+        try:
+            check = integrity.verify(con)
+        finally:
+            con.close()
+        if not check.ok:
+            publish.discard(Path(self._staging))
+            self._staging = None
+            self._lock.close()
+            self._lock = None
+            raise integrity.WarehouseChangedError(check.message(published))
 
     def _check_place_names(self, context: dg.InitResourceContext, published: Path) -> None:
         """Place names of the configuration against the address file this run loads and the warehouse's

@@ -48,3 +48,17 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
             table.split("."),
         ).fetchall()
     ]
+
+
+def content_hash_sql(table: str) -> str:
+    """The aggregate expression of `pipeline.db.content_hash` over `table` (aliased `t`), as a scalar
+    subquery: md5 of the row count and the sum of DuckDB's 64-bit `hash` of every row."""
+    return (
+        f"(SELECT md5(count(*)::VARCHAR || ':' || coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR) FROM {ident(table)} t)"
+    )
+
+
+def sql_literal(text: str) -> str:
+    """`text` as a DuckDB string literal by its quoting rule (a single quote doubled), for the few places
+    where a value cannot be a bound parameter (e.g. inside generated SELECT lists)."""
+    return "'" + str(text).replace("'", "''") + "'"

@@ -38,30 +38,33 @@ def main() -> int:
     con = duckdb.connect()
     pupils = next(duo.glob(f"*leerlingen-vo-per-vestiging-naar-onderwijstype-{args.year}*.csv"))
     con.execute(
-        f"""CREATE TABLE p AS SELECT "BRIN NUMMER" || "VESTIGINGSNUMMER" AS v, "AFDELING" AS afd,
+        """CREATE TABLE p AS SELECT "BRIN NUMMER" || "VESTIGINGSNUMMER" AS v, "AFDELING" AS afd,
         coalesce(TRY_CAST("LEER- OF VERBLIJFSJAAR 3 - MAN" AS INT), 0)
         + coalesce(TRY_CAST("LEER- OF VERBLIJFSJAAR 3 - VROUW" AS INT), 0)
         + coalesce(TRY_CAST("LEER- OF VERBLIJFSJAAR 4 - MAN" AS INT), 0)
         + coalesce(TRY_CAST("LEER- OF VERBLIJFSJAAR 4 - VROUW" AS INT), 0) AS n
-        FROM read_csv('{pupils}', all_varchar = true, encoding = 'latin-1', delim = ';')
-        WHERE "ONDERWIJSTYPE VO EN LEER- OF VERBLIJFSJAAR" IN ('VMBO BL lj 3-4', 'VMBO KL lj 3-4', 'VMBO GL lj 3-4')"""
+        FROM read_csv(?, all_varchar = true, encoding = 'latin-1', delim = ';')
+        WHERE "ONDERWIJSTYPE VO EN LEER- OF VERBLIJFSJAAR" IN ('VMBO BL lj 3-4', 'VMBO KL lj 3-4', 'VMBO GL lj 3-4')""",
+        [str(pupils)],
     )
     share = con.execute(
         "SELECT 100.0 * sum(n) FILTER (WHERE list_contains(?, afd)) / sum(n) FROM p", [techniek]
     ).fetchone()[0]
     con.execute(
-        f"""CREATE TABLE pc AS SELECT replace(column01, ' ', '') AS pc6, avg(column09::DOUBLE) AS lat,
+        """CREATE TABLE pc AS SELECT replace(column01, ' ', '') AS pc6, avg(column09::DOUBLE) AS lat,
         avg(column10::DOUBLE) AS lon
-        FROM read_csv('{geo / "NL_full.txt.gz"}', delim = '\t', header = false, all_varchar = true)
-        GROUP BY 1"""
+        FROM read_csv(?, delim = '\t', header = false, all_varchar = true)
+        GROUP BY 1""",
+        [str(geo / "NL_full.txt.gz")],
     )
     con.execute(
-        f"""CREATE TABLE a AS SELECT "VESTIGINGSNUMMER" AS v, replace("POSTCODE", ' ', '') AS pc6
-        FROM read_csv('{duo / "alle-vestigingen-vo.csv"}', all_varchar = true, delim = ';', encoding = 'latin-1')"""
+        """CREATE TABLE a AS SELECT "VESTIGINGSNUMMER" AS v, replace("POSTCODE", ' ', '') AS pc6
+        FROM read_csv(?, all_varchar = true, delim = ';', encoding = 'latin-1')""",
+        [str(duo / "alle-vestigingen-vo.csv")],
     )
     campuses = geo / "campuses_geocoded.csv"
     table = con.execute(
-        f"""WITH c AS (SELECT * FROM read_csv('{campuses}')),
+        """WITH c AS (SELECT * FROM read_csv(?)),
         located AS (SELECT p.*, pc.lat, pc.lon FROM p
             JOIN a USING (v)
             JOIN pc USING (pc6))
@@ -70,7 +73,7 @@ def main() -> int:
             pow(sin(radians(l.lat - c.lat) / 2), 2)
             + cos(radians(c.lat)) * cos(radians(l.lat)) * pow(sin(radians(l.lon - c.lon) / 2), 2))) <= 10
         GROUP BY ALL ORDER BY ALL""",
-        [techniek],
+        [str(campuses), techniek],
     ).fetchall()
     wall = time.perf_counter() - t0
     print(f"national vmbo lj3-4 techniek share (bare, unchecked): {share}")

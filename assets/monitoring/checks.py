@@ -21,15 +21,17 @@ RECONCILIATION_COLUMNS = ["source", "figure_id", "indicator", "peiljaar", "scope
 def level_deltas(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], measures: list[str]) -> pd.DataFrame:
     """Per partitioning scope type × peiljaar × keys: sum over its scopes minus the national row (want 0).
     Columns: scope_type, peiljaar, *keys, d_<measure> per measure."""
-    parts = ", ".join(f"'{s}'" for s in mon.PARTITIONING_SCOPES)
     k = ", ".join(["peiljaar", *keys])
     sums = ", ".join(f"sum({m}) AS {m}" for m in measures)
     deltas = ", ".join(f"l.{m} - n.{m} AS d_{m}" for m in measures)
-    return con.execute(f"""
-        WITH lvl AS (SELECT scope_type, {k}, {sums} FROM {table} WHERE scope_type IN ({parts}) GROUP BY ALL),
+    return con.execute(
+        f"""
+        WITH lvl AS (SELECT scope_type, {k}, {sums} FROM {table} WHERE list_contains(?, scope_type) GROUP BY ALL),
         nat AS (SELECT * FROM lvl WHERE scope_type = 'national')
         SELECT l.scope_type, {", ".join(f"l.{c}" for c in ["peiljaar", *keys])}, {deltas}
-        FROM lvl l LEFT JOIN nat n USING ({k})""").df()
+        FROM lvl l LEFT JOIN nat n USING ({k})""",
+        [list(mon.PARTITIONING_SCOPES)],
+    ).df()
 
 
 def _levels(r: CheckRun, table: str, keys: list[str], measures: list[str]) -> None:
