@@ -462,7 +462,10 @@ def check_place_names(cfg, fetcher, published: Path, mode: dict[str, Any]) -> No
 
     located = fetcher.locate("duo_vo_locations")
     messages, where = check_config_places(cfg, located.path if located else None, published)
-    sample = source_kind(located.path) == KIND_SAMPLE if located else mode["sample"]  # also a mirrored copy
+    if located:
+        sample = source_kind(located.path) == KIND_SAMPLE  # also a mirrored copy of the sample
+    else:  # names from the warehouse alone: they are the sample's when the warehouse holds the sample
+        sample = mode["sample"] or _holds_sample(published)
     if messages and sample:
         print(
             f"sto run: note: {len(messages)} place name(s) of the configuration have no address in the synthetic "
@@ -472,6 +475,28 @@ def check_place_names(cfg, fetcher, published: Path, mode: dict[str, Any]) -> No
             print(f"  {m}")
     elif messages:
         raise config_error(messages)
+
+
+def _holds_sample(published: Path) -> bool:
+    """Whether the warehouse holds the synthetic sample (audit.loaded_sources); False when it cannot say."""
+    import duckdb
+
+    from pipeline.audit import KIND_SAMPLE
+    from pipeline.tables import sql_literal
+
+    if not published.is_file():
+        return False
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        sql = f"SELECT count(*) FROM audit.loaded_sources WHERE source_kind = {sql_literal(KIND_SAMPLE)}"
+        return bool(con.execute(sql).fetchone()[0])
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
 
 
 def _source_line(mode: dict[str, Any]) -> str:

@@ -153,30 +153,33 @@ def test_cli_refuses_on_real_data_and_notes_on_the_sample(tmp_path: Path, capsys
 
 
 def test_target_sql_matches_by_the_same_rule():
-    """sql/mart_programme_targets.sql selects a scope's locations by place_key: the official spelling in the
-    configuration finds DUO's upper-case rows (it found none before)."""
+    """sql/programme_scopes.sql (the regions of the programme marts) selects a scope's locations by place_key,
+    per peiljaar from that year's snapshot: the official spelling in the configuration finds DUO's upper-case
+    rows (it found none before)."""
     con = duckdb.connect()
     db.run_sql(con, "place_key")
     con.execute("CREATE SCHEMA core; CREATE SCHEMA raw")
     con.execute(
-        "CREATE TABLE core.school_locations AS SELECT * FROM (VALUES ('01AA00', 'S GRAVENHAGE', 'Agglomeratie ''s-Gravenhage'),"
-        " ('01AA01', 'ROTTERDAM', 'Groot-Rijnmond'), ('01AA02', 'SÚDWEST-FRYSLÂN', 'Zuidwest-Friesland'))"
-        " t(vestiging_code, gemeente_name, corop_name)"
+        "CREATE TABLE core.pupil_locations AS SELECT * FROM (VALUES "
+        "(2019, '01AA00', 'S GRAVENHAGE', 'Agglomeratie ''s-Gravenhage'),"
+        " (2019, '01AA01', 'ROTTERDAM', 'Groot-Rijnmond'), (2019, '01AA02', 'SÚDWEST-FRYSLÂN', 'Zuidwest-Friesland'))"
+        " t(peiljaar, vestiging_code, gemeente_name, corop_name)"
     )
     con.execute("CREATE TABLE raw.sto_region_map (vestiging_code VARCHAR, sto_region_code VARCHAR)")
     con.execute(
-        "CREATE TEMP TABLE target_scope_in (scope_id VARCHAR, sto_region_code VARCHAR, corop VARCHAR, "
-        "gemeenten VARCHAR[], approx_gemeenten VARCHAR[], approx_note VARCHAR)"
+        "CREATE TEMP TABLE target_scope_in (scope_id VARCHAR, scope_name VARCHAR, sto_region_code VARCHAR, "
+        "corop VARCHAR, gemeenten VARCHAR[], approx_gemeenten VARCHAR[], approx_note VARCHAR)"
     )
     con.execute(
-        "INSERT INTO target_scope_in VALUES ('haag', NULL, NULL, [$1], NULL, NULL),"
-        " ('fries', NULL, NULL, ['Súdwest-Fryslân'], NULL, NULL), ('rijnmond', NULL, 'groot rijnmond', NULL, NULL, NULL)",
+        "INSERT INTO target_scope_in VALUES ('haag', 'Den Haag', NULL, NULL, [$1], NULL, NULL),"
+        " ('fries', 'Súdwest', NULL, NULL, ['Súdwest-Fryslân'], NULL, NULL),"
+        " ('rijnmond', 'Rijnmond', NULL, 'groot rijnmond', NULL, NULL, NULL)",
         ["'s-Gravenhage"],
     )
-    first = [s for s in db._split_sql(db.read_sql("mart_programme_targets")) if s.strip()][0]
+    first = [s for s in db._split_sql(db.read_sql("programme_scopes")) if s.strip()][0]
     con.execute(first)
-    got = sorted(con.execute("SELECT scope_id, vestiging_code FROM target_scope_location").fetchall())
-    assert got == [("fries", "01AA02"), ("haag", "01AA00"), ("rijnmond", "01AA01")]
+    got = sorted(con.execute("SELECT scope_id, peiljaar, vestiging_code FROM programme_scope_location").fetchall())
+    assert got == [("fries", 2019, "01AA02"), ("haag", 2019, "01AA00"), ("rijnmond", 2019, "01AA01")]
 
 
 def test_ui_run_checks_place_names_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
