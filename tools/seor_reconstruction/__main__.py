@@ -56,8 +56,8 @@ def check_outputs(
     written = pd.read_csv(out / "inventory.csv", dtype=str, keep_default_na=False)
     schools = pd.read_csv(out / "participating_schools.csv", dtype={"code": str, "name": str})
     xlsx = pd.read_excel(out / "inventory.xlsx", sheet_name="inventaris", dtype=str).fillna("")
-    counts, sel, campuses = run_pipeline(out, campus_coords)
-    errors = verify(counts, sel, spec, targets, geo, campuses)
+    counts, sel, campuses, failures = run_pipeline(out, campus_coords)
+    errors = failures + verify(counts, sel, spec, targets, geo, campuses)
     if not xlsx.equals(written):
         errors.append("inventory.xlsx differs from inventory.csv")
     return errors, counts, sel, schools

@@ -75,8 +75,9 @@ def _seed(dbp: Path, campus_coords: Path) -> None:
         con.close()
 
 
-def _materialise(dbp: Path) -> None:
-    """The pipeline's SEOR assets and core_campuses, with their checks, as in a run."""
+def _materialise(dbp: Path) -> list[str]:
+    """The pipeline's SEOR assets and core_campuses, with their checks, as in a run; the failures (a blocking
+    check, e.g. the reconciliation with the published figures, or a step) as text."""
     import assets.locations.assets
     import assets.seor.assets
 
@@ -91,13 +92,17 @@ def _materialise(dbp: Path) -> None:
         for ev in result.all_events
         if ev.event_type_value == "STEP_FAILURE" and ev.event_specific_data and ev.event_specific_data.error
     ]
-    if not result.success:
-        raise SystemExit("the pipeline's SEOR assets failed on the generated inventory:\n" + "\n".join(failures))
+    if not result.success and not failures:
+        failures = ["the Dagster run failed"]
+    return [f"pipeline: {f.strip().splitlines()[-1]}" for f in failures]
 
 
-def run_pipeline(files: Path, campus_coords: Path) -> tuple[list[int], pd.DataFrame, dict[str, tuple[float, float]]]:
+def run_pipeline(
+    files: Path, campus_coords: Path
+) -> tuple[list[int], pd.DataFrame, dict[str, tuple[float, float]], list[str]]:
     """Funnel counts (steps 1-7), the selected initiatives (name, programme, geography, characteristic sets
-    as '|'-joined codes, reach_<campus> flags) and the campus coordinates, all as the pipeline computes them."""
+    as '|'-joined codes, reach_<campus> flags, only_via_school), the campus coordinates, all as the pipeline
+    computes them, and the pipeline's own failures (blocking checks)."""
     with tempfile.TemporaryDirectory(prefix="seor_verify_") as tmp:
         work = Path(tmp)
         for name in ("inventory.csv", "participating_schools.csv"):
@@ -109,9 +114,15 @@ def run_pipeline(files: Path, campus_coords: Path) -> tuple[list[int], pd.DataFr
         dbp = work / "sto.duckdb"
         _seed(dbp, campus_coords)
         with _env(STO_INVENTORY_MAPPING=str(work / "mapping.yaml"), STO_INVENTORY=None):
-            _materialise(dbp)
+            failures = _materialise(dbp)
         con = db.connect(dbp)
         try:
+            if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'seor_step7_reach'").fetchone()[
+                0
+            ]:
+                raise SystemExit(
+                    "the pipeline's SEOR assets failed on the generated inventory:\n" + "\n".join(failures)
+                )
             counts = [
                 int(con.execute(f"SELECT count(*) FROM {t} WHERE decision IN ('kept', 'added')").fetchone()[0])
                 for t in STEP_TABLES
@@ -148,7 +159,7 @@ def run_pipeline(files: Path, campus_coords: Path) -> tuple[list[int], pd.DataFr
     sel = sel.join(via.set_index("initiative_id"), on="initiative_id")
     for dim in DIMENSIONS:
         sel[dim] = sel[dim].fillna("") if dim in sel else ""
-    return counts, sel, campuses
+    return counts, sel, campuses, failures
 
 
 def _sets(series: pd.Series) -> pd.Series:
