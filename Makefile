@@ -18,7 +18,7 @@ PYTEST_WORKERS ?= -n 2 --dist loadfile
 # throw-away folder so that the check writes no run history.
 DG_CHECK = d=$$(mktemp -d) && STO_DAGSTER_DIR=$$d $(BIN)/dg check defs; rc=$$?; rm -rf $$d; exit $$rc
 
-.PHONY: setup run test test-full ui lint format bench sample clean safety report
+.PHONY: setup run test test-full ui lint format bench sample seor-reconstruction clean safety report
 setup: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
@@ -70,9 +70,13 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py $(ARGS)
 
-## Regenerate the bundled synthetic sample.
+## Regenerate the bundled synthetic sample (tools/sample/README.md).
 sample: $(STAMP)
-	$(BIN)/python scripts/generate_sample.py
+	$(BIN)/python -m tools.sample
+
+## Regenerate the SEOR 2023 reconstruction in data_raw/seor2023 (tools/seor_reconstruction/README.md; needs ../shared).
+seor-reconstruction: $(STAMP)
+	$(BIN)/python -m tools.seor_reconstruction
 
 clean:
 	rm -rf data_out/sto.duckdb data_out/.staging data_out/dagster
