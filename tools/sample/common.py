@@ -16,8 +16,8 @@ DATA = HERE / "data"
 DEFAULT_OUT = REPO_ROOT / "data_raw" / "sample"
 SYNTH = "(synthetisch)"
 # How the README written into the sample folder names this generator.
-GENERATOR = "scripts/generate_sample.py"
-GENERATOR_COMMAND = "python scripts/generate_sample.py"
+GENERATOR = "tools/sample"
+GENERATOR_COMMAND = "python -m tools.sample"
 
 PUPIL_FILE = "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-{year}.csv"
 ADDRESS_FILE = "02.-alle-vestigingen-vo.csv"

@@ -24,7 +24,7 @@ DEFAULT_SPEC = REPO.parent / "shared" / "spec" / "seor2023_tables.json"
 DEFAULT_CAMPUS_COORDS = REPO.parent / "shared" / "data" / "geo" / "campuses_geocoded.csv"
 DEFAULT_OUT = REPO / "data_raw" / "seor2023"
 # Written into labels.yaml and the xlsx properties as the file's author.
-GENERATOR = "scripts/build_seor_reconstruction.py"
+GENERATOR = "tools/seor_reconstruction"
 
 # radii the pipeline reports (pipeline.yaml reach.sensitivity_radii_km): every location keeps a margin to each
 BOUNDARIES_KM = tuple(float(r) for r in config_mod.default_config().pipeline["reach"]["sensitivity_radii_km"])
