@@ -86,6 +86,7 @@ def _materialise(dbp: Path) -> list[str]:
         defs,
         resources={"sto": StoResource(db_path=str(dbp), sample=False, offline=True)},
         raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},  # failures are reported below
     )
     failures = [
         ev.event_specific_data.error.message
