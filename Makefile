@@ -14,8 +14,11 @@ UI_OUT ?= $(or $(STO_OUT),$(CURDIR)/data_out)
 
 # Both tiers spread test files over two workers (pytest-xdist; each builds its own sample warehouse).
 PYTEST_WORKERS ?= -n 2 --dist loadfile
+# `dg check defs`: the definitions of pyproject.toml [tool.dg.project] load (about 3 s); its instance lives in a
+# throw-away folder so that the check writes no run history.
+DG_CHECK = d=$$(mktemp -d) && STO_DAGSTER_DIR=$$d $(BIN)/dg check defs; rc=$$?; rm -rf $$d; exit $$rc
 
-.PHONY: setup run test test-full ui lint format bench sample clean safety report
+.PHONY: setup run test test-full ui lint format bench sample seor-reconstruction clean safety report
 setup: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
@@ -37,6 +40,7 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(DG_CHECK)
 	STO_TEST_TIER=fast $(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## Everything: the fast tier's tests plus every bad-input case through the CLI, 20 kill trials and the
@@ -46,9 +50,10 @@ test-full: $(STAMP)
 	$(BIN)/ruff format --check .
 	STO_TEST_TIER=full $(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-## Dagster UI on http://127.0.0.1:3000 with the project-local run history.
+## Dagster UI on http://127.0.0.1:3000 with the project-local run history (`dg dev` loads the definitions named
+## in pyproject.toml [tool.dg.project]).
 ui: $(STAMP)
-	STO_DAGSTER_DIR=$(UI_OUT)/dagster $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipeline.definitions
+	STO_DAGSTER_DIR=$(UI_OUT)/dagster $(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 ## Publish-safety trials: SIGKILL at random moments (25 trials), readers during a refresh.
 safety: $(STAMP)
@@ -65,9 +70,13 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py $(ARGS)
 
-## Regenerate the bundled synthetic sample.
+## Regenerate the bundled synthetic sample (tools/sample/README.md).
 sample: $(STAMP)
-	$(BIN)/python scripts/generate_sample.py
+	$(BIN)/python -m tools.sample
+
+## Regenerate the SEOR 2023 reconstruction in data_raw/seor2023 (tools/seor_reconstruction/README.md; needs ../shared).
+seor-reconstruction: $(STAMP)
+	$(BIN)/python -m tools.seor_reconstruction
 
 clean:
 	rm -rf data_out/sto.duckdb data_out/.staging data_out/dagster

@@ -39,7 +39,7 @@ SAMPLE_README_HEADING = "# SYNTHETIC SAMPLE DATA"  # first line of the generated
 
 def is_sample_dir(directory: Path) -> bool:
     """True for the bundled sample folder and any copy of it: its generated README.md starts with
-    SAMPLE_README_HEADING (scripts/generate_sample.py writes it; copies of the folder carry it along)."""
+    SAMPLE_README_HEADING (tools/sample writes it; copies of the folder carry it along)."""
     readme = Path(directory) / "README.md"
     try:
         with open(readme, encoding="utf-8", errors="replace") as fh:

@@ -1,35 +1,25 @@
-"""Tests of scripts/generate_sample.py: determinism, formats and the designed edge cases of the sample."""
+"""Tests of the sample generator (tools/sample): determinism, formats, the designed edge cases of the sample,
+and its design tables as data."""
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+import yaml
+
+import tools.sample.common as gen
+from tools.sample.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "generate_sample.py"
 BUNDLED = ROOT / "data_raw" / "sample"
 YEARS = (2021, 2022, 2023)
-
-
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate_sample", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up while the class body runs
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
 
 
 def _pupil_file(out: Path, year: int) -> Path:
@@ -40,7 +30,7 @@ def _pupil_file(out: Path, year: int) -> Path:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """One in-process run of the generator and its summary."""
     out = tmp_path_factory.mktemp("sample")
-    summary = gen.generate(out)
+    summary = generate(out)
     return out, summary
 
 
@@ -66,7 +56,9 @@ def _location_code(rec: dict[str, str]) -> str:
 def test_cli_output_is_byte_identical_to_a_second_run(generated: tuple[Path, object], tmp_path: Path) -> None:
     first, _ = generated
     second = tmp_path / "again"
-    subprocess.run([sys.executable, str(SCRIPT), "--out", str(second)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "tools.sample", "--out", str(second)], check=True, capture_output=True, cwd=ROOT
+    )
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(gen.GENERATED_FILES)
     assert sorted(p.name for p in second.iterdir()) == names
@@ -80,14 +72,14 @@ def test_bundled_sample_is_up_to_date(generated: tuple[Path, object]) -> None:
         pytest.skip("data_raw/sample has not been generated")
     for name in gen.GENERATED_FILES:
         assert (BUNDLED / name).read_bytes() == (out / name).read_bytes(), (
-            f"data_raw/sample/{name} differs from the generator output: run python scripts/generate_sample.py"
+            f"data_raw/sample/{name} differs from the generator output: run python -m tools.sample"
         )
 
 
 def test_only_generated_files_are_touched(tmp_path: Path) -> None:
     keep = tmp_path / "not_mine.txt"
     keep.write_text("keep me")
-    gen.generate(tmp_path)
+    generate(tmp_path)
     assert keep.read_text() == "keep me"
 
 
@@ -217,9 +209,20 @@ def test_readme_says_synthetic(generated: tuple[Path, object]) -> None:
     out, summary = generated
     readme = (out / gen.README_FILE).read_text("utf-8")
     assert readme.startswith("# SYNTHETIC SAMPLE DATA: NOT DUO DATA")
-    assert "python scripts/generate_sample.py" in readme
+    assert f"{gen.GENERATOR_COMMAND} --out DIR" in readme
     for name in gen.GENERATED_FILES:
         assert name in readme
     for codes in summary.edge_cases.values():
         for code in codes:
             assert code in readme
+
+
+def test_design_tables_are_data() -> None:
+    """The design tables live in tools/sample/data/*.yaml and reach the generator unchanged."""
+    geo = yaml.safe_load((gen.DATA / "geography.yaml").read_text(encoding="utf-8"))
+    locs = yaml.safe_load((gen.DATA / "locations.yaml").read_text(encoding="utf-8"))
+    assert list(gen.TOWNS) == list(geo["towns"])
+    assert [s.name for s in gen.LOC_SPECS] == [s["name"] for s in locs["locations"]]
+    assert all(s.town in gen.TOWNS for s in gen.LOC_SPECS), "every location names a town of geography.yaml"
+    assert all(p in gen.PROFILES for s in gen.LOC_SPECS for p in s.profiles.split())
+    assert all(s.name.endswith(gen.SYNTH) for s in gen.LOC_SPECS), "every school name is marked synthetic"

@@ -1,9 +1,10 @@
 """The bundled SEOR 2023 reconstruction (data_raw/seor2023) reproduces the published report.
 
-The funnel rules are applied here again, in plain vectorised pandas and independently of
-scripts/build_seor_reconstruction.py, to the committed inventory.csv: steps 1-6 need only the spec
-(../shared/spec), step 7 and every per-campus table also need the campus coordinates
-(../shared/data/geo/campuses_geocoded.csv). Parts whose inputs are absent are skipped.
+Two ways: the pipeline's own SEOR assets run on the committed files (tools/seor_reconstruction/verify.py, the
+same check the generator runs before it writes), and, as an independent cross-check of the data, the funnel
+rules written out again here in plain vectorised pandas: steps 1-6 need only the spec (../shared/spec), step 7
+and every per-campus table also need the campus coordinates (../shared/data/geo/campuses_geocoded.csv). Parts
+whose inputs are absent are skipped.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import pandas as pd
 import pytest
 import yaml
 
+from tools.geo import earth_radius_km
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data_raw" / "seor2023"
 SPEC_FILE = ROOT.parent / "shared" / "spec" / "seor2023_tables.json"
 CAMPUS_FILE = ROOT.parent / "shared" / "data" / "geo" / "campuses_geocoded.csv"
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = earth_radius_km()  # pipeline.yaml geocoding.earth_radius_km
 MULTI = ["school_types", "target_groups", "activities", "branches"]
 CHARS = ["geography", "school_types", "target_groups", "activities", "praktijkgerichtheid", "branches"]
 PRAKTIJK = ["geen", "deels", "veel"]
@@ -367,3 +370,41 @@ def test_locations_keep_1_km_from_every_boundary(
     ).min(axis=1)
     assert set(points.loc[margin < 1.0, "name"]) <= MARGIN_EXCEPTIONS
     assert margin.min() > 0.3
+
+
+# ---------------------------------------------------------------------------------------------
+# the pipeline's own SEOR assets on the committed files
+# ---------------------------------------------------------------------------------------------
+
+
+def _pipeline_errors(files: Path, spec: dict) -> tuple[list[int], list[str]]:
+    from tools.seor_reconstruction.geometry import Geometry
+    from tools.seor_reconstruction.spec import load_campuses, load_targets
+    from tools.seor_reconstruction.verify import run_pipeline, verify
+
+    targets = load_targets(spec)
+    geo = Geometry(load_campuses(spec, CAMPUS_FILE), float(spec["radius_km"]))
+    counts, sel, campuses, failures = run_pipeline(files, CAMPUS_FILE)
+    return counts, failures + verify(counts, sel, spec, targets, geo, campuses)
+
+
+def test_pipeline_reproduces_every_published_figure(spec: dict, campuses: pd.DataFrame) -> None:
+    """sql/seor_*.sql through the SEOR assets, with pipeline/config as it is, on the committed files."""
+    counts, errors = _pipeline_errors(DATA, spec)
+    assert counts == [n for _, n in spec["tabel_2_1_funnel"]]
+    assert errors == []
+
+
+@pytest.mark.full
+def test_pipeline_verification_can_fail(spec: dict, campuses: pd.DataFrame, tmp_path: Path) -> None:
+    """One selected row moved out of the promotie category: the verification names the changed figures (its later
+    exact duplicate then survives step 4, so the 70 names can stay the same)."""
+    inv = pd.read_csv(DATA / "inventory.csv", dtype=str, keep_default_na=False)
+    row = inv.index[(inv["provenance"] == "inventory") & (inv["notes"] == "named in SEOR 2023 bijlage")][0]
+    inv.loc[row, "category"] = spec["inventory_categories"][-1]
+    inv.to_csv(tmp_path / "inventory.csv", index=False, lineterminator="\n", encoding="utf-8")
+    (tmp_path / "participating_schools.csv").write_bytes((DATA / "participating_schools.csv").read_bytes())
+    counts, errors = _pipeline_errors(tmp_path, spec)
+    assert counts[1] == spec["tabel_2_1_funnel"][1][1] - 1
+    assert any(e.startswith("funnel ") for e in errors), errors
+    assert any(e.startswith("pipeline: ") and "mart_reconciliation_seor" in e for e in errors), errors
