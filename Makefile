@@ -16,7 +16,7 @@ UI_OUT ?= $(or $(STO_OUT),$(CURDIR)/data_out)
 PYTEST_WORKERS ?= -n 2 --dist loadfile
 # `dg check defs`: the definitions of pyproject.toml [tool.dg.project] load (about 3 s); its instance lives in a
 # throw-away folder so that the check writes no run history.
-DG_CHECK = d=$$(mktemp -d) && STO_DAGSTER_DIR=$$d $(BIN)/dg check defs; rc=$$?; rm -rf $$d; exit $$rc
+DG_CHECK = d=$$(mktemp -d) && VIRTUAL_ENV=$(CURDIR)/$(VENV) STO_DAGSTER_DIR=$$d $(BIN)/dg check defs; rc=$$?; rm -rf $$d; exit $$rc
 
 .PHONY: setup run test test-full ui lint format bench sample seor-reconstruction clean safety report
 setup: $(STAMP)
@@ -53,7 +53,7 @@ test-full: $(STAMP)
 ## Dagster UI on http://127.0.0.1:3000 with the project-local run history (`dg dev` loads the definitions named
 ## in pyproject.toml [tool.dg.project]).
 ui: $(STAMP)
-	STO_DAGSTER_DIR=$(UI_OUT)/dagster $(BIN)/dg dev --host 127.0.0.1 --port 3000
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) STO_DAGSTER_DIR=$(UI_OUT)/dagster $(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 ## Publish-safety trials: SIGKILL at random moments (25 trials), readers during a refresh.
 safety: $(STAMP)

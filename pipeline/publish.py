@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shlex
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -19,27 +18,14 @@ from typing import IO
 
 import duckdb
 
+from pipeline.errors import PublishBlockedError, RunLockedError, blocked_message
+
+_blocked_message = blocked_message  # the name its callers use
+
 # What became of each run's staging copy, by published path: "published", "discarded" or "blocked: <why>".
 # Set by the resource at the end of a run (pipeline/resources.py); the CLI reads it, since a failure in a
 # resource's teardown does not fail a Dagster run.
 OUTCOMES: dict[str, str] = {}
-
-
-class RunLockedError(RuntimeError):
-    """Another sto run holds the lock on this output directory."""
-
-
-class PublishBlockedError(RunLockedError):
-    """Another process holds the published database open read-write (DuckDB's write lock)."""
-
-
-def _blocked_message(published: Path, detail: str) -> str:
-    return (
-        f"{published} is open read-write in another process ({detail}). A refresh never replaces a file "
-        "that a writer holds: its journal (.wal) would be replayed onto the new database. Close that "
-        f"connection, and open the warehouse read-only: `duckdb -readonly {shlex.quote(str(published))}` or "
-        f"`duckdb.connect({str(published)!r}, read_only=True)`; then run again."
-    )
 
 
 def _duckdb_lock_detail(published: Path) -> str:
