@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from pipeline import dictionary
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover"}  # no toolbar over titles
 
 
 def esc(value: Any) -> str:

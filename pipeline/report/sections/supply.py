@@ -61,8 +61,12 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         highlight=pub["ok"].ne("ok") if not pub.empty else None,
         wide=["why"],
     )
+    n_compared = int(pub["ok"].ne("not compared").sum()) if not pub.empty else 0
+    published_years = sorted({int(y) for y in pub["peiljaar"].dropna()}) if not pub.empty else []
+    common = {"n_compared": n_compared, "published_years": ", ".join(map(str, published_years))}
     if frame.empty:
         return {
+            **common,
             "year": None,
             "published": published,
             "n_published": len(pub),
@@ -98,6 +102,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
             fig.add_trace(go.Bar(x=esc_all(g["campus_code"]), y=g["pct"], name=esc(f"{measure} {r:g} km")))
     fig.update_layout(barmode="group", yaxis_title="percent (0–100)", xaxis_title="campus", height=420)
     return {
+        **common,
         "year": year,
         "published": published,
         "n_published": len(pub),

@@ -57,7 +57,8 @@ def _has(row: pd.Series, col: str) -> bool:
 def _why(row: pd.Series) -> str:
     parts = []
     if "is_proxy" in row and not pd.isna(row["is_proxy"]) and bool(row["is_proxy"]):
-        parts.append("PROXY: " + (row["proxy_note"] if _has(row, "proxy_note") else "measured by a stand-in statistic"))
+        note = str(row["proxy_note"]) if _has(row, "proxy_note") else "measured by a stand-in statistic"
+        parts.append(note if note.upper().startswith("PROXY") else "PROXY: " + note)
     if not pd.isna(row["distance_to_target"]) and row["target_met"] is not None and not pd.isna(row["target_met"]):
         if not bool(row["target_met"]):
             parts.append(f"{_fmt(abs(row['distance_to_target']), row['unit']).replace('+', '')} still to go.")
