@@ -1,12 +1,12 @@
 -- marts.techniek_share: Techniekpact technology shares (indicators.md §2) per peiljaar × scope × indicator.
--- Indicators come from monitoring.yaml techniek_share (temp table share_indicator: population =
+-- Indicators come from monitoring.yaml techniek_share (core.share_indicators: population =
 -- onderwijstypes × leerjaren; numerator = a named profile flag of core.vmbo_profile, or the havo/vwo
--- n_profile of core.duo_vo_students). Scopes: temp table loc_scope (sql/mart_monitoring_scopes.sql).
+-- n_profile of core.duo_vo_students). Scopes: core.scope_membership; profile flags: core.profile_flags.
 -- pct               = 100 * n_techniek / n_total
 -- pct_girls         = 100 * n_girls_techniek / n_girls   (share of all girls who are in techniek)
 -- pct_girls_of_techniek = 100 * n_girls_techniek / n_techniek (girls' share among technical pupils)
 -- Year-on-year: against the previous *loaded* peiljaar (prev_peiljaar states which); baseline: the
--- configured baseline peiljaar ($baseline_peiljaar, 2017/18) when loaded, otherwise the earliest loaded.
+-- configured baseline peiljaar (2017/18) when loaded, otherwise the earliest loaded (both core.peiljaar_calendar).
 -- Censored cells: DUO '<5' cells count with the configured point value n (pipeline.yaml censored);
 -- censored_cells counts the cells that entered each row, n_total_lower/upper give the bounds of n_total,
 -- pct_lower/pct_upper the bounds of pct over every value 1–4 the censored cells can hold (lowest: technical
@@ -19,9 +19,9 @@ WITH pupils AS (
         CASE WHEN d.numerator_kind = 'n_profile' THEN coalesce(s.n_profile, false)
              ELSE coalesce(f.value, false) END AS is_techniek
     FROM core.duo_vo_students s
-    JOIN share_indicator d
+    JOIN core.share_indicators d
       ON list_contains(d.onderwijstypes, s.onderwijstype) AND list_contains(d.leerjaren, s.leerjaar)
-    LEFT JOIN profile_flag f ON f.profile_code = s.profile_code AND f.flag = d.profile_flag
+    LEFT JOIN core.profile_flags f ON f.profile_code = s.profile_code AND f.flag = d.profile_flag
 ),
 agg AS (
     SELECT
@@ -39,7 +39,7 @@ agg AS (
         coalesce(sum(p.n_upper) FILTER (WHERE NOT p.is_techniek), 0) AS n_other_upper,
         count(*) FILTER (WHERE p.n_censored) AS censored_cells
     FROM pupils p
-    JOIN loc_scope sc ON sc.vestiging_code = p.vestiging_code
+    JOIN core.scope_membership sc ON sc.vestiging_code = p.vestiging_code
     GROUP BY p.peiljaar, sc.scope_type, sc.scope_code, p.indicator
 ),
 shares AS (
@@ -52,15 +52,11 @@ shares AS (
         100.0 * n_girls_techniek / nullif(n_techniek, 0) AS pct_girls_of_techniek
     FROM agg
 ),
-years AS (
-    SELECT DISTINCT peiljaar FROM core.duo_vo_students
-),
 prev AS (
-    SELECT peiljaar, lag(peiljaar) OVER (ORDER BY peiljaar) AS prev_peiljaar FROM years
+    SELECT peiljaar, prev_peiljaar FROM core.peiljaar_calendar
 ),
 base AS (
-    SELECT coalesce(max(peiljaar) FILTER (WHERE peiljaar = $baseline_peiljaar), min(peiljaar)) AS baseline_peiljaar
-    FROM years
+    SELECT DISTINCT baseline_peiljaar FROM core.peiljaar_calendar
 )
 SELECT
     s.peiljaar, s.scope_type, s.scope_code, s.scope_name, s.radius_km, s.indicator, d.label AS indicator_label,
@@ -75,7 +71,7 @@ SELECT
     s.pct - bs.pct AS delta_pct_vs_baseline,
     $point_value::INTEGER AS censored_point_value
 FROM shares s
-JOIN share_indicator d ON d.indicator = s.indicator
+JOIN core.share_indicators d ON d.indicator = s.indicator
 JOIN prev y ON y.peiljaar = s.peiljaar
 CROSS JOIN base b
 LEFT JOIN shares p
