@@ -8,6 +8,7 @@
 -- Built from marts.exam_results.
 -- Censored cells: '<5' candidate totals counted as the configured point value; censored_cells counts them
 -- and n_candidates_series_lower/upper bound the numerator.
+-- Parameters: $point_value.
 CREATE OR REPLACE TABLE marts.exam_national_series AS
 WITH e AS (
     SELECT r.*, f.flag, f.value AS in_series

@@ -11,6 +11,7 @@
 -- 1–4 in *_lower/*_upper. pass_pct = 100 * passed / candidates when neither total is censored, otherwise
 -- DUO's published SLAAGPERC (computed by DUO from exact counts); pass_pct_source says which.
 -- Rows whose school year has no candidates (TOTAAL = 0) are left out.
+-- Parameters: $censored_lower, $censored_upper, $point_value.
 CREATE OR REPLACE TEMP TABLE exam_flag_wide AS
 PIVOT core.exam_programme_flags ON flag USING any_value(value) GROUP BY inspectiecode;
 

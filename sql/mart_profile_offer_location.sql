@@ -15,6 +15,7 @@
 -- vestiging code that a later address file gives to another school keeps this year's name and gemeente.
 -- A "dropped" row of a location that closed (no pupils that year) takes the names of its latest earlier
 -- peiljaar with pupils (ASOF join), so no later snapshot is ever consulted.
+-- Parameters: $leerjaren, $min_offered, $onderwijstypes, $point_value.
 CREATE OR REPLACE TABLE marts.profile_offer_location AS
 WITH cells AS (
     SELECT s.peiljaar, s.vestiging_code, s.profile_code, s.leerweg, s.leerjaar, s.n, s.n_censored

@@ -3,6 +3,7 @@
 -- Built from marts.profile_offer_location (same offer rule and statuses) and core.scope_membership
 -- (sql/mart_monitoring_scopes.sql). Partitioning levels sum to the national row.
 -- Censored cells: inherited from marts.profile_offer_location (point value; censored_cells summed).
+-- Parameters: none.
 CREATE OR REPLACE TABLE marts.profile_offer_region AS
 SELECT
     o.peiljaar, sc.scope_type, sc.scope_code, min(sc.scope_name) AS scope_name, min(sc.radius_km) AS radius_km,

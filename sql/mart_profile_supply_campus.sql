@@ -12,6 +12,7 @@
 -- from core.pupil_locations (each peiljaar resolved against its best address snapshot).
 -- Macros: sql/mart_monitoring_macros.sql (haversine_km).
 -- Censored cells: '<5' counted as the configured point value; censored_cells counts those in the base.
+-- Parameters: $earth_radius_km, $leerjaren, $min_offered, $onderwijstypes, $point_value, $single_kinds.
 CREATE OR REPLACE TABLE marts.profile_supply_campus AS
 WITH cells AS (
     SELECT s.peiljaar, s.vestiging_code, s.profile_code, s.n, s.n_censored

@@ -11,6 +11,7 @@
 -- year and after the horizon (said in the row). difference = realised − expected at the peiljaar (points).
 -- A forecast open data cannot follow gets one row (peiljaar NULL) with what is missing.
 -- Censored cells: '<5' counted as the configured point value.
+-- Parameters: none.
 CREATE OR REPLACE TABLE marts.programme_forecasts AS
 WITH f AS (SELECT * FROM core.forecast_definitions),
 years AS (SELECT DISTINCT peiljaar FROM core.duo_vo_students),

@@ -15,6 +15,7 @@
 --   n_locations_without_offer units with pupils of the population but fewer than min_pupils in the set
 -- difference = our_value − published_value, in the unit's points. is_closest: the smallest |difference| per
 -- statement × peiljaar (ties: the lower variant_no). Censored '<5' cells count with the configured point value.
+-- Parameters: $few_pupils.
 CREATE OR REPLACE TEMP TABLE statement_cells AS
 SELECT
     v.statement_id, v.variant_no, p.peiljaar,

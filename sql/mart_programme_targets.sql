@@ -15,6 +15,7 @@
 -- judged: peiljaar ≥ baseline_peiljaar (or no baseline year) and a current value; target_met is NULL when not
 -- judged, with not_judged_reason. Direction 'down' when the target lies below the baseline (0 for a change).
 -- Censored cells: '<5' counted as the configured point value (core.duo_vo_students.n).
+-- Parameters: $few_pupils, $min_offered.
 CREATE OR REPLACE TABLE marts.programme_targets AS
 WITH t AS (
     SELECT

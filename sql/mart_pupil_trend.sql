@@ -3,6 +3,7 @@
 -- previous loaded peiljaar. Scopes: core.scope_membership; previous peiljaar: core.peiljaar_calendar.
 -- pct_change_vs_reference is NULL when the reference year is not loaded.
 -- Censored cells: '<5' counted as the configured point value; bounds n_pupils_lower/upper.
+-- Parameters: $point_value, $reference_peiljaar.
 CREATE OR REPLACE TABLE marts.pupil_trend AS
 WITH agg AS (
     SELECT

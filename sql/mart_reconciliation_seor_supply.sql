@@ -8,6 +8,7 @@
 -- loaded' (never compared with another year). tolerance = $tol_pct points (printed as whole percents).
 -- status: ok | differs | year not loaded | no matching figure | not comparable (the synthetic sample, whose
 -- campus coordinates and pupils are invented; $comparable false, the reason in the note).
+-- Parameters: $comparable, $not_comparable_reason, $tol_pct.
 CREATE OR REPLACE TABLE marts.reconciliation_seor_supply AS
 WITH loaded AS (SELECT DISTINCT peiljaar FROM core.duo_vo_students),
 j AS (

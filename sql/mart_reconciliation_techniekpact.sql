@@ -10,6 +10,7 @@
 -- marts.techniek_share.censored_cells).
 -- comparable = $comparable: false when the warehouse holds the synthetic sample (published national figures
 -- are real; the note says so and the agreement check does not list such rows).
+-- Parameters: $comparable, $not_comparable_reason, $tol_count_rel, $tol_pct.
 CREATE OR REPLACE TABLE marts.reconciliation_techniekpact AS
 WITH ours AS (
     UNPIVOT (

@@ -1,5 +1,6 @@
 -- marts.selection_funnel (table 2.1): per step the rows remaining after it, and how many the step kept,
 -- dropped (or merged) and added. Inputs: core.seor_step*, core.seor_steps (seor.yaml funnel.steps).
+-- Parameters: none.
 CREATE OR REPLACE TABLE marts.selection_funnel AS
 SELECT
     l.step_no,

@@ -5,6 +5,7 @@
 -- Scopes: core.scope_membership; flags: core.profile_flags; change against the baseline peiljaar (the
 -- configured one when loaded, else the earliest loaded) and the previous loaded peiljaar (core.peiljaar_calendar).
 -- Censored cells: '<5' counted as the configured point value ($point_value); censored_cells per row.
+-- Parameters: $hard_flag, $leerjaren, $onderwijstypes, $point_value, $threshold_pct.
 CREATE OR REPLACE TABLE marts.techniekarm AS
 WITH pupils AS (
     SELECT s.peiljaar, s.vestiging_code, s.n, s.n_censored, coalesce(f.value, false) AS is_hard

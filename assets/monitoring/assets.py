@@ -343,6 +343,15 @@ def mart_programme_forecasts(sto: StoResource) -> dg.MaterializeResult:
 
 
 # ---- reconciliation and catalogue -------------------------------------------------------------------------
+def comparability(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """$comparable and $not_comparable_reason of the reconciliation SQL: a warehouse of the synthetic sample
+    is not compared with the real published figures."""
+    return {
+        "comparable": KIND_SAMPLE not in warehouse_kinds(con),
+        "not_comparable_reason": "the warehouse holds the synthetic sample; published figures are real",
+    }
+
+
 @checked_asset(
     CHECKS,
     deps=["raw_published_figures", "mart_techniek_share", "core_share_indicators"],
@@ -360,8 +369,7 @@ def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
             {
                 "tol_pct": float(rc["tolerance_pct_points"]),
                 "tol_count_rel": float(rc["tolerance_count_relative"]),
-                "comparable": KIND_SAMPLE not in warehouse_kinds(con),
-                "not_comparable_reason": "the warehouse holds the synthetic sample; published figures are real",
+                **comparability(con),
             },
         )
         rows = con.execute("""
@@ -383,14 +391,12 @@ def mart_reconciliation_seor_supply(sto: StoResource) -> dg.MaterializeResult:
     rc = sto.config.monitoring["reconciliation"]
     with sto.connect() as con:
         _prepare_macros(con)
-        sample = KIND_SAMPLE in warehouse_kinds(con)
         db.run_sql(
             con,
             "mart_reconciliation_seor_supply",
             {
                 "tol_pct": float(rc["tolerance_pct_points"]),
-                "comparable": not sample,
-                "not_comparable_reason": "the warehouse holds the synthetic sample; published figures are real",
+                **comparability(con),
             },
         )
         summary = con.execute(

@@ -6,7 +6,10 @@ radius sensitivity (mart_campus_initiatives, mart_campus_initiatives_sensitivity
 SQL file reads its definitions as tables (core.seor_steps, core.seor_radii, core.seor_categories,
 core.seor_gap_rules: assets/seor/dims.py; raw.seor_published). Loaded with assets/seor/assets.py."""
 
+from typing import Any
+
 import dagster as dg
+import duckdb
 
 from assets.common import SEOR
 from assets.seor.checks import CHECKS
@@ -14,6 +17,7 @@ from assets.seor.support import inventory_mapping as _mapping
 from assets.seor.support import seor_meta as _meta
 from pipeline import db
 from pipeline.checks import checked_asset
+from pipeline.config import Config
 from pipeline.resources import StoResource
 
 
@@ -171,6 +175,40 @@ def mart_campus_gaps(sto: StoResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=meta)
 
 
+def reconciliation_params(config: Config, sample: bool, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Parameters of sql/seor_reconciliation.sql: seor.yaml reconciliation, and comparable = false with the
+    reasons when our figures are computed under other definitions than the report's (radius, campuses from
+    core.campuses against raw.seor_published, sample mode)."""
+    cfg = config.seor
+    rc = cfg["reconciliation"]
+    radius = float(config.pipeline["reach"]["default_radius_km"])
+    ours_campuses = {c for (c,) in con.execute("SELECT campus_code FROM core.campuses").fetchall()}
+    pub_campuses = {
+        c
+        for (c,) in con.execute(
+            "SELECT DISTINCT campus_code FROM raw.seor_published WHERE campus_code <> ?", [cfg["total_campus_code"]]
+        ).fetchall()
+    }
+    reasons = []
+    if radius != float(rc["published_radius_km"]):
+        reasons.append(f"radius {radius:g} km, the report used {float(rc['published_radius_km']):g} km")
+    if pub_campuses and ours_campuses != pub_campuses:
+        reasons.append(
+            f"campuses {sorted(ours_campuses)} differ from the report's {sorted(pub_campuses)} (campuses.yaml)"
+        )
+    if sample:
+        reasons.append("sample mode: campus coordinates come from the synthetic postcode file")
+    return {
+        "source": rc["source"],
+        "peiljaar": int(rc["peiljaar"]),
+        "tolerance": float(rc["tolerance"]),
+        "comparable": not reasons,
+        "not_comparable_reason": "; ".join(reasons) or "",
+        "total_code": cfg["total_campus_code"],
+        "reach_step_no": max(int(s["step_no"]) for s in cfg["funnel"]["steps"]),
+    }
+
+
 @checked_asset(
     CHECKS,
     deps=["mart_selection_funnel", "mart_campus_initiatives", "mart_initiative_characteristics", "raw_seor_published"],
@@ -183,39 +221,10 @@ def mart_campus_gaps(sto: StoResource) -> dg.MaterializeResult:
 )
 def mart_reconciliation_seor(sto: StoResource) -> dg.MaterializeResult:
     cfg = sto.config.seor
-    rc = cfg["reconciliation"]
     mapping = _mapping(cfg)
-    radius = float(sto.config.pipeline["reach"]["default_radius_km"])
     with sto.connect() as con:
-        ours_campuses = {c for (c,) in con.execute("SELECT campus_code FROM core.campuses").fetchall()}
-        pub_campuses = {
-            c
-            for (c,) in con.execute(
-                "SELECT DISTINCT campus_code FROM raw.seor_published WHERE campus_code <> ?", [cfg["total_campus_code"]]
-            ).fetchall()
-        }
-        reasons = []
-        if radius != float(rc["published_radius_km"]):
-            reasons.append(f"radius {radius:g} km, the report used {float(rc['published_radius_km']):g} km")
-        if pub_campuses and ours_campuses != pub_campuses:
-            reasons.append(
-                f"campuses {sorted(ours_campuses)} differ from the report's {sorted(pub_campuses)} (campuses.yaml)"
-            )
-        if sto.sample:
-            reasons.append("sample mode: campus coordinates come from the synthetic postcode file")
-        db.run_sql(
-            con,
-            "seor_reconciliation",
-            {
-                "source": rc["source"],
-                "peiljaar": int(rc["peiljaar"]),
-                "tolerance": float(rc["tolerance"]),
-                "comparable": not reasons,
-                "not_comparable_reason": "; ".join(reasons) or "",
-                "total_code": cfg["total_campus_code"],
-                "reach_step_no": max(int(s["step_no"]) for s in cfg["funnel"]["steps"]),
-            },
-        )
+        params = reconciliation_params(sto.config, sto.sample, con)
+        db.run_sql(con, "seor_reconciliation", params)
         summary = con.execute(
             """SELECT count(*) AS figures, count(*) FILTER (WHERE ok) AS ok,
                       count(*) FILTER (WHERE NOT ok AND known_source_inconsistency) AS known_inconsistency,
@@ -230,7 +239,7 @@ def mart_reconciliation_seor(sto: StoResource) -> dg.MaterializeResult:
             extra={
                 "published_file": dg.MetadataValue.text(str(mapping.published) if mapping.published else "none"),
                 "summary": dg.MetadataValue.json({k: int(v) for k, v in summary.iloc[0].items()}),
-                "comparable": dg.MetadataValue.text("yes" if not reasons else "; ".join(reasons)),
+                "comparable": dg.MetadataValue.text(params["not_comparable_reason"] or "yes"),
             },
         )
     return dg.MaterializeResult(metadata=meta)
