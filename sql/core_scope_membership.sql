@@ -1,7 +1,8 @@
 -- core.scope_membership: the geographic scopes of each vestiging, the scope dimension of the regional
 -- monitoring marts (marts.profile_offer_region, profile_supply_campus, techniek_share, techniekarm, pupil_trend).
--- Inputs: core.duo_vo_students, core.pupil_locations, core.campuses, core.campus_radii (pipeline.yaml
--- reach.sensitivity_radii_km), raw.sto_region_map (empty when no mapping file is given).
+-- Inputs: core.scope_national (the national level, from the pupil data alone), core.duo_vo_students,
+-- core.pupil_locations, core.campuses, core.campus_radii (pipeline.yaml reach.sensitivity_radii_km),
+-- raw.sto_region_map (empty when no mapping file is given).
 -- Macros: sql/mart_monitoring_macros.sql (haversine_km, radius_label).
 -- Parameters: $earth_radius_km (pipeline.yaml geocoding), $unknown (scope code of locations a level cannot
 -- place, monitoring.yaml unknown_scope_code), $scopes (scope types to build, monitoring.yaml scopes).
@@ -37,9 +38,8 @@ l AS (
     LEFT JOIN a ON a.vestiging_code = v.vestiging_code
 ),
 scoped AS (
-    SELECT vestiging_code, 'national' AS scope_type, 'NL' AS scope_code, 'Nederland' AS scope_name,
-           CAST(NULL AS DOUBLE) AS radius_km, CAST(NULL AS VARCHAR) AS campus_code
-    FROM l
+    SELECT vestiging_code, scope_type, scope_code, scope_name, radius_km, campus_code
+    FROM core.scope_national
     UNION ALL
     SELECT vestiging_code, 'provincie', coalesce(provincie, $unknown), coalesce(provincie, 'province unknown'), NULL, NULL
     FROM l

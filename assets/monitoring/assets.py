@@ -18,7 +18,9 @@ from assets.monitoring.dims import (  # noqa: F401  the dimension assets, loaded
     core_profile_flags,
     core_programme_scope_locations,
     core_scope_membership,
+    core_scope_national,
     core_share_indicators,
+    core_techniek_share_national,
     raw_indicator_catalog,
     raw_seor_supply_published,
 )
@@ -167,7 +169,7 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
 # ---- marts: shares ----------------------------------------------------------------------------------------
 @checked_asset(
     CHECKS,
-    deps=SCOPE_DEPS,
+    deps=[*SCOPE_DEPS, "core_share_indicators", "core_techniek_share_national"],
     description="Techniekpact technology shares per peiljaar × scope × indicator (vmbo B/K/G leerjaar 3 in a "
     "technical profile, overall and per leerweg; havo/vwo leerjaar 4 with an N-profile), girls' shares, "
     "year-on-year and baseline deltas, censored-cell count. SQL: sql/mart_techniek_share.sql.",
@@ -175,6 +177,7 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
 )
 def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
+        db.run_sql(con, "techniek_share_macro")  # techniek_share_rows, named by the file's header
         db.run_sql(con, "mart_techniek_share", shared_params(sto))
         nat = con.execute("""
             SELECT peiljaar, indicator, n_total, n_techniek, round(pct, 2) AS pct, round(delta_pct_yoy, 2) AS yoy

@@ -169,4 +169,42 @@ DIM_CHECKS = [
             ),
         ],
     ),
+    CheckDef(
+        asset="core_scope_national",
+        name="core_scope_national_valid",
+        description="Every vestiging with pupils once, in scope NL.",
+        sql="""SELECT n.*, (SELECT count(DISTINCT vestiging_code) FROM core.duo_vo_students) AS n_with_pupils,
+                      count(*) OVER () AS n_rows
+               FROM core.scope_national n""",
+        expectations=lambda cfg: [
+            E.ExpectColumnValuesToBeUnique(column="vestiging_code"),
+            E.ExpectColumnValuesToBeInSet(column="scope_code", value_set=["NL"]),
+            *(
+                [E.ExpectColumnPairValuesToBeEqual(column_A="n_rows", column_B="n_with_pupils")]
+                if "national" in cfg.monitoring["scopes"]
+                else []
+            ),
+        ],
+    ),
+    CheckDef(
+        asset="core_techniek_share_national",
+        name="core_techniek_share_national_valid",
+        description="One national row per peiljaar × indicator, every configured indicator in every loaded "
+        "peiljaar, shares within 0–100 and inside their censoring bounds.",
+        sql="""SELECT *, (SELECT count(*) FROM core.peiljaar_calendar) * (SELECT count(*) FROM core.share_indicators)
+                         AS n_expected, count(*) OVER () AS n_rows,
+                      pct BETWEEN pct_lower - 1e-9 AND pct_upper + 1e-9 AS pct_within_bounds
+               FROM core.techniek_share_national""",
+        expectations=lambda cfg: [
+            E.ExpectCompoundColumnsToBeUnique(column_list=["peiljaar", "indicator"]),
+            E.ExpectColumnValuesToBeInSet(column="scope_type", value_set=["national"]),
+            *[E.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=100) for c in ["pct", "pct_girls"]],
+            E.ExpectColumnValuesToBeInSet(column="pct_within_bounds", value_set=[True]),
+            *(
+                [E.ExpectColumnPairValuesToBeEqual(column_A="n_rows", column_B="n_expected")]
+                if "national" in cfg.monitoring["scopes"]
+                else []
+            ),
+        ],
+    ),
 ]

@@ -9,6 +9,8 @@ its inputs and runs on its own against the warehouse (tests/test_sql_standalone.
   (targets.yaml, statements.yaml). Config only: no upstream asset.
 - core_profile_flags: core.vmbo_profile's boolean columns in long form (profile_code, flag, value).
 - core_peiljaar_calendar: each loaded peiljaar with the previous loaded one and the baseline peiljaar.
+- core_scope_national: the national scope from the pupil data alone (sql/core_scope_national.sql), and
+  core_techniek_share_national: the national rows of marts.techniek_share from it (no geocoding upstream).
 - core_scope_membership: each vestiging's geographic scopes (sql/core_scope_membership.sql).
 - core_programme_scopes: the programme regions per peiljaar (sql/programme_scopes.sql).
 Checks: assets/monitoring/dim_checks.py (DIM_CHECKS)."""
@@ -109,7 +111,22 @@ def scope_params(sto: StoResource) -> dict[str, Any]:
 
 @checked_asset(
     DIM_CHECKS,
+    deps=["core_duo_vo_students"],
+    description="The national scope of every vestiging with pupils, from the pupil data alone (no address file, "
+    "no geocoding), so the national figures do not wait on them; core.scope_membership takes it as its "
+    "national level. SQL: sql/core_scope_national.sql.",
+    **CORE,
+)
+def core_scope_national(sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        db.run_sql(con, "core_scope_national", scope_params(sto))
+        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.scope_national"))
+
+
+@checked_asset(
+    DIM_CHECKS,
     deps=[
+        "core_scope_national",
         "core_duo_vo_students",
         "core_pupil_locations",
         "core_campuses",
@@ -183,3 +200,26 @@ def raw_indicator_catalog(context: dg.AssetExecutionContext, sto: StoResource) -
         mon.read_catalog(path, list(cfg["availability"])),
         mon.local_file("indicator_catalog", path),
     )
+
+
+# ---- national figures from the pupil data alone -----------------------------------------------------------
+@checked_asset(
+    DIM_CHECKS,
+    deps=[
+        "core_duo_vo_students",
+        "core_vmbo_profile",
+        "core_scope_national",
+        "core_share_indicators",
+        "core_profile_flags",
+        "core_peiljaar_calendar",
+    ],
+    description="The national rows of marts.techniek_share (same columns and definition), computed from the "
+    "pupil data alone, so the national Techniekpact shares wait on no address file, geocoding or campus. "
+    "SQL: sql/core_techniek_share_national.sql (definition: sql/techniek_share_macro.sql).",
+    **CORE,
+)
+def core_techniek_share_national(sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        db.run_sql(con, "techniek_share_macro")
+        db.run_sql(con, "core_techniek_share_national", {"point_value": shared_params(sto)["point_value"]})
+        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.techniek_share_national"))
