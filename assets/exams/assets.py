@@ -94,7 +94,7 @@ def core_exam_programmes(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=["raw_duo_vo_exams", "core_exam_programmes"],
+    deps=["raw_duo_vo_exams", "core_exam_programmes", "core_exam_programme_flags"],
     description="Exam candidates, passes and pass rate per school year × vestiging × onderwijstype × exam "
     "programme, classified by level/leerweg/sector and named flags from monitoring.yaml; '<5' as the point "
     "value with bounds. SQL: sql/mart_exam_results.sql.",
@@ -121,7 +121,7 @@ def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=["mart_exam_results", "core_exam_programmes"],
+    deps=["mart_exam_results", "core_exam_programme_flags", "core_exam_series"],
     description="National exam series 2014/15–2023/24: havo and vwo candidates with an N-profile, vmbo "
     "candidates in sector techniek (B/K/G incl. LWT; TL), with shares and year-on-year deltas. "
     "SQL: sql/mart_exam_national_series.sql.",

@@ -13,16 +13,11 @@ import duckdb
 
 from assets.common import MARTS, RAW, mart_result, md_table, shared_params
 from assets.monitoring.checks import CHECKS
+from assets.monitoring.dim_checks import DIM_CHECKS
 from assets.monitoring.dims import (  # noqa: F401  the dimension assets, loaded with this module
     core_peiljaar_calendar,
-    core_profile_flags,
-    core_programme_scope_locations,
     core_scope_membership,
-    core_scope_national,
     core_share_indicators,
-    core_techniek_share_national,
-    raw_indicator_catalog,
-    raw_seor_supply_published,
 )
 from pipeline import db
 from pipeline import monitoring as mon
@@ -34,7 +29,7 @@ from pipeline.resources import StoResource
 PUPIL_DEPS = ["core_duo_vo_students", "core_vmbo_profile", "core_onderwijstype"]
 
 
-SCOPE_DEPS = [*PUPIL_DEPS, "core_scope_membership", "core_profile_flags", "core_peiljaar_calendar"]
+SCOPE_DEPS = [*PUPIL_DEPS, "core_scope_membership", "core_peiljaar_calendar"]
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
@@ -44,7 +39,11 @@ def _prepare_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @checked_asset(
-    CHECKS,
+    [*CHECKS, *DIM_CHECKS],
+    also_writes=[
+        ("raw_seor_supply_published", "raw.seor_supply_published"),
+        ("raw_indicator_catalog", "raw.indicator_catalog"),
+    ],
     description="Curated published reference figures (data_raw/published/techniekpact.csv: indicator, "
     "measure, peiljaar, scope, value, source URL per row; indicators.md §2). Table raw.published_figures.",
     **RAW,
@@ -55,7 +54,26 @@ def raw_published_figures(context: dg.AssetExecutionContext, sto: StoResource) -
     fetched = mon.local_file("published_techniekpact", path)
     with sto.connect() as con:
         db.replace_table(con, "raw.published_figures", df)
-        record_source(con, context.run.run_id, context.asset_key.to_user_string(), fetched)
+        record_source(con, context.run.run_id, "raw_published_figures", fetched)
+        # in the same step: the other curated files of the monitoring marts (SEOR table 5, indicator catalogue)
+        rc, cat = sto.config.monitoring["reconciliation"], sto.config.monitoring["catalog"]
+        for table, source_id, path, read in [
+            (
+                "raw.seor_supply_published",
+                "published_seor_table5",
+                rc["seor_supply_file"],
+                mon.read_seor_supply_published,
+            ),
+            (
+                "raw.indicator_catalog",
+                "indicator_catalog",
+                cat["file"],
+                lambda p: mon.read_catalog(p, list(cat["availability"])),
+            ),
+        ]:
+            full = mon.project_path(path)
+            db.replace_table(con, table, read(full))
+            record_source(con, context.run.run_id, "raw_published_figures", mon.local_file(source_id, full))
         meta = db.table_metadata(con, "raw.published_figures", extra=source_metadata(fetched))
     return dg.MaterializeResult(metadata=meta)
 
@@ -133,7 +151,14 @@ def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=[*PUPIL_DEPS, "core_pupil_locations", "core_campuses", "core_profile_flags", "core_share_indicators"],
+    deps=[
+        *PUPIL_DEPS,
+        "core_pupil_locations",
+        "core_campuses",
+        "core_profile_flags",
+        "core_supply_measures",
+        "core_campus_radii",
+    ],
     description="SEOR table 5.1/5.2 for every loaded peiljaar, campus and radius (5/10/15 km): share of B/K/G "
     "pupils within the radius at a location offering any techniek, hard techniek, or each profile. "
     "SQL: sql/mart_profile_supply_campus.sql.",
@@ -169,7 +194,7 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
 # ---- marts: shares ----------------------------------------------------------------------------------------
 @checked_asset(
     CHECKS,
-    deps=[*SCOPE_DEPS, "core_share_indicators", "core_techniek_share_national"],
+    deps=[*SCOPE_DEPS, "core_profile_flags", "core_share_indicators", "core_techniek_share_national"],
     description="Techniekpact technology shares per peiljaar × scope × indicator (vmbo B/K/G leerjaar 3 in a "
     "technical profile, overall and per leerweg; havo/vwo leerjaar 4 with an N-profile), girls' shares, "
     "year-on-year and baseline deltas, censored-cell count. SQL: sql/mart_techniek_share.sql.",
@@ -187,7 +212,7 @@ def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=SCOPE_DEPS,
+    deps=[*SCOPE_DEPS, "core_profile_flags"],
     description="STO 'techniekarme regio': share of bovenbouw B/K/G pupils in an STO-hard profile (BWI, PIE, M&T) "
     "per peiljaar × scope, techniekarm when below the configured 10%. SQL: sql/mart_techniekarm.sql.",
     **MARTS,
@@ -259,12 +284,12 @@ def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
         return mart_result(con, sto, "marts.pupil_trend")
 
 
-PROGRAMME_DEPS = [*PUPIL_DEPS, "core_programme_scope_locations", "core_profile_flags", "core_share_indicators"]
+PROGRAMME_DEPS = [*PUPIL_DEPS, "core_programme_scope_info", "core_programme_scope_pupils"]
 
 
 @checked_asset(
     CHECKS,
-    deps=PROGRAMME_DEPS,
+    deps=[*PROGRAMME_DEPS, "core_target_definitions", "core_profile_flags"],
     description="Regional programme targets only (TechTown, Twente; pipeline/config/targets.yaml): per target × "
     "reading × loaded peiljaar the current value, progress from the (published) baseline and distance to target; "
     "target_met judged only from the baseline year on (NULL with a reason before it); proxies labelled; targets "
@@ -297,7 +322,7 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=PROGRAMME_DEPS,
+    deps=[*PROGRAMME_DEPS, "core_statement_definitions", "core_statement_variants", "core_profile_flags"],
     description="What the programme documents say about the present (pipeline/config/statements.yaml): per "
     "statement × definition variant (profiles, leerjaren, leerwegen, region, counting unit) × loaded peiljaar "
     "our value beside the published one, the difference and the closest definition named; statements open "
@@ -328,7 +353,7 @@ def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=PROGRAMME_DEPS,
+    deps=[*PROGRAMME_DEPS, "core_forecast_definitions"],
     description="Forecasts named in the programme documents (Twente: vo pupils −8.5% by 2025, −16.5% by 2030 "
     "against 2021; pipeline/config/statements.yaml): realised change against the expected change (linear from "
     "the base year) for every loaded peiljaar, 'base year not loaded' when the base is missing. Never a target. "

@@ -58,20 +58,6 @@ DIM_CHECKS = [
     _unique("core_statement_variants", "core.statement_variants", ["statement_id", "variant_no"], "Variants", False),
     _unique("core_forecast_definitions", "core.forecast_definitions", ["forecast_id"], "Forecasts", False),
     CheckDef(
-        asset="core_profile_flags",
-        name="core_profile_flags_valid",
-        description="Every profile of core.vmbo_profile once per flag, with a value.",
-        sql="""SELECT f.*, (SELECT count(*) FROM core.vmbo_profile) AS n_profiles,
-                      count(*) OVER (PARTITION BY f.flag) AS n_per_flag
-               FROM core.profile_flags f""",
-        expectations=lambda cfg: [
-            E.ExpectTableRowCountToBeBetween(min_value=1),
-            E.ExpectCompoundColumnsToBeUnique(column_list=["profile_code", "flag"]),
-            E.ExpectColumnValuesToNotBeNull(column="value"),
-            E.ExpectColumnPairValuesToBeEqual(column_A="n_per_flag", column_B="n_profiles"),
-        ],
-    ),
-    CheckDef(
         asset="core_peiljaar_calendar",
         name="core_peiljaar_calendar_valid",
         description="One row per loaded peiljaar; the previous peiljaar is the loaded year before it (none for "

@@ -7,12 +7,14 @@ its inputs and runs on its own against the warehouse (tests/test_sql_standalone.
   core.campus_radii (monitoring.yaml, pipeline.yaml reach) and the programme definitions core.target_scopes,
   core.target_definitions, core.statement_definitions, core.statement_variants, core.forecast_definitions
   (targets.yaml, statements.yaml). Config only: no upstream asset.
-- core_profile_flags: core.vmbo_profile's boolean columns in long form (profile_code, flag, value).
-- core_peiljaar_calendar: each loaded peiljaar with the previous loaded one and the baseline peiljaar.
-- core_scope_national: the national scope from the pupil data alone (sql/core_scope_national.sql), and
-  core_techniek_share_national: the national rows of marts.techniek_share from it (no geocoding upstream).
-- core_scope_membership: each vestiging's geographic scopes (sql/core_scope_membership.sql).
-- core_programme_scopes: the programme regions per peiljaar (sql/programme_scopes.sql).
+- core_peiljaar_calendar (one step, from the pupil data alone: no address file, no geocoding upstream): each
+  loaded peiljaar with the previous loaded one and the baseline peiljaar (core.peiljaar_calendar), the
+  national scope (core.scope_national) and the national rows of marts.techniek_share
+  (core.techniek_share_national).
+- core_scope_membership (one step): each vestiging's geographic scopes (core.scope_membership) and the
+  programme regions per peiljaar (core.programme_scope_locations, _info, _pupils; sql/programme_scopes.sql).
+core.profile_flags is written with core.vmbo_profile (assets/duo_pupils/assets.py); raw.seor_supply_published
+and raw.indicator_catalog with raw.published_figures (assets/monitoring/assets.py).
 Checks: assets/monitoring/dim_checks.py (DIM_CHECKS)."""
 
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from assets.common import CORE, RAW, finish_raw, shared_params
+from assets.common import CORE, shared_params
 from assets.monitoring.dim_checks import DIM_CHECKS
 from pipeline import db, targets
 from pipeline import monitoring as mon
@@ -71,36 +73,8 @@ def core_share_indicators(sto: StoResource) -> dg.MaterializeResult:
         return dg.MaterializeResult(metadata=db.table_metadata(con, "core.share_indicators"))
 
 
-@checked_asset(
-    DIM_CHECKS,
-    deps=["core_vmbo_profile"],
-    description="Profile flags in long form (profile_code, flag, value): every boolean classification column "
-    "of the versioned profile dimension core.vmbo_profile, so marts join on a flag name taken from config. "
-    "SQL: sql/core_profile_flags.sql.",
-    **CORE,
-)
-def core_profile_flags(sto: StoResource) -> dg.MaterializeResult:
-    with sto.connect() as con:
-        db.run_sql(con, "core_profile_flags")
-        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.profile_flags"))
-
-
-@checked_asset(
-    DIM_CHECKS,
-    deps=["core_duo_vo_students"],
-    description="The peiljaar calendar: every loaded peiljaar with the previous loaded peiljaar and the "
-    "baseline peiljaar (pipeline.yaml baseline_peiljaar when loaded, else the earliest loaded), the one "
-    "definition the year-on-year and baseline columns of the marts use. SQL: sql/core_peiljaar_calendar.sql.",
-    **CORE,
-)
-def core_peiljaar_calendar(sto: StoResource) -> dg.MaterializeResult:
-    with sto.connect() as con:
-        db.run_sql(con, "core_peiljaar_calendar", {"baseline_peiljaar": shared_params(sto)["baseline_peiljaar"]})
-        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.peiljaar_calendar"))
-
-
 def scope_params(sto: StoResource) -> dict[str, Any]:
-    """Parameters of sql/core_scope_membership.sql."""
+    """Parameters of sql/core_scope_national.sql and sql/core_scope_membership.sql."""
     cfg = sto.config.monitoring
     return {
         "earth_radius_km": shared_params(sto)["earth_radius_km"],
@@ -111,115 +85,63 @@ def scope_params(sto: StoResource) -> dict[str, Any]:
 
 @checked_asset(
     DIM_CHECKS,
-    deps=["core_duo_vo_students"],
-    description="The national scope of every vestiging with pupils, from the pupil data alone (no address file, "
-    "no geocoding), so the national figures do not wait on them; core.scope_membership takes it as its "
-    "national level. SQL: sql/core_scope_national.sql.",
+    also_writes=[
+        ("core_scope_national", "core.scope_national"),
+        ("core_techniek_share_national", "core.techniek_share_national"),
+    ],
+    deps=[
+        "core_duo_vo_students",
+        "core_onderwijstype",
+        "core_vmbo_profile",
+        "core_profile_flags",
+        "core_share_indicators",
+    ],
+    description="From the pupil data alone (no address file, no geocoding upstream): the peiljaar calendar, "
+    "every loaded peiljaar with the previous loaded one and the baseline peiljaar (pipeline.yaml "
+    "baseline_peiljaar when loaded, else the earliest loaded; core.peiljaar_calendar, sql/core_peiljaar_calendar.sql), "
+    "the national scope of every vestiging with pupils (core.scope_national, sql/core_scope_national.sql) and the "
+    "national rows of marts.techniek_share (core.techniek_share_national, sql/core_techniek_share_national.sql; "
+    "definition sql/techniek_share_macro.sql), so the national Techniekpact shares wait on no geocoding.",
     **CORE,
 )
-def core_scope_national(sto: StoResource) -> dg.MaterializeResult:
+def core_peiljaar_calendar(sto: StoResource) -> dg.MaterializeResult:
+    shared = shared_params(sto)
     with sto.connect() as con:
+        db.run_sql(con, "core_peiljaar_calendar", {"baseline_peiljaar": shared["baseline_peiljaar"]})
         db.run_sql(con, "core_scope_national", scope_params(sto))
-        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.scope_national"))
+        db.run_sql(con, "techniek_share_macro")  # the macro sql/core_techniek_share_national.sql names
+        db.run_sql(con, "core_techniek_share_national", {"point_value": shared["point_value"]})
+        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.peiljaar_calendar"))
 
 
 @checked_asset(
     DIM_CHECKS,
+    also_writes=[
+        ("core_programme_scope_locations", "core.programme_scope_locations"),
+        ("core_programme_scope_info", "core.programme_scope_info"),
+        ("core_programme_scope_pupils", "core.programme_scope_pupils"),
+    ],
     deps=[
-        "core_scope_national",
+        "core_peiljaar_calendar",
         "core_duo_vo_students",
         "core_pupil_locations",
         "core_campuses",
         "raw_sto_region_map",
-        "core_share_indicators",
+        "core_campus_radii",
+        "core_target_scopes",
     ],
-    description="Geographic scopes per vestiging (national, provincie, gemeente, COROP, RMC, onderwijsgebied, "
-    "STO region when mapped, campus radius): each vestiging with pupils gets exactly one scope per "
-    "partitioning level ($unknown when a level cannot place it), campus radii overlap. The scope dimension "
-    "of the regional monitoring marts. SQL: sql/core_scope_membership.sql.",
+    description="The geographic scopes of the regional marts and the programme regions. core.scope_membership: "
+    "each vestiging with pupils gets exactly one scope per partitioning level (national from "
+    "core.scope_national, provincie, gemeente, COROP, RMC, onderwijsgebied, STO region when mapped; the unknown "
+    "code when a level cannot place it), campus radii overlap (sql/core_scope_membership.sql). "
+    "core.programme_scope_locations, core.programme_scope_info, core.programme_scope_pupils: the programme "
+    "regions per peiljaar by that year's address snapshot (sql/programme_scopes.sql).",
     **CORE,
 )
 def core_scope_membership(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
         db.run_sql(con, "mart_monitoring_macros")  # the macros sql/core_scope_membership.sql names
         db.run_sql(con, "core_scope_membership", scope_params(sto))
-        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.scope_membership"))
-
-
-@checked_asset(
-    DIM_CHECKS,
-    also_writes=[
-        ("core_programme_scope_info", "core.programme_scope_info"),
-        ("core_programme_scope_pupils", "core.programme_scope_pupils"),
-    ],
-    deps=["core_duo_vo_students", "core_pupil_locations", "raw_sto_region_map", "core_share_indicators"],
-    description="Regions of the programme marts per peiljaar by that year's address snapshot: locations "
-    "(core.programme_scope_locations), the method and note per region (core.programme_scope_info) and the "
-    "pupils of each region's locations (core.programme_scope_pupils). SQL: sql/programme_scopes.sql.",
-    **CORE,
-)
-def core_programme_scope_locations(sto: StoResource) -> dg.MaterializeResult:
-    with sto.connect() as con:
         db.run_sql(con, "place_key")  # the macro sql/programme_scopes.sql names (sql/place_key.sql)
         db.run_sql(con, "programme_scopes")
-        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.programme_scope_locations"))
-
-
-# ---- curated files the marts read as raw tables -------------------------------------------------------------
-@checked_asset(
-    DIM_CHECKS,
-    description="SEOR 2023 tables 5.1/5.2 as published (data_raw/published/seor2023_table5.csv, built by "
-    "scripts/build_seor_published.py from the spec), read into raw.seor_supply_published for "
-    "sql/mart_reconciliation_seor_supply.sql.",
-    **RAW,
-)
-def raw_seor_supply_published(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    path = mon.project_path(sto.config.monitoring["reconciliation"]["seor_supply_file"])
-    return finish_raw(
-        context,
-        sto,
-        "raw.seor_supply_published",
-        mon.read_seor_supply_published(path),
-        mon.local_file("published_seor_table5", path),
-    )
-
-
-@checked_asset(
-    DIM_CHECKS,
-    description="The versioned indicator catalogue (data_raw/published/indicator_catalog.yaml, availability "
-    "values from monitoring.yaml catalog), read into raw.indicator_catalog for sql/mart_indicator_catalog.sql.",
-    **RAW,
-)
-def raw_indicator_catalog(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.monitoring["catalog"]
-    path = mon.project_path(cfg["file"])
-    return finish_raw(
-        context,
-        sto,
-        "raw.indicator_catalog",
-        mon.read_catalog(path, list(cfg["availability"])),
-        mon.local_file("indicator_catalog", path),
-    )
-
-
-# ---- national figures from the pupil data alone -----------------------------------------------------------
-@checked_asset(
-    DIM_CHECKS,
-    deps=[
-        "core_duo_vo_students",
-        "core_vmbo_profile",
-        "core_scope_national",
-        "core_share_indicators",
-        "core_profile_flags",
-        "core_peiljaar_calendar",
-    ],
-    description="The national rows of marts.techniek_share (same columns and definition), computed from the "
-    "pupil data alone, so the national Techniekpact shares wait on no address file, geocoding or campus. "
-    "SQL: sql/core_techniek_share_national.sql (definition: sql/techniek_share_macro.sql).",
-    **CORE,
-)
-def core_techniek_share_national(sto: StoResource) -> dg.MaterializeResult:
-    with sto.connect() as con:
-        db.run_sql(con, "techniek_share_macro")
-        db.run_sql(con, "core_techniek_share_national", {"point_value": shared_params(sto)["point_value"]})
-        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.techniek_share_national"))
+        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.scope_membership"))

@@ -276,7 +276,7 @@ def core_seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
         ("core_seor_candidate_values", "core.seor_candidate_values"),
         ("core_seor_candidates", "core.seor_candidates"),
     ],
-    deps=["core_seor_step5_additions", "core_seor_initiative_values", "core_seor_steps"],
+    deps=["core_seor_step5_additions", "core_seor_initiative_values", "core_seor_ordinal_ranks"],
     description="Funnel step 6: activities sharing a ROC location become one initiative (survivor rule "
     "funnel.roc_survivor; union of multi-valued characteristics, maximum praktijkgerichtheid). "
     "SQL: sql/seor_step6_roc.sql. Tables core.seor_step6_roc, core.seor_candidates, "

@@ -93,7 +93,7 @@ def mart_campus_initiatives(sto: StoResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=["mart_initiative_campus_reach", "core_seor_reach_pairs", "core_seor_steps"],
+    deps=["mart_initiative_campus_reach", "core_seor_reach_pairs", "core_seor_radii"],
     description="Sensitivity of table 2.2 to the radius: initiatives per campus for every radius in pipeline.yaml "
     "reach.sensitivity_radii_km (and the default radius). SQL: sql/mart_campus_initiatives_sensitivity.sql. "
     "Table marts.campus_initiatives_sensitivity.",
@@ -130,7 +130,12 @@ def mart_campus_initiatives_sensitivity(sto: StoResource) -> dg.MaterializeResul
 
 
 @dg.asset(
-    deps=["core_seor_step7_reach", "mart_initiative_campus_reach", "core_seor_candidate_values", "core_seor_steps"],
+    deps=[
+        "core_seor_step7_reach",
+        "mart_initiative_campus_reach",
+        "core_seor_candidate_values",
+        "core_seor_categories",
+    ],
     description="Tables 3.1-3.6 (campus_code TOTAL) and 4.1-4.6 (per campus): selected initiatives per "
     "dimension × category (categories, labels and the 'Lokaal' roll-up from seor.yaml). "
     "SQL: sql/mart_initiative_characteristics.sql. Table marts.initiative_characteristics.",
@@ -149,7 +154,7 @@ def mart_initiative_characteristics(sto: StoResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=["mart_initiative_characteristics", "core_seor_steps"],
+    deps=["mart_initiative_characteristics", "core_seor_gap_rules"],
     description="Per campus and characteristic its share against the all-campus share, and the gaps "
     "('lacunes') derived by the rules and thresholds of seor.yaml gaps. SQL: sql/mart_campus_gaps.sql. "
     "Table marts.campus_gaps.",
