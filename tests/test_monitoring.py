@@ -260,7 +260,7 @@ def test_sto_region_scope_from_mapping(sample_copy, tmp_path):
     con.execute("CREATE OR REPLACE TABLE raw.sto_region_map AS SELECT * FROM m")
     con.close()
     # the scope dimension is its own asset (upstream of the mart): rebuilt from the new mapping first
-    list(core_scope_membership(StoResource(db_path=str(sample_copy))))  # the asset steps are generators
+    list(core_scope_membership(dg.build_asset_context(), StoResource(db_path=str(sample_copy))))  # generators
     list(mart_techniek_share(StoResource(db_path=str(sample_copy))))
     t = _df(sample_copy, "SELECT * FROM marts.techniek_share")
     sto = t[t["scope_type"] == "sto_region"]
