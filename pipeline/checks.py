@@ -245,7 +245,7 @@ def checked_asset(
 
     def decorate(fn: Callable) -> dg.AssetsDefinition:
         name = fn.__name__
-        mine = [c for c in checks if c.asset == name]
+        mine = [c for c in checks if c.asset in {name, *(key for key, _ in also_writes)}]
         if also_writes:
             return _multi_table_asset(fn, mine, also_writes, asset_kwargs)
         if not mine:

@@ -3,8 +3,10 @@
 Why a module of its own: every definition behind a monitoring figure (which pupils, which profile flag,
 thresholds, distances, exam programme classes) lives in `pipeline/config/monitoring.yaml`, read and
 validated with the other config files (`Config.monitoring`); this module turns its lists into small
-DataFrames that the SQL in `sql/mart_*.sql` joins as temp tables, so the SQL holds no literal definitions. It also reads the curated inputs (published figures,
-the indicator catalogue, the optional vestiging → STO-region mapping) with located errors.
+DataFrames that the dimension assets write as tables (core.share_indicators, core.supply_measures,
+core.campus_radii, core.exam_programmes, …; assets/monitoring/dims.py) and the SQL in `sql/mart_*.sql`
+joins by name, so the SQL holds no literal definitions. It also reads the curated inputs (published
+figures, the indicator catalogue, the optional vestiging → STO-region mapping) with located errors.
 """
 
 from __future__ import annotations
@@ -86,16 +88,7 @@ def local_file(source_id: str, path: Path) -> FetchedFile:
     )
 
 
-# ---- temp tables for the SQL -------------------------------------------------------------------------------
-def register(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
-    """Materialise a DataFrame as a temp table (temp tables outlive `unregister`, views do not)."""
-    con.register("_mon_in", df.copy())
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _mon_in")
-    finally:
-        con.unregister("_mon_in")
-
-
+# ---- definition tables for the SQL (written by assets/monitoring/dims.py) --------------------------------------
 def share_indicator_frame(cfg: dict[str, Any]) -> pd.DataFrame:
     """One row per techniek_share indicator: population filter and numerator (profile flag or n_profile)."""
     rows = [

@@ -1,6 +1,6 @@
 -- marts.campus_gaps: per campus (and $total_code) and characteristic its share of the column's
 -- initiatives against the all-campus share, and the gaps ("lacunes") that the rules in seor.yaml
--- (temp table seor_gap_rules_in) derive: a rule flags a cell whose metric is below its threshold.
+-- (core.seor_gap_rules) derive: a rule flags a cell whose metric is below its threshold.
 --   share                = n / initiatives in the column
 --   ratio_to_campus_mean = n / mean of n over the campuses (same dimension and category)
 -- Parameters: $total_code, $total_label.
@@ -29,7 +29,7 @@ hits AS (
     SELECT w.dimension, w.category, w.campus_code, g.rule_id, g.rule_label, g.metric, g.below,
            CASE g.metric WHEN 'share' THEN w.share ELSE w.ratio_to_campus_mean END AS value
     FROM withall w
-    JOIN seor_gap_rules_in g
+    JOIN core.seor_gap_rules g
       ON g.dimension = w.dimension
      AND (g.categories IS NULL OR list_contains(g.categories, w.category))
      AND ((g.scope = 'overall' AND w.campus_code = $total_code) OR (g.scope = 'campus' AND w.campus_code <> $total_code))

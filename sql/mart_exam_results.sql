@@ -2,7 +2,7 @@
 -- exam programme (INSPECTIECODE), both layouts (raw.duo_vo_exams: 2014-2019 cp1252 '100,0%' with
 -- MAN/VROUW/ONBEKEND/TOTAAL; 2019-2024 UTF-8 '90.9' with '<5' and MAN/VROUW/TOTAAL).
 -- peiljaar = first year of the school year (2019-2020 ↔ peiljaar 2019).
--- Classification: temp tables exam_programme (level, leerweg, sector) and exam_programme_flag (named flags,
+-- Classification: core.exam_programmes (level, leerweg, sector) and core.exam_programme_flags (named flags,
 -- e.g. techniek, n_profile; pivoted into one boolean column per flag) from monitoring.yaml exams;
 -- classified = false when the programme does not tell the flags (e.g. 'VMBO T' without sector, up to 2017-18).
 -- Totals are DUO's TOTAAL columns (they include candidates of unknown sex; in the 2019-2024 layout these
@@ -11,8 +11,9 @@
 -- 1–4 in *_lower/*_upper. pass_pct = 100 * passed / candidates when neither total is censored, otherwise
 -- DUO's published SLAAGPERC (computed by DUO from exact counts); pass_pct_source says which.
 -- Rows whose school year has no candidates (TOTAAL = 0) are left out.
+-- Parameters: $censored_lower, $censored_upper, $point_value.
 CREATE OR REPLACE TEMP TABLE exam_flag_wide AS
-PIVOT exam_programme_flag ON flag USING any_value(value) GROUP BY inspectiecode;
+PIVOT core.exam_programme_flags ON flag USING any_value(value) GROUP BY inspectiecode;
 
 CREATE OR REPLACE TABLE marts.exam_results AS
 WITH typed AS (
@@ -49,6 +50,6 @@ SELECT
     $point_value::INTEGER AS censored_point_value,
     t.layout, t.source_file, t.source_row
 FROM typed t
-LEFT JOIN exam_programme p ON p.inspectiecode = t.inspectiecode
+LEFT JOIN core.exam_programmes p ON p.inspectiecode = t.inspectiecode
 LEFT JOIN exam_flag_wide f ON f.inspectiecode = t.inspectiecode
 ORDER BY t.schooljaar, t.vestiging_code, t.inspectiecode;

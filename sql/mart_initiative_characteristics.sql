@@ -1,7 +1,7 @@
 -- marts.initiative_characteristics (tables 3.1-3.6 with campus_code $total_code, 4.1-4.6 per campus):
 -- number of selected initiatives (step 7) per dimension × category × campus. A campus column counts the
 -- initiatives that reach the campus (marts.initiative_campus_reach). Categories and labels come from
--- seor.yaml (temp table seor_categories_in); a roll-up category (e.g. "Lokaal") counts initiatives with a
+-- seor.yaml (core.seor_categories); a roll-up category (e.g. "Lokaal") counts initiatives with a
 -- value outside its rollup_except list. Category $total_label = number of initiatives in the column.
 -- Characteristics are those after the ROC concentration (core.seor_candidate_values).
 -- Parameters: $total_code, $total_label.
@@ -18,7 +18,7 @@ vals AS (
 ),
 hits AS (
     SELECT d.dimension, d.category, v.initiative_id
-    FROM seor_categories_in d
+    FROM core.seor_categories d
     JOIN vals v ON v.dimension = d.dimension
      AND ((NOT d.is_rollup AND v.code = d.category) OR (d.is_rollup AND NOT list_contains(d.rollup_except, v.code)))
 ),
@@ -37,11 +37,11 @@ campus_list AS (
 dims AS (
     SELECT dimension, any_value(table_overall) AS table_overall, any_value(table_campus) AS table_campus,
            max(sort_order) + 1 AS total_order
-    FROM seor_categories_in GROUP BY dimension
+    FROM core.seor_categories GROUP BY dimension
 )
 SELECT d.dimension, d.category, d.label AS category_label, k.campus_code, k.campus_name, coalesce(c.n, 0) AS n,
        d.sort_order, d.is_rollup, d.table_overall, d.table_campus
-FROM seor_categories_in d
+FROM core.seor_categories d
 CROSS JOIN campus_list k
 LEFT JOIN counts c ON c.dimension = d.dimension AND c.category = d.category AND c.campus_code = k.campus_code
 UNION ALL

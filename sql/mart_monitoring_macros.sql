@@ -1,5 +1,6 @@
--- Shared temp macros and tables of the STO / Techniekpact monitoring marts. Every monitoring asset that
--- needs them runs this file first on its own connection (temp objects live per connection).
+-- Shared temp macros of the monitoring SQL (no tables: every input is a table of the warehouse). A SQL file
+-- that uses them names this file in its header line "-- Macros:"; its asset runs this file first on its
+-- connection (temp macros live per connection), and tests/test_sql_standalone.py loads it the same way.
 
 -- Great-circle distance (haversine) in km on a sphere of radius r; least() guards rounding above 1.
 CREATE OR REPLACE TEMP MACRO haversine_km(lat1, lon1, lat2, lon2, r) AS
@@ -9,10 +10,3 @@ CREATE OR REPLACE TEMP MACRO haversine_km(lat1, lon1, lat2, lon2, r) AS
 
 -- Radius label: 10.0 -> '10', 7.5 -> '7.5'.
 CREATE OR REPLACE TEMP MACRO radius_label(r) AS regexp_replace(CAST(r AS VARCHAR), '\.0+$', '');
-
--- Profile flags in long form (profile_code, flag, value): every boolean classification column of the
--- versioned profile dimension, so marts join on a flag *name* taken from config.
-CREATE OR REPLACE TEMP TABLE profile_flag AS
-UNPIVOT (SELECT * EXCLUDE (name, kind, sector, config_version) FROM core.vmbo_profile)
-ON COLUMNS(* EXCLUDE (profile_code))
-INTO NAME flag VALUE value;

@@ -1,7 +1,7 @@
 -- marts.profile_offer_location: vmbo profile offer per school location (STO duurzaam/dekkend; SEOR table 5).
 -- Pupils: bovenbouw (leerjaren $leerjaren) of $onderwijstypes (B/K/G), per peiljaar × vestiging × profile.
 -- offered = n_bovenbouw >= $min_offered (monitoring.yaml; SEOR: at least one pupil).
--- status_vs_baseline against baseline_peiljaar = the configured baseline ($baseline_peiljaar, 2017/18) when
+-- status_vs_baseline against baseline_peiljaar = the configured baseline (core.peiljaar_calendar, 2017/18) when
 -- loaded, otherwise the earliest loaded peiljaar (stated per row):
 --   baseline (the baseline year itself) | kept | new | dropped | not_offered | before_baseline.
 -- status_vs_previous against the previous loaded peiljaar (prev_peiljaar): kept | new | dropped |
@@ -15,6 +15,7 @@
 -- vestiging code that a later address file gives to another school keeps this year's name and gemeente.
 -- A "dropped" row of a location that closed (no pupils that year) takes the names of its latest earlier
 -- peiljaar with pupils (ASOF join), so no later snapshot is ever consulted.
+-- Parameters: $leerjaren, $min_offered, $onderwijstypes, $point_value.
 CREATE OR REPLACE TABLE marts.profile_offer_location AS
 WITH cells AS (
     SELECT s.peiljaar, s.vestiging_code, s.profile_code, s.leerweg, s.leerjaar, s.n, s.n_censored
@@ -42,14 +43,13 @@ offer AS (
     JOIN by_leerweg b USING (peiljaar, vestiging_code, profile_code)
 ),
 years AS (
-    SELECT DISTINCT peiljaar FROM core.duo_vo_students
+    SELECT peiljaar FROM core.peiljaar_calendar
 ),
 prev AS (
-    SELECT peiljaar, lag(peiljaar) OVER (ORDER BY peiljaar) AS prev_peiljaar FROM years
+    SELECT peiljaar, prev_peiljaar FROM core.peiljaar_calendar
 ),
 base AS (
-    SELECT coalesce(max(peiljaar) FILTER (WHERE peiljaar = $baseline_peiljaar), min(peiljaar)) AS baseline_peiljaar
-    FROM years
+    SELECT DISTINCT baseline_peiljaar FROM core.peiljaar_calendar
 ),
 grid AS (
     SELECT peiljaar, vestiging_code, profile_code FROM offer

@@ -1,8 +1,9 @@
 -- marts.profile_offer_region: per peiljaar × scope × profile, the locations offering the profile and their
 -- bovenbouw B/K/G pupils (STO dekkend per region; TechTown "M&T offered at 1 → 2 schools").
--- Built from marts.profile_offer_location (same offer rule and statuses) and temp table loc_scope
+-- Built from marts.profile_offer_location (same offer rule and statuses) and core.scope_membership
 -- (sql/mart_monitoring_scopes.sql). Partitioning levels sum to the national row.
 -- Censored cells: inherited from marts.profile_offer_location (point value; censored_cells summed).
+-- Parameters: none.
 CREATE OR REPLACE TABLE marts.profile_offer_region AS
 SELECT
     o.peiljaar, sc.scope_type, sc.scope_code, min(sc.scope_name) AS scope_name, min(sc.radius_km) AS radius_km,
@@ -17,6 +18,6 @@ SELECT
     min(o.prev_peiljaar) AS prev_peiljaar,
     sum(o.censored_cells)::BIGINT AS censored_cells
 FROM marts.profile_offer_location o
-JOIN loc_scope sc ON sc.vestiging_code = o.vestiging_code
+JOIN core.scope_membership sc ON sc.vestiging_code = o.vestiging_code
 GROUP BY o.peiljaar, sc.scope_type, sc.scope_code, o.profile_code
 ORDER BY o.peiljaar, sc.scope_type, sc.scope_code, o.profile_code;

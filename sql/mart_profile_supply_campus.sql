@@ -2,15 +2,17 @@
 -- Method (spec README §1, tabel_5_method): base = all pupils of $onderwijstypes (vmbo B/K/G; DUO reports
 -- them in leerjaren $leerjaren) at school locations within radius_km (haversine, earth radius
 -- $earth_radius_km) of the campus. pct = share of those pupils at a location that offers the measure:
---   flag measures (temp table supply_measure, monitoring.yaml profile_supply.flag_measures):
+--   flag measures (core.supply_measures, monitoring.yaml profile_supply.flag_measures):
 --     any_techniek = at least one profile with flag seor_some_techniek; hard_techniek = flag seor_hard;
 --   single-profile measures: one per profile of kinds $single_kinds (the ten vmbo profiles).
 -- A profile is offered at a location when >= $min_offered of these pupils follow it there (same rule as
--- marts.profile_offer_location). Radii: temp table campus_radius (pipeline.yaml reach.sensitivity_radii_km).
+-- marts.profile_offer_location). Radii: core.campus_radii (pipeline.yaml reach.sensitivity_radii_km).
 -- Every peiljaar × campus × radius × measure has a row; with no location in reach n_pupils_base = 0 and
 -- pct is NULL. Locations without coordinates cannot be placed and are not in any base. Coordinates come
 -- from core.pupil_locations (each peiljaar resolved against its best address snapshot).
+-- Macros: sql/mart_monitoring_macros.sql (haversine_km).
 -- Censored cells: '<5' counted as the configured point value; censored_cells counts those in the base.
+-- Parameters: $earth_radius_km, $leerjaren, $min_offered, $onderwijstypes, $point_value, $single_kinds.
 CREATE OR REPLACE TABLE marts.profile_supply_campus AS
 WITH cells AS (
     SELECT s.peiljaar, s.vestiging_code, s.profile_code, s.n, s.n_censored
@@ -29,13 +31,13 @@ offered AS (
 ),
 measure_profile AS (
     SELECT m.measure, f.profile_code
-    FROM supply_measure m
-    JOIN profile_flag f ON f.flag = m.profile_flag AND f.value
+    FROM core.supply_measures m
+    JOIN core.profile_flags f ON f.flag = m.profile_flag AND f.value
     UNION ALL
     SELECT p.profile_code, p.profile_code FROM core.vmbo_profile p WHERE list_contains($single_kinds, p.kind)
 ),
 measure_list AS (
-    SELECT measure, 'flag' AS measure_kind, profile_flag FROM supply_measure
+    SELECT measure, 'flag' AS measure_kind, profile_flag FROM core.supply_measures
     UNION ALL
     SELECT p.profile_code, 'profile', NULL FROM core.vmbo_profile p WHERE list_contains($single_kinds, p.kind)
 ),
@@ -48,7 +50,7 @@ within AS (
     FROM loc l
     JOIN core.pupil_locations g ON g.peiljaar = l.peiljaar AND g.vestiging_code = l.vestiging_code
     CROSS JOIN core.campuses c
-    CROSS JOIN campus_radius r
+    CROSS JOIN core.campus_radii r
     WHERE g.lat IS NOT NULL AND c.lat IS NOT NULL
       AND haversine_km(c.lat, c.lon, g.lat, g.lon, $earth_radius_km) <= r.radius_km
 ),
@@ -56,7 +58,7 @@ grid AS (
     SELECT y.peiljaar, c.campus_code, c.name AS campus_name, r.radius_km, m.measure, m.measure_kind, m.profile_flag
     FROM (SELECT DISTINCT peiljaar FROM core.duo_vo_students) y
     CROSS JOIN core.campuses c
-    CROSS JOIN campus_radius r
+    CROSS JOIN core.campus_radii r
     CROSS JOIN measure_list m
 )
 SELECT

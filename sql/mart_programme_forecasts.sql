@@ -1,8 +1,8 @@
 -- marts.programme_forecasts: expected futures named in the programme documents (pipeline/config/statements.yaml
 -- `forecasts`; spec indicators.md §5), tracked as realised against expected for every loaded peiljaar. A
 -- forecast is someone's prognosis, not a goal: it is never "met".
--- Inputs registered by the asset: temp table forecast_in (pipeline/targets.py forecast_frame) and the regions of
--- sql/programme_scopes.sql (programme_scope_info, programme_scope_pupils: each peiljaar placed by its own
+-- Inputs: core.forecast_definitions (pipeline/targets.py forecast_frame) and the regions of
+-- sql/programme_scopes.sql (core.programme_scope_info, core.programme_scope_pupils: each peiljaar placed by its own
 -- address snapshot).
 -- realised_change_pct = 100 × (n_pupils(peiljaar) − n_pupils(base_peiljaar)) / n_pupils(base_peiljaar), all vo
 -- pupils of the region; NULL with "base year not loaded" when the base peiljaar is not in the warehouse.
@@ -11,11 +11,12 @@
 -- year and after the horizon (said in the row). difference = realised − expected at the peiljaar (points).
 -- A forecast open data cannot follow gets one row (peiljaar NULL) with what is missing.
 -- Censored cells: '<5' counted as the configured point value.
+-- Parameters: none.
 CREATE OR REPLACE TABLE marts.programme_forecasts AS
-WITH f AS (SELECT * FROM forecast_in),
+WITH f AS (SELECT * FROM core.forecast_definitions),
 years AS (SELECT DISTINCT peiljaar FROM core.duo_vo_students),
 totals AS (
-    SELECT scope_id, peiljaar, sum(n) AS n_pupils FROM programme_scope_pupils GROUP BY ALL
+    SELECT scope_id, peiljaar, sum(n) AS n_pupils FROM core.programme_scope_pupils GROUP BY ALL
 ),
 grid AS (
     SELECT f.*, y.peiljaar, t.n_pupils, b.n_pupils AS n_pupils_base
@@ -62,7 +63,7 @@ SELECT
     ) AS explanation,
     c.source
 FROM calc c
-LEFT JOIN programme_scope_info si ON si.scope_id = c.scope_id
+LEFT JOIN core.programme_scope_info si ON si.scope_id = c.scope_id
 UNION ALL BY NAME
 SELECT
     f.forecast_id, f.programme, f.document, f.quote, si.scope_name, si.scope_method, f.statistic,
@@ -73,6 +74,6 @@ SELECT
     'Not computable from the open data this pipeline ingests: ' || f.note AS explanation,
     f.source
 FROM f
-LEFT JOIN programme_scope_info si ON si.scope_id = f.scope_id
+LEFT JOIN core.programme_scope_info si ON si.scope_id = f.scope_id
 WHERE NOT f.computable
 ORDER BY forecast_id, peiljaar NULLS FIRST;

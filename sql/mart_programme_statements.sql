@@ -2,11 +2,11 @@
 -- spec indicators.md §5), each reconciled with our own figure. A statement is never a target: it has no
 -- "met". One row per statement × variant × loaded peiljaar; one row (peiljaar NULL) per statement open data
 -- cannot support, saying what is missing.
--- Inputs registered by the asset: temp tables statement_in (pipeline/targets.py statement_frame),
--- statement_variant_in (variant_frame: the configured cross product of profile set × leerjaren × leerwegen ×
--- region [× count_by × min_pupils], variant_no 1 = the primary reading), profile_flag
--- (sql/mart_monitoring_macros.sql) and the regions of sql/programme_scopes.sql (programme_scope_info,
--- programme_scope_pupils: each peiljaar placed by its own address snapshot).
+-- Inputs: core.statement_definitions (pipeline/targets.py statement_frame),
+-- core.statement_variants (variant_frame: the configured cross product of profile set × leerjaren × leerwegen ×
+-- region [× count_by × min_pupils], variant_no 1 = the primary reading), core.profile_flags
+-- and the regions of sql/programme_scopes.sql (core.programme_scope_info,
+-- core.programme_scope_pupils: each peiljaar placed by its own address snapshot).
 -- Statistics (population = the variant's leerwegen and leerjaren; "in the set" = a profile of the variant's
 -- profile set, by list or flag):
 --   pct_girls                 100 × girls in the set / pupils in the set
@@ -15,15 +15,16 @@
 --   n_locations_without_offer units with pupils of the population but fewer than min_pupils in the set
 -- difference = our_value − published_value, in the unit's points. is_closest: the smallest |difference| per
 -- statement × peiljaar (ties: the lower variant_no). Censored '<5' cells count with the configured point value.
+-- Parameters: $few_pupils.
 CREATE OR REPLACE TEMP TABLE statement_cells AS
 SELECT
     v.statement_id, v.variant_no, p.peiljaar,
     CASE v.count_by WHEN 'brin' THEN left(p.vestiging_code, 4) ELSE p.vestiging_code END AS unit_code,
     p.vestiging_code, p.profile_code, p.sex, p.n,
     coalesce(list_contains(v.profiles, p.profile_code), false) OR coalesce(f.value, false) AS in_set
-FROM statement_variant_in v
-JOIN programme_scope_pupils p ON p.scope_id = v.scope_id
-LEFT JOIN profile_flag f ON f.profile_code = p.profile_code AND f.flag = v.profile_flag
+FROM core.statement_variants v
+JOIN core.programme_scope_pupils p ON p.scope_id = v.scope_id
+LEFT JOIN core.profile_flags f ON f.profile_code = p.profile_code AND f.flag = v.profile_flag
 WHERE list_contains(v.onderwijstypes, p.onderwijstype) AND list_contains(v.leerjaren, p.leerjaar);
 
 CREATE OR REPLACE TABLE marts.programme_statements AS
@@ -80,7 +81,7 @@ stat AS (
         END AS units_detail,
         CASE WHEN v.statistic IN ('n_locations_offering', 'n_locations_without_offer')
              THEN count(*) FILTER (WHERE u.n_in_set >= v.min_pupils AND u.n_in_set < $few_pupils) END AS n_offering_few
-    FROM statement_variant_in v
+    FROM core.statement_variants v
     CROSS JOIN years y
     LEFT JOIN units u ON u.statement_id = v.statement_id AND u.variant_no = v.variant_no AND u.peiljaar = y.peiljaar
     LEFT JOIN girls g ON g.statement_id = v.statement_id AND g.variant_no = v.variant_no AND g.peiljaar = y.peiljaar
@@ -91,8 +92,8 @@ computed AS (
         s.*, v.variant_no, v.variant_id, v.variant_definition, v.scope_id AS variant_scope_id,
         st.peiljaar, st.n_units, st.our_value, st.our_value - s.published_value AS difference,
         st.units_detail, st.n_offering_few, pp.detail AS profile_detail
-    FROM statement_in s
-    JOIN statement_variant_in v USING (statement_id)
+    FROM core.statement_definitions s
+    JOIN core.statement_variants v USING (statement_id)
     JOIN stat st ON st.statement_id = v.statement_id AND st.variant_no = v.variant_no
     LEFT JOIN per_profile pp ON pp.statement_id = v.statement_id AND pp.variant_no = v.variant_no
                             AND pp.peiljaar = st.peiljaar
@@ -136,8 +137,8 @@ SELECT
     r.source
 FROM ranked r
 LEFT JOIN closest c ON c.statement_id = r.statement_id AND c.peiljaar = r.peiljaar
-LEFT JOIN programme_scope_info si ON si.scope_id = r.scope_id
-LEFT JOIN programme_scope_info vs ON vs.scope_id = r.variant_scope_id
+LEFT JOIN core.programme_scope_info si ON si.scope_id = r.scope_id
+LEFT JOIN core.programme_scope_info vs ON vs.scope_id = r.variant_scope_id
 UNION ALL BY NAME
 SELECT
     s.statement_id, s.programme, s.document, s.section, s.quote, 'statement' AS kind,
@@ -148,7 +149,7 @@ SELECT
     CAST(NULL AS BIGINT) AS n_units, CAST(NULL AS BIGINT) AS n_offering_few,
     'Not computable from the open data this pipeline ingests: ' || s.explanation AS explanation,
     s.source
-FROM statement_in s
-LEFT JOIN programme_scope_info si ON si.scope_id = s.scope_id
+FROM core.statement_definitions s
+LEFT JOIN core.programme_scope_info si ON si.scope_id = s.scope_id
 WHERE NOT s.computable
 ORDER BY statement_id, peiljaar NULLS FIRST, variant_no;

@@ -2,9 +2,9 @@
 -- spec indicators.md §5). Targets only: statements are in marts.programme_statements, forecasts in
 -- marts.programme_forecasts. One row per target × reading × loaded peiljaar; a target open data cannot
 -- support gets one row (peiljaar NULL) with the reason.
--- Inputs registered by the asset (assets/monitoring/assets.py): temp table programme_target_in (one row per
--- target × reading, pipeline/targets.py target_frame), profile_flag (sql/mart_monitoring_macros.sql) and the
--- regions of sql/programme_scopes.sql (programme_scope_info, programme_scope_pupils: each peiljaar placed by
+-- Inputs: core.target_definitions (one row per
+-- target × reading, pipeline/targets.py target_frame), core.profile_flags and the
+-- regions of sql/programme_scopes.sql (core.programme_scope_info, core.programme_scope_pupils: each peiljaar placed by
 -- its own address snapshot). Parameters: $min_offered (monitoring.yaml profile_offer.min_pupils_offered),
 -- $few_pupils (targets.yaml few_pupils_below).
 -- measured_value: the statistic in the peiljaar. baseline_value: the published baseline where the programme
@@ -15,6 +15,7 @@
 -- judged: peiljaar ≥ baseline_peiljaar (or no baseline year) and a current value; target_met is NULL when not
 -- judged, with not_judged_reason. Direction 'down' when the target lies below the baseline (0 for a change).
 -- Censored cells: '<5' counted as the configured point value (core.duo_vo_students.n).
+-- Parameters: $few_pupils, $min_offered.
 CREATE OR REPLACE TABLE marts.programme_targets AS
 WITH t AS (
     SELECT
@@ -26,20 +27,20 @@ WITH t AS (
         CAST(baseline_value_published AS DOUBLE) AS baseline_value_published,
         CAST(target_peiljaar AS INTEGER) AS target_peiljaar, CAST(target_value AS DOUBLE) AS target_value,
         computable, note, source_document
-    FROM programme_target_in
+    FROM core.target_definitions
 ),
 years AS (SELECT DISTINCT peiljaar FROM core.duo_vo_students),
 nloc AS (
     SELECT scope_id, peiljaar, count(DISTINCT vestiging_code) AS n_locations
-    FROM programme_scope_pupils GROUP BY ALL
+    FROM core.programme_scope_pupils GROUP BY ALL
 ),
 pupils AS (
     SELECT t.target_id, t.reading, p.peiljaar, p.vestiging_code, p.sex, p.n,
            (t.profiles IS NULL AND t.profile_flag IS NULL) OR coalesce(list_contains(t.profiles, p.profile_code), false)
                OR coalesce(f.value, false) AS in_set
     FROM t
-    JOIN programme_scope_pupils p ON p.scope_id = t.scope_id
-    LEFT JOIN profile_flag f ON f.profile_code = p.profile_code AND f.flag = t.profile_flag
+    JOIN core.programme_scope_pupils p ON p.scope_id = t.scope_id
+    LEFT JOIN core.profile_flags f ON f.profile_code = p.profile_code AND f.flag = t.profile_flag
     WHERE t.computable
       AND (t.onderwijstypes IS NULL OR list_contains(t.onderwijstypes, p.onderwijstype))
       AND (t.leerjaren IS NULL OR list_contains(t.leerjaren, p.leerjaar))
@@ -135,5 +136,5 @@ SELECT
     ) AS reason,
     c.source_document
 FROM cur c
-LEFT JOIN programme_scope_info si ON si.scope_id = c.scope_id
+LEFT JOIN core.programme_scope_info si ON si.scope_id = c.scope_id
 ORDER BY c.programme, c.target_id, c.reading, c.peiljaar;

@@ -1,8 +1,9 @@
 -- marts.pupil_trend: all vo pupils per peiljaar × scope, change against the reference peiljaar
 -- ($reference_peiljaar; Twente forecast: −8.5% by 2025 and −16.5% by 2030 against 2021) and against the
--- previous loaded peiljaar. Scopes: temp table loc_scope (sql/mart_monitoring_scopes.sql).
+-- previous loaded peiljaar. Scopes: core.scope_membership; previous peiljaar: core.peiljaar_calendar.
 -- pct_change_vs_reference is NULL when the reference year is not loaded.
 -- Censored cells: '<5' counted as the configured point value; bounds n_pupils_lower/upper.
+-- Parameters: $point_value, $reference_peiljaar.
 CREATE OR REPLACE TABLE marts.pupil_trend AS
 WITH agg AS (
     SELECT
@@ -10,12 +11,11 @@ WITH agg AS (
         sum(s.n)::BIGINT AS n_pupils, sum(s.n_lower)::BIGINT AS n_pupils_lower, sum(s.n_upper)::BIGINT AS n_pupils_upper,
         count(*) FILTER (WHERE s.n_censored) AS censored_cells
     FROM core.duo_vo_students s
-    JOIN loc_scope sc ON sc.vestiging_code = s.vestiging_code
+    JOIN core.scope_membership sc ON sc.vestiging_code = s.vestiging_code
     GROUP BY s.peiljaar, sc.scope_type, sc.scope_code
 ),
 prev AS (
-    SELECT peiljaar, lag(peiljaar) OVER (ORDER BY peiljaar) AS prev_peiljaar
-    FROM (SELECT DISTINCT peiljaar FROM core.duo_vo_students)
+    SELECT peiljaar, prev_peiljaar FROM core.peiljaar_calendar
 )
 SELECT
     a.peiljaar, a.scope_type, a.scope_code, a.scope_name, a.radius_km,

@@ -21,6 +21,7 @@
 -- The contributing asset must be listed in pipeline/config/monitoring.yaml reconciliation.contributors
 -- so that this mart runs after it; every marts.reconciliation_* table present is unioned BY NAME
 -- ($staging_tables, listed and checked for the required columns in pipeline/monitoring.py).
+-- Parameters: $staging_tables.
 CREATE OR REPLACE TEMP TABLE reconciliation_union AS
 SELECT * FROM query_table($staging_tables::VARCHAR[], true);
 

@@ -1,18 +1,20 @@
 -- marts.reconciliation_seor_supply: SEOR 2023 tables 5.1/5.2 (share of vmbo B/K/G pupils within 10 km of each
 -- campus at a location offering any / hard techniek / each profile; curated file
--- data_raw/published/seor2023_table5.csv built by scripts/build_seor_published.py from the spec, temp table
--- seor_supply_published_in) against marts.profile_supply_campus of the SAME peiljaar (2022) and radius.
+-- data_raw/published/seor2023_table5.csv built by scripts/build_seor_published.py from the spec, table
+-- raw.seor_supply_published) against marts.profile_supply_campus of the SAME peiljaar (2022) and radius.
+-- Macros: sql/mart_monitoring_macros.sql (radius_label).
 -- Staging table of marts.reconciliation: follows the contract in sql/mart_reconciliation.sql.
 -- Every published figure has a row: when its peiljaar is not loaded, ours is NULL and status = 'year not
 -- loaded' (never compared with another year). tolerance = $tol_pct points (printed as whole percents).
 -- status: ok | differs | year not loaded | no matching figure | not comparable (the synthetic sample, whose
 -- campus coordinates and pupils are invented; $comparable false, the reason in the note).
+-- Parameters: $comparable, $not_comparable_reason, $tol_pct.
 CREATE OR REPLACE TABLE marts.reconciliation_seor_supply AS
 WITH loaded AS (SELECT DISTINCT peiljaar FROM core.duo_vo_students),
 j AS (
     SELECT p.*, o.pct AS ours, o.n_pupils_base, o.n_locations,
            p.peiljaar IN (SELECT peiljaar FROM loaded) AS year_loaded
-    FROM seor_supply_published_in p
+    FROM raw.seor_supply_published p
     LEFT JOIN marts.profile_supply_campus o
       ON o.peiljaar = p.peiljaar AND o.campus_code = p.campus_code AND o.measure = p.measure
      AND abs(o.radius_km - p.radius_km) < 1e-9

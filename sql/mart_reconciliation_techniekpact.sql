@@ -1,5 +1,5 @@
 -- marts.reconciliation_techniekpact: our DUO figures against the published Techniekpact figures
--- (raw.published_figures from data_raw/published/techniekpact.csv). Staging table of marts.reconciliation:
+-- (raw.published_figures from data_raw/published/techniekpact.csv; indicators core.share_indicators). Staging table of marts.reconciliation:
 -- follows the contract in sql/mart_reconciliation.sql.
 -- Match: published (indicator, measure, peiljaar, scope = '<scope_type>:<scope_code>') ↔ marts.techniek_share
 -- (indicator, peiljaar, scope_type, scope_code), measure ∈ pct | n_techniek | pct_girls.
@@ -10,6 +10,7 @@
 -- marts.techniek_share.censored_cells).
 -- comparable = $comparable: false when the warehouse holds the synthetic sample (published national figures
 -- are real; the note says so and the agreement check does not list such rows).
+-- Parameters: $comparable, $not_comparable_reason, $tol_count_rel, $tol_pct.
 CREATE OR REPLACE TABLE marts.reconciliation_techniekpact AS
 WITH ours AS (
     UNPIVOT (
@@ -46,7 +47,7 @@ SELECT
     j.source_url,
     $comparable::BOOLEAN AS comparable,
     CASE
-        WHEN j.ours IS NULL AND j.indicator NOT IN (SELECT indicator FROM share_indicator) THEN 'not computable'
+        WHEN j.ours IS NULL AND j.indicator NOT IN (SELECT indicator FROM core.share_indicators) THEN 'not computable'
         WHEN j.ours IS NULL AND j.peiljaar NOT IN (SELECT peiljaar FROM loaded) THEN 'year not loaded'
         WHEN j.ours IS NULL THEN 'no matching figure'
         WHEN NOT $comparable THEN 'not comparable'
@@ -57,7 +58,7 @@ SELECT
         CASE WHEN NOT $comparable THEN 'not compared: ' || $not_comparable_reason END,
         CASE
             WHEN j.ours IS NOT NULL THEN NULL
-            WHEN j.indicator NOT IN (SELECT indicator FROM share_indicator) THEN 'not computable from the DUO vo files'
+            WHEN j.indicator NOT IN (SELECT indicator FROM core.share_indicators) THEN 'not computable from the DUO vo files'
             WHEN j.peiljaar NOT IN (SELECT peiljaar FROM loaded) THEN 'peiljaar not loaded'
             ELSE 'no matching row in marts.techniek_share'
         END,

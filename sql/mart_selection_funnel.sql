@@ -1,5 +1,6 @@
 -- marts.selection_funnel (table 2.1): per step the rows remaining after it, and how many the step kept,
--- dropped (or merged) and added.
+-- dropped (or merged) and added. Inputs: core.seor_step*, core.seor_steps (seor.yaml funnel.steps).
+-- Parameters: none.
 CREATE OR REPLACE TABLE marts.selection_funnel AS
 SELECT
     l.step_no,
@@ -10,7 +11,7 @@ SELECT
     count(*) FILTER (WHERE s.decision = 'kept') AS n_kept,
     count(*) FILTER (WHERE s.decision IN ('dropped', 'merged')) AS n_dropped,
     count(*) FILTER (WHERE s.decision = 'added') AS n_added
-FROM seor_steps_in l
+FROM core.seor_steps l
 LEFT JOIN marts.selection_log s ON s.step_no = l.step_no
 GROUP BY ALL
 ORDER BY l.step_no;

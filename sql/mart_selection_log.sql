@@ -1,6 +1,7 @@
 -- marts.selection_log: every inventory row × every funnel step it reached, with the decision (kept,
 -- dropped, added, merged) and the rule that decided; `related_id` is the row it duplicates or was
--- concentrated into. A dropped/merged row has no rows for later steps.
+-- concentrated into. A dropped/merged row has no rows for later steps. Step names: core.seor_steps.
+-- Parameters: none.
 CREATE OR REPLACE TABLE marts.selection_log AS
 WITH steps AS (
     SELECT * FROM core.seor_step1_start
@@ -24,5 +25,5 @@ SELECT
     s.related_id
 FROM steps s
 JOIN core.seor_initiatives i USING (initiative_id)
-LEFT JOIN seor_steps_in l ON l.step_no = s.step_no
+LEFT JOIN core.seor_steps l ON l.step_no = s.step_no
 ORDER BY s.seq, s.step_no;

@@ -2,14 +2,15 @@
 -- pct_hard_bovenbouw = 100 * pupils in an STO-hard profile / all pupils, over bovenbouw (leerjaren
 -- $leerjaren) of the beroepsgerichte leerwegen ($onderwijstypes); STO-hard = profile flag $hard_flag.
 -- is_techniekarm = pct_hard_bovenbouw < $threshold_pct (strictly fewer than 10%).
--- Scopes: temp table loc_scope (sql/mart_monitoring_scopes.sql); change against the baseline peiljaar
--- ($baseline_peiljaar when loaded, else the earliest loaded) and the previous loaded peiljaar.
+-- Scopes: core.scope_membership; flags: core.profile_flags; change against the baseline peiljaar (the
+-- configured one when loaded, else the earliest loaded) and the previous loaded peiljaar (core.peiljaar_calendar).
 -- Censored cells: '<5' counted as the configured point value ($point_value); censored_cells per row.
+-- Parameters: $hard_flag, $leerjaren, $onderwijstypes, $point_value, $threshold_pct.
 CREATE OR REPLACE TABLE marts.techniekarm AS
 WITH pupils AS (
     SELECT s.peiljaar, s.vestiging_code, s.n, s.n_censored, coalesce(f.value, false) AS is_hard
     FROM core.duo_vo_students s
-    LEFT JOIN profile_flag f ON f.profile_code = s.profile_code AND f.flag = $hard_flag
+    LEFT JOIN core.profile_flags f ON f.profile_code = s.profile_code AND f.flag = $hard_flag
     WHERE list_contains($onderwijstypes, s.onderwijstype) AND list_contains($leerjaren, s.leerjaar)
 ),
 agg AS (
@@ -19,21 +20,17 @@ agg AS (
         coalesce(sum(p.n) FILTER (WHERE p.is_hard), 0)::BIGINT AS n_hard,
         count(*) FILTER (WHERE p.n_censored) AS censored_cells
     FROM pupils p
-    JOIN loc_scope sc ON sc.vestiging_code = p.vestiging_code
+    JOIN core.scope_membership sc ON sc.vestiging_code = p.vestiging_code
     GROUP BY p.peiljaar, sc.scope_type, sc.scope_code
 ),
 shares AS (
     SELECT *, 100.0 * n_hard / nullif(n_bovenbouw, 0) AS pct_hard_bovenbouw FROM agg
 ),
-years AS (
-    SELECT DISTINCT peiljaar FROM core.duo_vo_students
-),
 prev AS (
-    SELECT peiljaar, lag(peiljaar) OVER (ORDER BY peiljaar) AS prev_peiljaar FROM years
+    SELECT peiljaar, prev_peiljaar FROM core.peiljaar_calendar
 ),
 base AS (
-    SELECT coalesce(max(peiljaar) FILTER (WHERE peiljaar = $baseline_peiljaar), min(peiljaar)) AS baseline_peiljaar
-    FROM years
+    SELECT DISTINCT baseline_peiljaar FROM core.peiljaar_calendar
 )
 SELECT
     s.peiljaar, s.scope_type, s.scope_code, s.scope_name, s.radius_km,

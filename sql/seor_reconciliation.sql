@@ -1,5 +1,5 @@
 -- marts.reconciliation_seor: every published number of SEOR 2023 tables 2.1-4.6 (curated file
--- data_raw/published/seor2023_tables.csv, temp table seor_published_in) next to the pipeline's figure.
+-- data_raw/published/seor2023_tables.csv, raw.seor_published) next to the pipeline's figure.
 -- Follows the contract of sql/mart_reconciliation.sql: ok = |ours - published| <= tolerance (NULL when
 -- ours is NULL). Rows the curated file flags as a known inconsistency of the
 -- report keep ok = false but carry known_source_inconsistency = true and a note naming the figure that
@@ -20,7 +20,7 @@ WITH ours AS (
 j AS (
     SELECT p.*, o.value AS ours,
            $comparable OR (p.dimension = 'funnel' AND TRY_CAST(p.category AS INTEGER) < $reach_step_no) AS comparable
-    FROM seor_published_in p
+    FROM raw.seor_published p
     LEFT JOIN ours o ON o.dimension = p.dimension AND o.category = p.category AND o.campus_code = p.campus_code
 )
 SELECT

@@ -3,7 +3,7 @@
 -- Survivor ($roc_survivor): 'shortest_name' = the row with the shortest name (ties: first by seq), or
 -- 'first' = the first row by seq. The survivor keeps its own single-valued fields (location,
 -- national_online, geography); its multi-valued dimensions ($union_dimensions) become the union over
--- the group and each ordinal dimension (temp table seor_ordinal_rank(dimension, code, rank)) the group
+-- the group and each ordinal dimension (core.seor_ordinal_ranks(dimension, code, rank), seor.yaml funnel.roc_max_dimensions) the group
 -- maximum; participating schools and reach overrides are those of all members
 -- (core.seor_candidate_members).
 -- Parameters: $step_no, $step, $roc_survivor, $union_dimensions (VARCHAR[]).
@@ -62,7 +62,7 @@ unioned AS (
 ordinal AS (
     SELECT mv.initiative_id, mv.dimension, arg_max(mv.code, o.rank) AS code
     FROM member_values mv
-    JOIN seor_ordinal_rank o ON o.dimension = mv.dimension AND o.code = mv.code
+    JOIN core.seor_ordinal_ranks o ON o.dimension = mv.dimension AND o.code = mv.code
     GROUP BY ALL
 ),
 own AS (
@@ -71,7 +71,7 @@ own AS (
     FROM core.seor_initiative_values v
     JOIN (SELECT DISTINCT initiative_id FROM core.seor_candidate_members) s USING (initiative_id)
     WHERE NOT list_contains($union_dimensions, v.dimension)
-      AND v.dimension NOT IN (SELECT dimension FROM seor_ordinal_rank)
+      AND v.dimension NOT IN (SELECT dimension FROM core.seor_ordinal_ranks)
 )
 SELECT * FROM unioned
 UNION ALL SELECT * FROM ordinal

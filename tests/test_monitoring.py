@@ -245,6 +245,7 @@ def test_reconciliation_contract_accepts_another_source(sample_copy):
 
 def test_sto_region_scope_from_mapping(sample_copy, tmp_path):
     from assets.monitoring.assets import mart_techniek_share
+    from assets.monitoring.dims import core_scope_membership
 
     codes = [c for (c,) in query(sample_copy, "SELECT DISTINCT vestiging_code FROM core.duo_vo_students ORDER BY 1")]
     mapping = tmp_path / "sto_regions.csv"
@@ -258,7 +259,9 @@ def test_sto_region_scope_from_mapping(sample_copy, tmp_path):
     con.register("m", df)
     con.execute("CREATE OR REPLACE TABLE raw.sto_region_map AS SELECT * FROM m")
     con.close()
-    list(mart_techniek_share(StoResource(db_path=str(sample_copy))))  # the asset step is a generator
+    # the scope dimension is its own asset (upstream of the mart): rebuilt from the new mapping first
+    list(core_scope_membership(dg.build_asset_context(), StoResource(db_path=str(sample_copy))))  # generators
+    list(mart_techniek_share(StoResource(db_path=str(sample_copy))))
     t = _df(sample_copy, "SELECT * FROM marts.techniek_share")
     sto = t[t["scope_type"] == "sto_region"]
     assert set(sto["scope_code"]) == {"R1", "R2", "ONBEKEND"}

@@ -167,18 +167,20 @@ def test_target_sql_matches_by_the_same_rule():
     )
     con.execute("CREATE TABLE raw.sto_region_map (vestiging_code VARCHAR, sto_region_code VARCHAR)")
     con.execute(
-        "CREATE TEMP TABLE target_scope_in (scope_id VARCHAR, scope_name VARCHAR, sto_region_code VARCHAR, "
+        "CREATE TABLE core.target_scopes (scope_id VARCHAR, scope_name VARCHAR, sto_region_code VARCHAR, "
         "corop VARCHAR, gemeenten VARCHAR[], approx_gemeenten VARCHAR[], approx_note VARCHAR)"
     )
     con.execute(
-        "INSERT INTO target_scope_in VALUES ('haag', 'Den Haag', NULL, NULL, [$1], NULL, NULL),"
+        "INSERT INTO core.target_scopes VALUES ('haag', 'Den Haag', NULL, NULL, [$1], NULL, NULL),"
         " ('fries', 'Súdwest', NULL, NULL, ['Súdwest-Fryslân'], NULL, NULL),"
         " ('rijnmond', 'Rijnmond', NULL, 'groot rijnmond', NULL, NULL, NULL)",
         ["'s-Gravenhage"],
     )
     first = [s for s in db._split_sql(db.read_sql("programme_scopes")) if s.strip()][0]
     con.execute(first)
-    got = sorted(con.execute("SELECT scope_id, peiljaar, vestiging_code FROM programme_scope_location").fetchall())
+    got = sorted(
+        con.execute("SELECT scope_id, peiljaar, vestiging_code FROM core.programme_scope_locations").fetchall()
+    )
     assert got == [("fries", 2019, "01AA02"), ("haag", 2019, "01AA00"), ("rijnmond", 2019, "01AA01")]
 
 

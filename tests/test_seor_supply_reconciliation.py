@@ -43,7 +43,7 @@ def test_curated_file_is_the_spec_rebuilt(tmp_path: Path):
 
 def _run(years: list[int], comparable: bool = True) -> pd.DataFrame:
     con = duckdb.connect()
-    for s in ("core", "marts"):
+    for s in ("core", "marts", "raw"):
         con.execute(f"CREATE SCHEMA {s}")
     db.replace_table(con, "core.duo_vo_students", pd.DataFrame({"peiljaar": years}))
     published = mon.read_seor_supply_published(TABLE5)
@@ -64,7 +64,7 @@ def _run(years: list[int], comparable: bool = True) -> pd.DataFrame:
         ),
     )
     con.execute(r"CREATE TEMP MACRO radius_label(r) AS regexp_replace(CAST(r AS VARCHAR), '\.0+$', '')")
-    mon.register(con, "seor_supply_published_in", published)
+    db.replace_table(con, "raw.seor_supply_published", published)
     db.run_sql(
         con,
         "mart_reconciliation_seor_supply",

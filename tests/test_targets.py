@@ -15,7 +15,6 @@ import pytest
 
 from pipeline import db, targets
 from pipeline.config import ConfigError, validate_statements
-from pipeline.monitoring import register
 from tests.conftest import query
 
 STATEMENT_IDS = {
@@ -169,15 +168,15 @@ def _tiny_warehouse(with_mapping: bool = False, years: tuple[int, ...] = (2021, 
     con.execute("ALTER TABLE core.vmbo_profile ADD COLUMN config_version INTEGER DEFAULT 1")
     mapping = "SELECT 'AAAA00' AS vestiging_code, '24056' AS sto_region_code, 'TechTown' AS sto_region_name"
     con.execute(f"CREATE TABLE raw.sto_region_map AS {mapping} {'' if with_mapping else 'LIMIT 0'}")
-    db.run_sql(con, "mart_monitoring_macros")
-    db.run_sql(con, "place_key")  # as the asset does (assets/monitoring/assets.py _prepare_macros)
-    register(con, "target_scope_in", targets.scope_frame(targets.targets_config()))
+    db.run_sql(con, "core_profile_flags")
+    db.run_sql(con, "place_key")  # the macro sql/programme_scopes.sql names (as assets/monitoring/dims.py runs it)
+    db.replace_table(con, "core.target_scopes", targets.scope_frame(targets.targets_config()))
     db.run_sql(con, "programme_scopes")
     return con
 
 
 def _targets(con, cfg=None):
-    register(con, "programme_target_in", targets.target_frame(cfg or targets.targets_config()))
+    db.replace_table(con, "core.target_definitions", targets.target_frame(cfg or targets.targets_config()))
     db.run_sql(con, "mart_programme_targets", {"min_offered": 1, "few_pupils": 5})
     return con.execute("SELECT * FROM marts.programme_targets").df()
 
@@ -228,7 +227,7 @@ def test_one_geography_per_year_in_the_programme_marts():
     register puts every school in Groningen, and BBBB00 moves to Enschede in 2025's snapshot only."""
     con = _tiny_warehouse()
     got = con.execute(
-        "SELECT scope_id, peiljaar, list(vestiging_code ORDER BY vestiging_code) FROM programme_scope_location "
+        "SELECT scope_id, peiljaar, list(vestiging_code ORDER BY vestiging_code) FROM core.programme_scope_locations "
         "GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     got = {(s, y): v for s, y, v in got}
@@ -239,8 +238,8 @@ def test_one_geography_per_year_in_the_programme_marts():
 
 def _statements(con):
     scfg, tcfg = targets.statements_config(), targets.targets_config()
-    register(con, "statement_in", targets.statement_frame(scfg))
-    register(con, "statement_variant_in", targets.variant_frame(scfg, tcfg))
+    db.replace_table(con, "core.statement_definitions", targets.statement_frame(scfg))
+    db.replace_table(con, "core.statement_variants", targets.variant_frame(scfg, tcfg))
     db.run_sql(con, "mart_programme_statements", {"few_pupils": 5})
     return con.execute("SELECT * FROM marts.programme_statements").df()
 
@@ -277,7 +276,7 @@ def test_statements_reconciled_under_variants_on_tiny_data():
 
 
 def _forecasts(con):
-    register(con, "forecast_in", targets.forecast_frame(targets.statements_config()))
+    db.replace_table(con, "core.forecast_definitions", targets.forecast_frame(targets.statements_config()))
     db.run_sql(con, "mart_programme_forecasts")
     return con.execute("SELECT * FROM marts.programme_forecasts").df()
 

@@ -57,6 +57,7 @@ def core_onderwijstype(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
+    also_writes=[("core_profile_flags", "core.profile_flags")],
     description="vmbo profile dimension with the versioned classification flags of indicators.md §1 "
     "(seor_hard, seor_some_techniek, sto_hard, techniekpact_techniek); label map and havo/vwo N-profile "
     "labels. Tables core.vmbo_profile, core.vmbo_profile_label, core.n_profile_label.",
@@ -74,6 +75,7 @@ def core_vmbo_profile(sto: StoResource) -> dg.MaterializeResult:
         db.replace_table(con, "core.vmbo_profile", dim)
         db.replace_table(con, "core.vmbo_profile_label", labels[["label", "profile_code"]])
         db.replace_table(con, "core.n_profile_label", nlab)
+        db.run_sql(con, "core_profile_flags")  # the flags in long form, the table the marts join on a flag name
         meta = db.table_metadata(con, "core.vmbo_profile", extra={"flags": dg.MetadataValue.json(cfg["flags"])})
     return dg.MaterializeResult(metadata=meta)
 

@@ -195,4 +195,18 @@ CHECKS = [
             E.ExpectColumnValuesToBeInSet(column="leerweg", value_set=list(LEERWEGEN)),
         ],
     ),
+    CheckDef(
+        asset="core_profile_flags",
+        name="core_profile_flags_valid",
+        description="Every profile of core.vmbo_profile once per flag, with a value.",
+        sql="""SELECT f.*, (SELECT count(*) FROM core.vmbo_profile) AS n_profiles,
+                      count(*) OVER (PARTITION BY f.flag) AS n_per_flag
+               FROM core.profile_flags f""",
+        expectations=lambda cfg: [
+            E.ExpectTableRowCountToBeBetween(min_value=1),
+            E.ExpectCompoundColumnsToBeUnique(column_list=["profile_code", "flag"]),
+            E.ExpectColumnValuesToNotBeNull(column="value"),
+            E.ExpectColumnPairValuesToBeEqual(column_A="n_per_flag", column_B="n_profiles"),
+        ],
+    ),
 ]

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 
-from assets.common import MARTS, RAW, mart_result, md_table, shared_params
+from assets.common import CORE, MARTS, RAW, mart_result, md_table, shared_params
 from assets.exams.checks import CHECKS
 from pipeline import db
 from pipeline import monitoring as mon
@@ -67,26 +66,43 @@ def raw_duo_vo_exams(context: dg.AssetExecutionContext, sto: StoResource) -> dg.
     return dg.MaterializeResult(metadata=meta)
 
 
-# ---- marts: exams -----------------------------------------------------------------------------------------
-def _register_exam_dims(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> None:
+# ---- dimensions: exam programmes and series ---------------------------------------------------------------
+@checked_asset(
+    CHECKS,
+    also_writes=[
+        ("core_exam_programme_flags", "core.exam_programme_flags"),
+        ("core_exam_series", "core.exam_series"),
+    ],
+    description="The exam programme classification from monitoring.yaml exams as tables: each programme's level, "
+    "leerweg, sector and whether it is classified (core.exam_programmes), its named flags in long form "
+    "(core.exam_programme_flags) and the national series (core.exam_series). pipeline/monitoring.py "
+    "exam_programme_frames, exam_series_frame.",
+    **CORE,
+)
+def core_exam_programmes(sto: StoResource) -> dg.MaterializeResult:
+    cfg = sto.config.monitoring
     dim, _, flags = mon.exam_programme_frames(cfg)
-    mon.register(con, "exam_programme", dim)
-    mon.register(con, "exam_programme_flag", flags)
+    with sto.connect() as con:
+        db.replace_table(con, "core.exam_programmes", dim)
+        db.replace_table(con, "core.exam_programme_flags", flags)
+        db.replace_table(con, "core.exam_series", mon.exam_series_frame(cfg))
+        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.exam_programmes"))
+
+
+# ---- marts: exams -----------------------------------------------------------------------------------------
 
 
 @checked_asset(
     CHECKS,
-    deps=["raw_duo_vo_exams"],
+    deps=["raw_duo_vo_exams", "core_exam_programmes", "core_exam_programme_flags"],
     description="Exam candidates, passes and pass rate per school year × vestiging × onderwijstype × exam "
     "programme, classified by level/leerweg/sector and named flags from monitoring.yaml; '<5' as the point "
     "value with bounds. SQL: sql/mart_exam_results.sql.",
     **MARTS,
 )
 def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.monitoring
     c = sto.config.pipeline["censored"]
     with sto.connect() as con:
-        _register_exam_dims(con, cfg)
         db.run_sql(
             con,
             "mart_exam_results",
@@ -105,17 +121,14 @@ def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=["mart_exam_results"],
+    deps=["mart_exam_results", "core_exam_programme_flags", "core_exam_series"],
     description="National exam series 2014/15–2023/24: havo and vwo candidates with an N-profile, vmbo "
     "candidates in sector techniek (B/K/G incl. LWT; TL), with shares and year-on-year deltas. "
     "SQL: sql/mart_exam_national_series.sql.",
     **MARTS,
 )
 def mart_exam_national_series(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.monitoring
     with sto.connect() as con:
-        _register_exam_dims(con, cfg)
-        mon.register(con, "exam_series", mon.exam_series_frame(cfg))
         db.run_sql(con, "mart_exam_national_series", {"point_value": shared_params(sto)["point_value"]})
         series = con.execute("""
             SELECT series, schooljaar, n_candidates_series, n_candidates_total, round(pct_series, 1) AS pct

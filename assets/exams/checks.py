@@ -101,4 +101,41 @@ CHECKS = [
             *pct_between(["pct_series"]),
         ],
     ),
+    # ---- dimensions (core_exam_programmes writes the three tables in one step)
+    CheckDef(
+        asset="core_exam_programmes",
+        name="core_exam_programmes_valid",
+        description="One row per configured exam programme (inspectiecode) with a level.",
+        sql="SELECT * FROM core.exam_programmes",
+        expectations=lambda cfg: [
+            E.ExpectTableRowCountToEqual(value=len(cfg.monitoring["exams"]["programmes"])),
+            E.ExpectColumnValuesToBeUnique(column="inspectiecode"),
+            E.ExpectColumnValuesToNotBeNull(column="level"),
+        ],
+    ),
+    CheckDef(
+        asset="core_exam_programme_flags",
+        name="core_exam_programme_flags_valid",
+        description="Every programme once per configured flag, with a value.",
+        sql="""SELECT *, count(*) OVER (PARTITION BY flag) AS n_per_flag,
+                      (SELECT count(*) FROM core.exam_programmes) AS n_programmes
+               FROM core.exam_programme_flags""",
+        expectations=lambda cfg: [
+            E.ExpectCompoundColumnsToBeUnique(column_list=["inspectiecode", "flag"]),
+            E.ExpectColumnDistinctValuesToEqualSet(column="flag", value_set=list(cfg.monitoring["exams"]["flags"])),
+            E.ExpectColumnValuesToNotBeNull(column="value"),
+            E.ExpectColumnPairValuesToBeEqual(column_A="n_per_flag", column_B="n_programmes"),
+        ],
+    ),
+    CheckDef(
+        asset="core_exam_series",
+        name="core_exam_series_valid",
+        description="One row per configured national series, its numerator a configured flag.",
+        sql="SELECT * FROM core.exam_series",
+        expectations=lambda cfg: [
+            E.ExpectTableRowCountToEqual(value=len(cfg.monitoring["exams"]["series"])),
+            E.ExpectColumnValuesToBeUnique(column="series"),
+            E.ExpectColumnValuesToBeInSet(column="flag", value_set=list(cfg.monitoring["exams"]["flags"])),
+        ],
+    ),
 ]

@@ -13,6 +13,12 @@ import duckdb
 
 from assets.common import MARTS, RAW, mart_result, md_table, shared_params
 from assets.monitoring.checks import CHECKS
+from assets.monitoring.dim_checks import DIM_CHECKS
+from assets.monitoring.dims import (  # noqa: F401  the dimension assets, loaded with this module
+    core_peiljaar_calendar,
+    core_scope_membership,
+    core_share_indicators,
+)
 from pipeline import db
 from pipeline import monitoring as mon
 from pipeline.audit import KIND_SAMPLE, record_source, source_metadata, warehouse_kinds
@@ -23,35 +29,21 @@ from pipeline.resources import StoResource
 PUPIL_DEPS = ["core_duo_vo_students", "core_vmbo_profile", "core_onderwijstype"]
 
 
-SCOPE_DEPS = [*PUPIL_DEPS, "core_pupil_locations", "core_campuses", "raw_sto_region_map"]
+SCOPE_DEPS = [*PUPIL_DEPS, "core_scope_membership", "core_peiljaar_calendar"]
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
 def _prepare_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp macros (haversine_km; place_key of sql/place_key.sql) and profile flags in long form
-    (sql/mart_monitoring_macros.sql)."""
+    """Temp macros haversine_km and radius_label (sql/mart_monitoring_macros.sql), named by the files using them."""
     db.run_sql(con, "mart_monitoring_macros")
-    db.run_sql(con, "place_key")  # the one place-name matching rule (sql/place_key.sql)
-
-
-def _prepare_scopes(con: duckdb.DuckDBPyConnection, sto: StoResource, cfg: dict[str, Any]) -> None:
-    """Temp objects shared by the regional marts: macros, profile flags, campus radii, loc_scope."""
-    _prepare_macros(con)
-    mon.register(con, "campus_radius", mon.campus_radius_frame(sto.config.pipeline["reach"]["sensitivity_radii_km"]))
-    con.execute("CREATE OR REPLACE TEMP TABLE sto_region_map AS SELECT * FROM raw.sto_region_map")
-    db.run_sql(
-        con,
-        "mart_monitoring_scopes",
-        {
-            "earth_radius_km": shared_params(sto)["earth_radius_km"],
-            "unknown": cfg["unknown_scope_code"],
-            "scopes": list(cfg["scopes"]),
-        },
-    )
 
 
 @checked_asset(
-    CHECKS,
+    [*CHECKS, *DIM_CHECKS],
+    also_writes=[
+        ("raw_seor_supply_published", "raw.seor_supply_published"),
+        ("raw_indicator_catalog", "raw.indicator_catalog"),
+    ],
     description="Curated published reference figures (data_raw/published/techniekpact.csv: indicator, "
     "measure, peiljaar, scope, value, source URL per row; indicators.md §2). Table raw.published_figures.",
     **RAW,
@@ -62,7 +54,26 @@ def raw_published_figures(context: dg.AssetExecutionContext, sto: StoResource) -
     fetched = mon.local_file("published_techniekpact", path)
     with sto.connect() as con:
         db.replace_table(con, "raw.published_figures", df)
-        record_source(con, context.run.run_id, context.asset_key.to_user_string(), fetched)
+        record_source(con, context.run.run_id, "raw_published_figures", fetched)
+        # in the same step: the other curated files of the monitoring marts (SEOR table 5, indicator catalogue)
+        rc, cat = sto.config.monitoring["reconciliation"], sto.config.monitoring["catalog"]
+        for table, source_id, path, read in [
+            (
+                "raw.seor_supply_published",
+                "published_seor_table5",
+                rc["seor_supply_file"],
+                mon.read_seor_supply_published,
+            ),
+            (
+                "raw.indicator_catalog",
+                "indicator_catalog",
+                cat["file"],
+                lambda p: mon.read_catalog(p, list(cat["availability"])),
+            ),
+        ]:
+            full = mon.project_path(path)
+            db.replace_table(con, table, read(full))
+            record_source(con, context.run.run_id, "raw_published_figures", mon.local_file(source_id, full))
         meta = db.table_metadata(con, "raw.published_figures", extra=source_metadata(fetched))
     return dg.MaterializeResult(metadata=meta)
 
@@ -104,7 +115,7 @@ def _offer_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
 
 @checked_asset(
     CHECKS,
-    deps=[*PUPIL_DEPS, "core_pupil_locations", "core_school_locations"],
+    deps=[*PUPIL_DEPS, "core_pupil_locations", "core_school_locations", "core_peiljaar_calendar"],
     description="vmbo profile offer per location: bovenbouw B/K/G pupils per peiljaar × vestiging × profile, "
     "offered (≥ configured pupils), status kept/new/dropped against the baseline 2017 (or the earliest loaded "
     "year, stated per row) and against the previous loaded year. SQL: sql/mart_profile_offer_location.sql.",
@@ -133,16 +144,21 @@ def mart_profile_offer_location(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.monitoring
     with sto.connect() as con:
-        _prepare_scopes(con, sto, cfg)
         db.run_sql(con, "mart_profile_offer_region")
         return mart_result(con, sto, "marts.profile_offer_region")
 
 
 @checked_asset(
     CHECKS,
-    deps=[*PUPIL_DEPS, "core_pupil_locations", "core_campuses", "raw_sto_region_map"],
+    deps=[
+        *PUPIL_DEPS,
+        "core_pupil_locations",
+        "core_campuses",
+        "core_profile_flags",
+        "core_supply_measures",
+        "core_campus_radii",
+    ],
     description="SEOR table 5.1/5.2 for every loaded peiljaar, campus and radius (5/10/15 km): share of B/K/G "
     "pupils within the radius at a location offering any techniek, hard techniek, or each profile. "
     "SQL: sql/mart_profile_supply_campus.sql.",
@@ -152,8 +168,7 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
     cfg = sto.config.monitoring
     ps = cfg["profile_supply"]
     with sto.connect() as con:
-        _prepare_scopes(con, sto, cfg)
-        mon.register(con, "supply_measure", mon.supply_measure_frame(cfg))
+        _prepare_macros(con)
         db.run_sql(
             con,
             "mart_profile_supply_campus",
@@ -179,17 +194,15 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
 # ---- marts: shares ----------------------------------------------------------------------------------------
 @checked_asset(
     CHECKS,
-    deps=SCOPE_DEPS,
+    deps=[*SCOPE_DEPS, "core_profile_flags", "core_share_indicators", "core_techniek_share_national"],
     description="Techniekpact technology shares per peiljaar × scope × indicator (vmbo B/K/G leerjaar 3 in a "
     "technical profile, overall and per leerweg; havo/vwo leerjaar 4 with an N-profile), girls' shares, "
     "year-on-year and baseline deltas, censored-cell count. SQL: sql/mart_techniek_share.sql.",
     **MARTS,
 )
 def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.monitoring
     with sto.connect() as con:
-        _prepare_scopes(con, sto, cfg)
-        mon.register(con, "share_indicator", mon.share_indicator_frame(cfg))
+        db.run_sql(con, "techniek_share_macro")  # techniek_share_rows, named by the file's header
         db.run_sql(con, "mart_techniek_share", shared_params(sto))
         nat = con.execute("""
             SELECT peiljaar, indicator, n_total, n_techniek, round(pct, 2) AS pct, round(delta_pct_yoy, 2) AS yoy
@@ -199,7 +212,7 @@ def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=SCOPE_DEPS,
+    deps=[*SCOPE_DEPS, "core_profile_flags"],
     description="STO 'techniekarme regio': share of bovenbouw B/K/G pupils in an STO-hard profile (BWI, PIE, M&T) "
     "per peiljaar × scope, techniekarm when below the configured 10%. SQL: sql/mart_techniekarm.sql.",
     **MARTS,
@@ -208,7 +221,6 @@ def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
     cfg = sto.config.monitoring
     ta = cfg["techniekarm"]
     with sto.connect() as con:
-        _prepare_scopes(con, sto, cfg)
         db.run_sql(
             con,
             "mart_techniekarm",
@@ -261,7 +273,6 @@ def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
 def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
     cfg = sto.config.monitoring
     with sto.connect() as con:
-        _prepare_scopes(con, sto, cfg)
         db.run_sql(
             con,
             "mart_pupil_trend",
@@ -273,21 +284,12 @@ def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
         return mart_result(con, sto, "marts.pupil_trend")
 
 
-PROGRAMME_DEPS = [*PUPIL_DEPS, "core_pupil_locations", "core_school_locations", "raw_sto_region_map"]
-
-
-def _prepare_programme(con: duckdb.DuckDBPyConnection, sto: StoResource) -> None:
-    """Macros, profile flags and the programme regions per peiljaar (sql/programme_scopes.sql)."""
-    from pipeline import targets
-
-    _prepare_macros(con)
-    mon.register(con, "target_scope_in", targets.scope_frame(sto.config.targets))
-    db.run_sql(con, "programme_scopes")
+PROGRAMME_DEPS = [*PUPIL_DEPS, "core_programme_scope_info", "core_programme_scope_pupils"]
 
 
 @checked_asset(
     CHECKS,
-    deps=PROGRAMME_DEPS,
+    deps=[*PROGRAMME_DEPS, "core_target_definitions", "core_profile_flags"],
     description="Regional programme targets only (TechTown, Twente; pipeline/config/targets.yaml): per target × "
     "reading × loaded peiljaar the current value, progress from the (published) baseline and distance to target; "
     "target_met judged only from the baseline year on (NULL with a reason before it); proxies labelled; targets "
@@ -300,8 +302,6 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
 
     cfg = sto.config.targets
     with sto.connect() as con:
-        _prepare_programme(con, sto)
-        mon.register(con, "programme_target_in", targets.target_frame(cfg))
         min_offered = int(sto.config.monitoring["profile_offer"]["min_pupils_offered"])
         db.run_sql(
             con, "mart_programme_targets", {"min_offered": min_offered, "few_pupils": targets.few_pupils_below(cfg)}
@@ -322,7 +322,7 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=PROGRAMME_DEPS,
+    deps=[*PROGRAMME_DEPS, "core_statement_definitions", "core_statement_variants", "core_profile_flags"],
     description="What the programme documents say about the present (pipeline/config/statements.yaml): per "
     "statement × definition variant (profiles, leerjaren, leerwegen, region, counting unit) × loaded peiljaar "
     "our value beside the published one, the difference and the closest definition named; statements open "
@@ -334,9 +334,6 @@ def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
 
     cfg = sto.config.statements
     with sto.connect() as con:
-        _prepare_programme(con, sto)
-        mon.register(con, "statement_in", targets.statement_frame(cfg))
-        mon.register(con, "statement_variant_in", targets.variant_frame(cfg, sto.config.targets))
         db.run_sql(con, "mart_programme_statements", {"few_pupils": targets.few_pupils_below(sto.config.targets)})
         closest = con.execute("""
             SELECT statement_id, peiljaar, published_value AS published, round(our_value, 2) AS ours,
@@ -356,7 +353,7 @@ def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=PROGRAMME_DEPS,
+    deps=[*PROGRAMME_DEPS, "core_forecast_definitions"],
     description="Forecasts named in the programme documents (Twente: vo pupils −8.5% by 2025, −16.5% by 2030 "
     "against 2021; pipeline/config/statements.yaml): realised change against the expected change (linear from "
     "the base year) for every loaded peiljaar, 'base year not loaded' when the base is missing. Never a target. "
@@ -364,12 +361,7 @@ def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_programme_forecasts(sto: StoResource) -> dg.MaterializeResult:
-    from pipeline import targets
-
-    cfg = sto.config.statements
     with sto.connect() as con:
-        _prepare_programme(con, sto)
-        mon.register(con, "forecast_in", targets.forecast_frame(cfg))
         db.run_sql(con, "mart_programme_forecasts")
         rows = con.execute("""
             SELECT forecast_id, peiljaar, round(realised_change_pct, 2) AS realised,
@@ -379,9 +371,18 @@ def mart_programme_forecasts(sto: StoResource) -> dg.MaterializeResult:
 
 
 # ---- reconciliation and catalogue -------------------------------------------------------------------------
+def comparability(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """$comparable and $not_comparable_reason of the reconciliation SQL: a warehouse of the synthetic sample
+    is not compared with the real published figures."""
+    return {
+        "comparable": KIND_SAMPLE not in warehouse_kinds(con),
+        "not_comparable_reason": "the warehouse holds the synthetic sample; published figures are real",
+    }
+
+
 @checked_asset(
     CHECKS,
-    deps=["raw_published_figures", "mart_techniek_share"],
+    deps=["raw_published_figures", "mart_techniek_share", "core_share_indicators"],
     description="Staging rows of marts.reconciliation for source 'techniekpact': our techniek_share figures "
     "against the published ones with tolerance and ok. SQL: sql/mart_reconciliation_techniekpact.sql.",
     **MARTS,
@@ -390,15 +391,13 @@ def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
     cfg = sto.config.monitoring
     rc = cfg["reconciliation"]
     with sto.connect() as con:
-        mon.register(con, "share_indicator", mon.share_indicator_frame(cfg))
         db.run_sql(
             con,
             "mart_reconciliation_techniekpact",
             {
                 "tol_pct": float(rc["tolerance_pct_points"]),
                 "tol_count_rel": float(rc["tolerance_count_relative"]),
-                "comparable": KIND_SAMPLE not in warehouse_kinds(con),
-                "not_comparable_reason": "the warehouse holds the synthetic sample; published figures are real",
+                **comparability(con),
             },
         )
         rows = con.execute("""
@@ -409,32 +408,24 @@ def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=["mart_profile_supply_campus"],
+    deps=["mart_profile_supply_campus", "raw_seor_supply_published"],
     description="Staging rows of marts.reconciliation for source 'seor_supply': SEOR 2023 tables 5.1/5.2 as "
     "published (peiljaar 2022, 10 km; data_raw/published/seor2023_table5.csv) against marts.profile_supply_campus "
     "of the same peiljaar and radius; every published figure has a row, with status 'year not loaded' when "
     "2022 is not in the warehouse. SQL: sql/mart_reconciliation_seor_supply.sql.",
     **MARTS,
 )
-def mart_reconciliation_seor_supply(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+def mart_reconciliation_seor_supply(sto: StoResource) -> dg.MaterializeResult:
     rc = sto.config.monitoring["reconciliation"]
-    path = mon.project_path(rc["seor_supply_file"])
-    published = mon.read_seor_supply_published(path)
     with sto.connect() as con:
         _prepare_macros(con)
-        mon.register(con, "seor_supply_published_in", published)
-        sample = KIND_SAMPLE in warehouse_kinds(con)
         db.run_sql(
             con,
             "mart_reconciliation_seor_supply",
             {
                 "tol_pct": float(rc["tolerance_pct_points"]),
-                "comparable": not sample,
-                "not_comparable_reason": "the warehouse holds the synthetic sample; published figures are real",
+                **comparability(con),
             },
-        )
-        record_source(
-            con, context.run.run_id, context.asset_key.to_user_string(), mon.local_file("published_seor_table5", path)
         )
         summary = con.execute(
             "SELECT status, count(*) AS n FROM marts.reconciliation_seor_supply GROUP BY 1 ORDER BY 1"
@@ -488,23 +479,16 @@ CATALOG_DEPS = [
 
 @checked_asset(
     CHECKS,
-    deps=CATALOG_DEPS,
+    deps=[*CATALOG_DEPS, "raw_indicator_catalog"],
     description="Every indicator of the specification (STO, Techniekpact, SEOR, programme targets) with "
     "definition, source report, unit, grain, open-data support and the mart holding it (survey-based STO "
     "indicators marked unavailable), from data_raw/published/indicator_catalog.yaml. "
     "SQL: sql/mart_indicator_catalog.sql.",
     **MARTS,
 )
-def mart_indicator_catalog(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.monitoring["catalog"]
-    path = mon.project_path(cfg["file"])
-    df = mon.read_catalog(path, list(cfg["availability"]))
+def mart_indicator_catalog(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
-        mon.register(con, "catalog_in", df)
         db.run_sql(con, "mart_indicator_catalog")
-        record_source(
-            con, context.run.run_id, context.asset_key.to_user_string(), mon.local_file("indicator_catalog", path)
-        )
         counts = con.execute(
             "SELECT availability, count(*) AS n FROM marts.indicator_catalog GROUP BY 1 ORDER BY 1"
         ).df()

@@ -6,63 +6,35 @@ sql/seor_step*.sql),
 the campus reach and the SEOR tables and reconciliation (mart_*: sql/seor_reach.sql, sql/mart_*.sql).
 Their checks are declared as data in assets/seor/checks.py and run inside each asset's step."""
 
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
 from assets.common import SEOR
 from assets.seor.checks import CHECKS
+from assets.seor.dims import core_seor_steps, raw_seor_published  # noqa: F401  loaded with this module
+from assets.seor.marts import (  # noqa: F401  the SEOR marts, loaded with this module
+    mart_campus_gaps,
+    mart_campus_initiatives,
+    mart_campus_initiatives_sensitivity,
+    mart_initiative_characteristics,
+    mart_reconciliation_seor,
+    mart_selection_funnel,
+    mart_selection_log,
+)
+from assets.seor.support import inventory_mapping as _mapping
+from assets.seor.support import local_file as _local_file
+from assets.seor.support import register_temp as _register
+from assets.seor.support import seor_meta as _meta
 from pipeline import db, seor
 from pipeline.audit import record_source
 from pipeline.checks import checked_asset
-from pipeline.fetch import FetchedFile, sha256_file
+from pipeline.fetch import sha256_file
 from pipeline.geo import geocode_chain
-from pipeline.paths import DATA_RAW
 from pipeline.resources import StoResource
 
 ADDITIONS_STEP = 5
-
-
-def _mapping(cfg: dict[str, Any]) -> seor.Mapping:
-    inventory, mapping_path = seor.inventory_paths(cfg)
-    return seor.load_mapping(mapping_path, inventory)
-
-
-def _local_file(source_id: str, path: Path) -> FetchedFile:
-    """A local input file for audit.source_files; files bundled in data_raw/ count as the repository mirror
-    (as the fetch layer records data_raw/geocode_overrides.csv), anything else as 'local'."""
-    st = path.stat()
-    return FetchedFile(
-        source_id=source_id,
-        peiljaar=None,
-        path=str(path),
-        origin=str(path),
-        origin_kind="mirror" if path.resolve().is_relative_to(DATA_RAW.resolve()) else "local",
-        size=st.st_size,
-        sha256=sha256_file(path),
-        retrieved_at=pd.Timestamp.fromtimestamp(st.st_mtime, tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
-
-
-def _meta(
-    con: duckdb.DuckDBPyConnection, cfg: dict[str, Any], table: str, extra: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Table metadata plus the fingerprint of the SEOR definitions (seor.yaml, `cfg`) that produced it."""
-    return db.table_metadata(
-        con, table, extra={"seor_config_sha256": dg.MetadataValue.text(seor.config_sha(cfg)), **(extra or {})}
-    )
-
-
-def _register(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
-    """Materialise a DataFrame as a temp table (DuckDB cannot bind list columns of views reliably)."""
-    con.register("_tmp_in", df.copy())
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {db.ident(name)} AS SELECT * FROM _tmp_in")
-    finally:
-        con.unregister("_tmp_in")
 
 
 @checked_asset(
@@ -211,16 +183,13 @@ def _run_step(
     no: int,
     table: str,
     extra_params: dict[str, Any] | None = None,
-    frames: dict[str, pd.DataFrame] | None = None,
 ) -> dg.MaterializeResult:
-    """Run sql/<table>.sql for funnel step `no` (with `frames` as temp tables) and report the counts."""
+    """Run sql/<table>.sql for funnel step `no` and report the counts."""
     cfg = sto.config.seor
     info = seor.step_info(cfg, no)
     params = {"step_no": no, "step": info["key"], **(extra_params or {})}
     name = table.split(".")[1]
     with sto.connect() as con:
-        for tname, frame in (frames or {}).items():
-            _register(con, tname, frame)
         db.run_sql(con, name, params)
         counts = dict(con.execute(f"SELECT decision, count(*) FROM {db.ident(table)} GROUP BY 1").fetchall())
         kept, added = int(counts.get("kept", 0)), int(counts.get("added", 0))
@@ -307,7 +276,7 @@ def core_seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
         ("core_seor_candidate_values", "core.seor_candidate_values"),
         ("core_seor_candidates", "core.seor_candidates"),
     ],
-    deps=["core_seor_step5_additions", "core_seor_initiative_values"],
+    deps=["core_seor_step5_additions", "core_seor_initiative_values", "core_seor_ordinal_ranks"],
     description="Funnel step 6: activities sharing a ROC location become one initiative (survivor rule "
     "funnel.roc_survivor; union of multi-valued characteristics, maximum praktijkgerichtheid). "
     "SQL: sql/seor_step6_roc.sql. Tables core.seor_step6_roc, core.seor_candidates, "
@@ -319,15 +288,11 @@ def core_seor_step6_roc(sto: StoResource) -> dg.MaterializeResult:
     f = cfg["funnel"]
     if f["roc_survivor"] not in ("shortest_name", "first"):
         raise seor.config_mod.ConfigError(f"seor.yaml funnel.roc_survivor: unknown rule {f['roc_survivor']!r}")
-    cats = seor.category_frame(cfg)
-    ordinal = cats[cats["rank"].notna() & cats["dimension"].isin(f["roc_max_dimensions"])]
-    ranks = ordinal[["dimension", "category", "rank"]].rename(columns={"category": "code"}).astype({"rank": "int64"})
     return _run_step(
         sto,
         6,
         "core.seor_step6_roc",
         {"roc_survivor": f["roc_survivor"], "union_dimensions": [str(d) for d in f["roc_union_dimensions"]]},
-        frames={"seor_ordinal_rank": ranks},
     )
 
 
@@ -389,227 +354,3 @@ def mart_initiative_campus_reach(sto: StoResource) -> dg.MaterializeResult:
 )
 def core_seor_step7_reach(sto: StoResource) -> dg.MaterializeResult:
     return _run_step(sto, 7, "core.seor_step7_reach")
-
-
-def _steps_in(con: duckdb.DuckDBPyConnection, cfg: dict[str, Any]) -> None:
-    _register(con, "seor_steps_in", seor.steps_frame(cfg))
-
-
-@dg.asset(
-    deps=[
-        "core_seor_step1_start",
-        "core_seor_step2_category",
-        "core_seor_step3_doelgroep",
-        "core_seor_step4_dedupe",
-        "core_seor_step5_additions",
-        "core_seor_step6_roc",
-        "core_seor_step7_reach",
-    ],
-    description="Every inventory row × every funnel step it reached: kept, dropped, added or merged, and the "
-    "rule that decided (related_id: the row it duplicates or was concentrated into). "
-    "SQL: sql/mart_selection_log.sql. Table marts.selection_log.",
-    **SEOR,
-)
-def mart_selection_log(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.seor
-    with sto.connect() as con:
-        _steps_in(con, cfg)
-        db.run_sql(con, "mart_selection_log")
-        by = con.execute("SELECT decision, count(*) FROM marts.selection_log GROUP BY 1 ORDER BY 1").fetchall()
-        meta = _meta(
-            con, cfg, "marts.selection_log", extra={"decisions": dg.MetadataValue.json({d: int(n) for d, n in by})}
-        )
-    return dg.MaterializeResult(metadata=meta)
-
-
-@checked_asset(
-    CHECKS,
-    deps=["mart_selection_log"],
-    description="Table 2.1: rows remaining after each funnel step, with kept/dropped/added per step. "
-    "SQL: sql/mart_selection_funnel.sql. Table marts.selection_funnel.",
-    **SEOR,
-)
-def mart_selection_funnel(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.seor
-    with sto.connect() as con:
-        _steps_in(con, cfg)
-        db.run_sql(con, "mart_selection_funnel")
-        df = con.execute("SELECT step_no, step, n_remaining FROM marts.selection_funnel ORDER BY step_no").df()
-        meta = _meta(
-            con,
-            cfg,
-            "marts.selection_funnel",
-            extra={
-                "funnel": dg.MetadataValue.md(df.to_markdown(index=False)),
-                "n_selected": dg.MetadataValue.int(int(df["n_remaining"].iloc[-1]) if len(df) else 0),
-            },
-        )
-    return dg.MaterializeResult(metadata=meta)
-
-
-@dg.asset(
-    deps=["core_seor_step7_reach", "mart_initiative_campus_reach"],
-    description="Table 2.2: per campus the number of selected initiatives within the configured radius "
-    "(campus_code TOTAL = all selected). SQL: sql/mart_campus_initiatives.sql. Table marts.campus_initiatives.",
-    **SEOR,
-)
-def mart_campus_initiatives(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.seor
-    with sto.connect() as con:
-        db.run_sql(con, "mart_campus_initiatives", {"total_code": cfg["total_campus_code"]})
-        rows = con.execute("SELECT campus_code, n_initiatives FROM marts.campus_initiatives").fetchall()
-        meta = _meta(
-            con,
-            cfg,
-            "marts.campus_initiatives",
-            extra={"per_campus": dg.MetadataValue.json({c: int(n) for c, n in rows})},
-        )
-    return dg.MaterializeResult(metadata=meta)
-
-
-@dg.asset(
-    deps=["mart_initiative_campus_reach", "core_seor_reach_pairs"],
-    description="Sensitivity of table 2.2 to the radius: initiatives per campus for every radius in pipeline.yaml "
-    "reach.sensitivity_radii_km (and the default radius). SQL: sql/mart_campus_initiatives_sensitivity.sql. "
-    "Table marts.campus_initiatives_sensitivity.",
-    **SEOR,
-)
-def mart_campus_initiatives_sensitivity(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.seor
-    reach = sto.config.pipeline["reach"]
-    default = float(reach["default_radius_km"])
-    radii = sorted({float(r) for r in reach["sensitivity_radii_km"]} | {default})
-    with sto.connect() as con:
-        _register(con, "seor_radii_in", pd.DataFrame({"radius_km": radii}))
-        db.run_sql(
-            con,
-            "mart_campus_initiatives_sensitivity",
-            {
-                "total_code": cfg["total_campus_code"],
-                "override_all_radii": bool(cfg["reach"]["override_all_radii"]),
-                "default_radius_km": default,
-            },
-        )
-        df = con.execute(
-            "PIVOT marts.campus_initiatives_sensitivity ON radius_km USING sum(n_initiatives) GROUP BY campus_code"
-        ).df()
-        meta = _meta(
-            con,
-            cfg,
-            "marts.campus_initiatives_sensitivity",
-            extra={
-                "radii_km": dg.MetadataValue.json(radii),
-                "by_radius": dg.MetadataValue.md(df.to_markdown(index=False)),
-            },
-        )
-    return dg.MaterializeResult(metadata=meta)
-
-
-@dg.asset(
-    deps=["core_seor_step7_reach", "mart_initiative_campus_reach", "core_seor_candidate_values"],
-    description="Tables 3.1-3.6 (campus_code TOTAL) and 4.1-4.6 (per campus): selected initiatives per "
-    "dimension × category (categories, labels and the 'Lokaal' roll-up from seor.yaml). "
-    "SQL: sql/mart_initiative_characteristics.sql. Table marts.initiative_characteristics.",
-    **SEOR,
-)
-def mart_initiative_characteristics(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.seor
-    with sto.connect() as con:
-        _register(con, "seor_categories_in", seor.category_frame(cfg))
-        db.run_sql(
-            con,
-            "mart_initiative_characteristics",
-            {"total_code": cfg["total_campus_code"], "total_label": cfg["total_label"]},
-        )
-        meta = _meta(con, cfg, "marts.initiative_characteristics")
-    return dg.MaterializeResult(metadata=meta)
-
-
-@dg.asset(
-    deps=["mart_initiative_characteristics"],
-    description="Per campus and characteristic its share against the all-campus share, and the gaps "
-    "('lacunes') derived by the rules and thresholds of seor.yaml gaps. SQL: sql/mart_campus_gaps.sql. "
-    "Table marts.campus_gaps.",
-    **SEOR,
-)
-def mart_campus_gaps(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.seor
-    with sto.connect() as con:
-        _register(con, "seor_gap_rules_in", seor.gap_rule_frame(cfg))
-        db.run_sql(con, "mart_campus_gaps", {"total_code": cfg["total_campus_code"], "total_label": cfg["total_label"]})
-        gaps = con.execute(
-            "SELECT campus_code, dimension, category, gap_rule, gap_evidence FROM marts.campus_gaps WHERE is_gap "
-            "ORDER BY gap_rule, campus_code, category"
-        ).df()
-        meta = _meta(
-            con,
-            cfg,
-            "marts.campus_gaps",
-            extra={
-                "n_gaps": dg.MetadataValue.int(len(gaps)),
-                "gaps": dg.MetadataValue.md(gaps.to_markdown(index=False)),
-            },
-        )
-    return dg.MaterializeResult(metadata=meta)
-
-
-@checked_asset(
-    CHECKS,
-    deps=["mart_selection_funnel", "mart_campus_initiatives", "mart_initiative_characteristics"],
-    description="Every published number of SEOR 2023 tables 2.1-4.6 (data_raw/published/seor2023_tables.csv, "
-    "built by scripts/build_seor_published.py) next to ours, per the contract of sql/mart_reconciliation.sql; "
-    "the report's known inconsistency (table 4.5 total 'Deels' 36 vs table 3.5 37) is a row with ok = false, "
-    "known_source_inconsistency = true and a note naming the reproduced figure. SQL: sql/seor_reconciliation.sql. "
-    "Table marts.reconciliation_seor.",
-    **SEOR,
-)
-def mart_reconciliation_seor(sto: StoResource) -> dg.MaterializeResult:
-    cfg = sto.config.seor
-    rc = cfg["reconciliation"]
-    mapping = _mapping(cfg)
-    published = seor.read_seor_published(mapping.published)
-    radius = float(sto.config.pipeline["reach"]["default_radius_km"])
-    with sto.connect() as con:
-        ours_campuses = {c for (c,) in con.execute("SELECT campus_code FROM core.campuses").fetchall()}
-        pub_campuses = set(published.loc[published["campus_code"] != cfg["total_campus_code"], "campus_code"])
-        reasons = []
-        if radius != float(rc["published_radius_km"]):
-            reasons.append(f"radius {radius:g} km, the report used {float(rc['published_radius_km']):g} km")
-        if pub_campuses and ours_campuses != pub_campuses:
-            reasons.append(
-                f"campuses {sorted(ours_campuses)} differ from the report's {sorted(pub_campuses)} (campuses.yaml)"
-            )
-        if sto.sample:
-            reasons.append("sample mode: campus coordinates come from the synthetic postcode file")
-        _register(con, "seor_published_in", published)
-        db.run_sql(
-            con,
-            "seor_reconciliation",
-            {
-                "source": rc["source"],
-                "peiljaar": int(rc["peiljaar"]),
-                "tolerance": float(rc["tolerance"]),
-                "comparable": not reasons,
-                "not_comparable_reason": "; ".join(reasons) or "",
-                "total_code": cfg["total_campus_code"],
-                "reach_step_no": max(int(s["step_no"]) for s in cfg["funnel"]["steps"]),
-            },
-        )
-        summary = con.execute(
-            """SELECT count(*) AS figures, count(*) FILTER (WHERE ok) AS ok,
-                      count(*) FILTER (WHERE NOT ok AND known_source_inconsistency) AS known_inconsistency,
-                      count(*) FILTER (WHERE NOT ok AND NOT known_source_inconsistency) AS not_ok,
-                      count(*) FILTER (WHERE NOT comparable) AS not_comparable
-               FROM marts.reconciliation_seor"""
-        ).df()
-        meta = _meta(
-            con,
-            cfg,
-            "marts.reconciliation_seor",
-            extra={
-                "published_file": dg.MetadataValue.text(str(mapping.published) if mapping.published else "none"),
-                "summary": dg.MetadataValue.json({k: int(v) for k, v in summary.iloc[0].items()}),
-                "comparable": dg.MetadataValue.text("yes" if not reasons else "; ".join(reasons)),
-            },
-        )
-    return dg.MaterializeResult(metadata=meta)

@@ -259,3 +259,79 @@ CHECKS = [
         run=_reconciliation,
     ),
 ]
+
+
+# ---- the definition tables (assets/seor/dims.py)
+DIM_CHECKS = [
+    CheckDef(
+        asset="core_seor_steps",
+        name="core_seor_steps_valid",
+        description="The configured funnel steps, numbered 1–7 once each, each named.",
+        sql="SELECT * FROM core.seor_steps",
+        expectations=lambda cfg: [
+            E.ExpectTableRowCountToEqual(value=len(cfg.seor["funnel"]["steps"])),
+            E.ExpectColumnValuesToBeUnique(column="step_no"),
+            E.ExpectColumnValuesToBeBetween(column="step_no", min_value=1, max_value=7),
+            E.ExpectColumnValuesToNotBeNull(column="step"),
+        ],
+    ),
+    CheckDef(
+        asset="core_seor_categories",
+        name="core_seor_categories_valid",
+        description="One row per configured dimension × category, every configured dimension present, labelled.",
+        sql="SELECT * FROM core.seor_categories",
+        expectations=lambda cfg: [
+            E.ExpectCompoundColumnsToBeUnique(column_list=["dimension", "category"]),
+            E.ExpectColumnDistinctValuesToEqualSet(column="dimension", value_set=list(cfg.seor["dimensions"])),
+            E.ExpectColumnValuesToNotBeNull(column="label"),
+        ],
+    ),
+    CheckDef(
+        asset="core_seor_ordinal_ranks",
+        name="core_seor_ordinal_ranks_valid",
+        description="Ranks of the ordinal dimensions step 6 takes the maximum of: unique code per dimension, "
+        "ranks from 1, only dimensions of seor.yaml funnel.roc_max_dimensions.",
+        sql="SELECT * FROM core.seor_ordinal_ranks",
+        expectations=lambda cfg: [
+            E.ExpectCompoundColumnsToBeUnique(column_list=["dimension", "code"]),
+            E.ExpectColumnValuesToBeBetween(column="rank", min_value=1),
+            E.ExpectColumnValuesToBeInSet(column="dimension", value_set=list(cfg.seor["funnel"]["roc_max_dimensions"])),
+        ],
+    ),
+    CheckDef(
+        asset="core_seor_gap_rules",
+        name="core_seor_gap_rules_valid",
+        description="One row per configured gap rule with a threshold.",
+        sql="SELECT * FROM core.seor_gap_rules",
+        expectations=lambda cfg: [
+            E.ExpectTableRowCountToEqual(value=len(cfg.seor["gaps"])),
+            E.ExpectColumnValuesToBeUnique(column="rule_id"),
+            E.ExpectColumnValuesToNotBeNull(column="below"),
+            E.ExpectColumnValuesToBeInSet(column="scope", value_set=["overall", "campus"]),
+        ],
+    ),
+    CheckDef(
+        asset="core_seor_radii",
+        name="core_seor_radii_valid",
+        description="The sensitivity radii and the default radius, unique and positive, the default among them.",
+        sql="SELECT * FROM core.seor_radii",
+        expectations=lambda cfg: [
+            E.ExpectColumnValuesToBeUnique(column="radius_km"),
+            E.ExpectColumnValuesToBeBetween(column="radius_km", min_value=0.001),
+            E.ExpectColumnDistinctValuesToContainSet(
+                column="radius_km", value_set=[float(cfg.pipeline["reach"]["default_radius_km"])]
+            ),
+        ],
+    ),
+    CheckDef(
+        asset="raw_seor_published",
+        name="raw_seor_published_valid",
+        description="Published figures unique per figure id, each with a value and its table.",
+        sql="SELECT * FROM raw.seor_published",
+        expectations=lambda cfg: [
+            E.ExpectColumnValuesToBeUnique(column="figure_id"),
+            E.ExpectColumnValuesToNotBeNull(column="value"),
+            E.ExpectColumnValuesToNotBeNull(column="table_id"),
+        ],
+    ),
+]

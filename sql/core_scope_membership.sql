@@ -1,7 +1,9 @@
--- Temp table loc_scope of the regional monitoring marts (run after sql/mart_monitoring_macros.sql on the
--- same connection). Inputs registered by the asset (assets/monitoring/assets.py): temp tables
--- campus_radius(radius_km) and sto_region_map(vestiging_code, sto_region_code, sto_region_name, ...; empty
--- when no mapping file is given).
+-- core.scope_membership: the geographic scopes of each vestiging, the scope dimension of the regional
+-- monitoring marts (marts.profile_offer_region, profile_supply_campus, techniek_share, techniekarm, pupil_trend).
+-- Inputs: core.scope_national (the national level, from the pupil data alone), core.duo_vo_students,
+-- core.pupil_locations, core.campuses, core.campus_radii (pipeline.yaml reach.sensitivity_radii_km),
+-- raw.sto_region_map (empty when no mapping file is given).
+-- Macros: sql/mart_monitoring_macros.sql (haversine_km, radius_label).
 -- Parameters: $earth_radius_km (pipeline.yaml geocoding), $unknown (scope code of locations a level cannot
 -- place, monitoring.yaml unknown_scope_code), $scopes (scope types to build, monitoring.yaml scopes).
 
@@ -10,7 +12,7 @@
 -- level; a vestiging missing from the address file (or from the STO mapping) gets scope_code $unknown, so
 -- each level sums to the national figure. provincie falls back to the pupils file's province.
 -- campus_radius (overlapping): geocoded vestigingen within radius_km of a campus (haversine).
-CREATE OR REPLACE TEMP TABLE loc_scope AS
+CREATE OR REPLACE TABLE core.scope_membership AS
 WITH v AS (
     SELECT vestiging_code, min(provincie) AS provincie_pupils_file
     FROM core.duo_vo_students
@@ -36,9 +38,8 @@ l AS (
     LEFT JOIN a ON a.vestiging_code = v.vestiging_code
 ),
 scoped AS (
-    SELECT vestiging_code, 'national' AS scope_type, 'NL' AS scope_code, 'Nederland' AS scope_name,
-           CAST(NULL AS DOUBLE) AS radius_km, CAST(NULL AS VARCHAR) AS campus_code
-    FROM l
+    SELECT vestiging_code, scope_type, scope_code, scope_name, radius_km, campus_code
+    FROM core.scope_national
     UNION ALL
     SELECT vestiging_code, 'provincie', coalesce(provincie, $unknown), coalesce(provincie, 'province unknown'), NULL, NULL
     FROM l
@@ -59,14 +60,14 @@ scoped AS (
     SELECT l.vestiging_code, 'sto_region', coalesce(m.sto_region_code, $unknown),
            coalesce(m.sto_region_name, 'not in the STO-region mapping'), NULL, NULL
     FROM l
-    LEFT JOIN sto_region_map m ON m.vestiging_code = l.vestiging_code
-    WHERE (SELECT count(*) FROM sto_region_map) > 0
+    LEFT JOIN raw.sto_region_map m ON m.vestiging_code = l.vestiging_code
+    WHERE (SELECT count(*) FROM raw.sto_region_map) > 0
     UNION ALL
     SELECT l.vestiging_code, 'campus_radius', c.campus_code || '@' || radius_label(r.radius_km) || 'km',
            c.name || ', ' || radius_label(r.radius_km) || ' km', r.radius_km, c.campus_code
     FROM l
     CROSS JOIN core.campuses c
-    CROSS JOIN campus_radius r
+    CROSS JOIN core.campus_radii r
     WHERE l.lat IS NOT NULL AND c.lat IS NOT NULL
       AND haversine_km(c.lat, c.lon, l.lat, l.lon, $earth_radius_km) <= r.radius_km
 )
