@@ -19,11 +19,6 @@ from typing import IO
 
 import duckdb
 
-# What became of each run's staging copy, by published path: "published", "discarded" or "blocked: <why>".
-# Set by the resource at the end of a run (pipeline/resources.py); the CLI reads it, since a failure in a
-# resource's teardown does not fail a Dagster run.
-OUTCOMES: dict[str, str] = {}
-
 
 class RunLockedError(RuntimeError):
     """Another sto run holds the lock on this output directory."""
