@@ -211,7 +211,7 @@ class StoResource(dg.ConfigurableResource):
                     "cache_dir": self.cache_dir,
                 }
                 record_build(con, group, kind, years, mode)
-            record_run(con, group, [run.run_id], years, "sample" if self.sample else "real", lineage)
+            record_run(con, group, [run.run_id], years, "sample" if self.sample else "real", lineage, self.config)
         finally:
             con.close()
 

@@ -13,7 +13,7 @@ from assets.duo_pupils.checks import CHECKS
 from pipeline import db
 from pipeline.audit import LOADED_DDL
 from pipeline.checks import checked_asset
-from pipeline.duo import parse_pupils
+from pipeline.duo import declared_masking, parse_pupils
 from pipeline.partitions import PEILJAAR, YEARLY_BACKFILL, merge_year_metadata, run_peiljaren
 from pipeline.resources import StoResource
 
@@ -30,7 +30,7 @@ def raw_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> 
     per_year = {}
     for year in run_peiljaren(context):
         fetched = sto.fetcher().fetch("duo_vo_students", year)
-        df, info = parse_pupils(fetched.path, year)
+        df, info = parse_pupils(fetched.path, year, declared_masking(sto.config))
         context.log.info(f"peiljaar {year}: {len(df)} rows from {fetched.origin} ({info})")
         extra = {k: dg.MetadataValue.text(v) for k, v in info.items()}
         per_year[year] = finish_raw(
