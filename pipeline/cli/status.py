@@ -52,7 +52,8 @@ GROUP BY ALL
 
 
 YEARS_SQL = """
-SELECT peiljaar, source_kind AS kind, string_agg(file_name || ' (' || left(sha256, 12) || ')', ', ' ORDER BY file_name)
+SELECT peiljaar, source_kind AS kind, string_agg(DISTINCT file_name || ' (' || left(sha256, 12) || ')', ', '
+                  ORDER BY file_name || ' (' || left(sha256, 12) || ')')
        AS files, strftime(max(loaded_at), '%Y-%m-%d %H:%M') AS loaded_utc
 FROM audit.loaded_sources WHERE peiljaar IS NOT NULL GROUP BY ALL ORDER BY peiljaar
 """
