@@ -6,15 +6,14 @@
 
 from __future__ import annotations
 
-import importlib
 import warnings
-from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from pipeline import catalog
 from pipeline.config import default_config
 from pipeline.fetch import Fetcher
 from pipeline.partitions import PEILJAAR, due_peiljaren, latest_expected_peiljaar
@@ -26,16 +25,8 @@ from pipeline.settings import env_settings
 # include_sources) would print a warning per import into every CLI run.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-# Every module that defines assets: one per domain package of assets/ (the checks are declared on the
-# assets; each package's checks.py holds them as data). A missing module is an error (ModuleNotFoundError
-# names it), never skipped: tests/test_structure.py checks this list against assets/.
-MODULES = [
-    "assets.duo_pupils.assets",
-    "assets.locations.assets",
-    "assets.exams.assets",
-    "assets.monitoring.assets",
-    "assets.seor.assets",
-]
+# The asset modules (pipeline/catalog.py; tests/test_structure.py checks the list against assets/).
+MODULES = list(catalog.MODULES)
 
 
 def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
@@ -43,10 +34,7 @@ def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetCh
 
     Returns (assets, checks); raises ModuleNotFoundError naming a module of the list that does not exist.
     """
-    mods = [importlib.import_module(m) for m in MODULES]
-    assets = list(dg.load_assets_from_modules(mods))
-    checks = list(dg.load_asset_checks_from_modules(mods))
-    return assets, checks
+    return catalog.load_assets_and_checks(MODULES)
 
 
 duo_year_job = dg.define_asset_job(
@@ -131,17 +119,6 @@ def for_the_ui(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
         a.map_asset_specs(lambda spec: spec.replace_attributes(description=markdown_text(spec.description)))
         for a in assets
     ]
-
-
-def asset_lineage() -> Mapping[str, list[str]]:
-    """{asset: its upstream assets, sorted} of every asset: the lineage a run's audit.provenance row records
-    (read by the resource when it records a run, so it is computed from the definitions, never kept)."""
-    assets, _ = load_assets_and_checks()
-    return {
-        k.to_user_string(): sorted(d.to_user_string() for d in a.asset_deps.get(k, set()))
-        for a in assets
-        for k in a.keys
-    }
 
 
 def build_definitions(resource: StoResource | None = None, progress: Progress | None = None) -> dg.Definitions:

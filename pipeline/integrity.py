@@ -110,9 +110,9 @@ def open_read_only(published: Path) -> duckdb.DuckDBPyConnection:
         return con
     except (duckdb.Error, OSError) as exc:
         if _is_lock_conflict(exc):
-            from pipeline.publish import PublishBlockedError, _blocked_message
+            from pipeline.errors import PublishBlockedError, writer_message
 
-            raise PublishBlockedError(_blocked_message(published, str(exc).strip().splitlines()[0])) from exc
+            raise PublishBlockedError(writer_message(published, str(exc).strip().splitlines()[0])) from exc
         raise damaged_error(published, exc) from exc
 
 

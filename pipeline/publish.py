@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shlex
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -19,22 +18,8 @@ from typing import IO
 
 import duckdb
 
-
-class RunLockedError(RuntimeError):
-    """Another sto run holds the lock on this output directory."""
-
-
-class PublishBlockedError(RunLockedError):
-    """Another process holds the published database open read-write (DuckDB's write lock)."""
-
-
-def _blocked_message(published: Path, detail: str) -> str:
-    return (
-        f"{published} is open read-write in another process ({detail}). A refresh never replaces a file "
-        "that a writer holds: its journal (.wal) would be replayed onto the new database. Close that "
-        f"connection, and open the warehouse read-only: `duckdb -readonly {shlex.quote(str(published))}` or "
-        f"`duckdb.connect({str(published)!r}, read_only=True)`; then run again."
-    )
+from pipeline.errors import PublishBlockedError, RunLockedError
+from pipeline.errors import writer_message as _blocked_message
 
 
 def _duckdb_lock_detail(published: Path) -> str:

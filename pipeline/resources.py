@@ -179,7 +179,7 @@ class StoResource(dg.ConfigurableResource):
 
         run = context.dagster_run
         chosen = {k.to_user_string() for k in run.asset_selection} if run.asset_selection else None
-        from pipeline.definitions import asset_lineage
+        from pipeline.catalog import asset_lineage
 
         lineage = {k: deps for k, deps in asset_lineage().items() if chosen is None or k in chosen}
         start = run.tags.get("dagster/asset_partition_range_start") or run.tags.get("dagster/partition")

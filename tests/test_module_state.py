@@ -147,3 +147,16 @@ def test_the_scan_finds_shared_containers() -> None:
         "pkg.a.STATE: changed at pkg.a:4; read by ['pkg.b']",
         "pkg.d.COUNTS: changed at pkg.c:3; read by ['pkg.c']",
     ]
+
+
+def test_environment_parsed_in_one_place() -> None:
+    """The STO_* variables of the runner's settings are read by pipeline/settings.py alone (the SEOR inventory
+    override variables, read by pipeline/seor.py, are the one other place)."""
+    readers = {}
+    for pkg in PACKAGES:
+        for p in sorted((ROOT / pkg).rglob("*.py")):
+            text = p.read_text(encoding="utf-8")
+            for var in ("STO_OUT", "STO_MIRROR", "STO_ONLINE", "STO_OFFLINE", "STO_CACHE"):
+                if f'"{var}"' in text or f"'{var}'" in text:
+                    readers.setdefault(var, set()).add(str(p.relative_to(ROOT)))
+    assert readers and all(files == {"pipeline/settings.py"} for files in readers.values()), readers
