@@ -208,14 +208,16 @@ def guard_duplicate_year(con: duckdb.DuckDBPyConnection, f: FetchedFile) -> None
 
 def stale_rule_years(con: duckdb.DuckDBPyConnection, source_id: str, rules_hash: str) -> list[int]:
     """Loaded peiljaren of a yearly source whose core rows were built under other rules than `rules_hash`
-    (Config.rules_hash), in order; works on read-only connections."""
+    (Config.rules_hash), in order; works on read-only connections. The rules of a year are those of its
+    row that records them (`record_built`: the core asset's row; a warehouse built before that records
+    them on the raw asset's row); a year whose core rows record none is stale."""
     if not _has_loaded(con):
         return []
     return [
         r[0]
         for r in con.execute(
-            "SELECT DISTINCT peiljaar FROM audit.loaded_sources WHERE source_id = ? AND peiljaar IS NOT NULL "
-            "AND rules_hash IS DISTINCT FROM ? ORDER BY peiljaar",
+            "SELECT peiljaar FROM audit.loaded_sources WHERE source_id = ? AND peiljaar IS NOT NULL "
+            "GROUP BY peiljaar HAVING max(rules_hash) IS DISTINCT FROM ? ORDER BY peiljaar",
             [source_id, rules_hash],
         ).fetchall()
     ]
@@ -285,6 +287,31 @@ def record_loaded(
             snapshot_id,
             rules_hash,
         ],
+    )
+
+
+def record_built(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    asset: str,
+    from_asset: str,
+    source_id: str,
+    peiljaar: int,
+    rules_hash: str,
+) -> None:
+    """The audit.loaded_sources row of an asset built from the file another asset loaded (core pupils from
+    the raw ones): the same file, recorded when this asset writes its rows, with the classification rules
+    it applied (`rules_hash`). Replaces the asset's earlier row for that source and peiljaar."""
+    con.execute(LOADED_DDL)
+    con.execute(
+        "DELETE FROM audit.loaded_sources WHERE asset = ? AND source_id = ? AND peiljaar = ?",
+        [asset, source_id, peiljaar],
+    )
+    con.execute(
+        "INSERT INTO audit.loaded_sources SELECT ?, source_id, peiljaar, source_kind, file_name, path, origin_kind, "
+        "sha256, size, now()::TIMESTAMP, ?, snapshot_id, ? FROM audit.loaded_sources "
+        "WHERE asset = ? AND source_id = ? AND peiljaar = ?",
+        [asset, run_id, rules_hash, from_asset, source_id, peiljaar],
     )
 
 

@@ -6,10 +6,6 @@
 
 from __future__ import annotations
 
-import importlib
-import logging
-import sys
-import time
 import warnings
 from datetime import date
 from pathlib import Path
@@ -17,26 +13,20 @@ from typing import Any
 
 import dagster as dg
 
-from pipeline import resources as resources_mod
+from pipeline import catalog
 from pipeline.config import default_config
 from pipeline.fetch import Fetcher
 from pipeline.partitions import PEILJAAR, due_peiljaren, latest_expected_peiljaar
-from pipeline.resources import StoResource, settings_from_env
+from pipeline.progress import Progress
+from pipeline.resources import StoResource
+from pipeline.settings import env_settings
 
 # The beta parameters used on purpose (backfill_policy: every requested peiljaar in one step; AssetSelection
 # include_sources) would print a warning per import into every CLI run.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-# Every module that defines assets: one per domain package of assets/ (the checks are declared on the
-# assets; each package's checks.py holds them as data). A missing module is an error (ModuleNotFoundError
-# names it), never skipped: tests/test_structure.py checks this list against assets/.
-MODULES = [
-    "assets.duo_pupils.assets",
-    "assets.locations.assets",
-    "assets.exams.assets",
-    "assets.monitoring.assets",
-    "assets.seor.assets",
-]
+# The asset modules (pipeline/catalog.py; tests/test_structure.py checks the list against assets/).
+MODULES = list(catalog.MODULES)
 
 
 def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
@@ -44,83 +34,7 @@ def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetCh
 
     Returns (assets, checks); raises ModuleNotFoundError naming a module of the list that does not exist.
     """
-    mods = [importlib.import_module(m) for m in MODULES]
-    assets = list(dg.load_assets_from_modules(mods))
-    checks = list(dg.load_asset_checks_from_modules(mods))
-    return assets, checks
-
-
-RUN_T0 = [time.monotonic()]  # reset by the CLI at the start of `sto run`
-# The CLI's progress state: steps done of the run's total, and the peiljaar of the phase being run.
-PROGRESS: dict[str, Any] = {"done": 0, "total": 0, "part": None, "yearly_steps": set()}
-
-
-class _ProgressHandler(logging.Handler):
-    """Prints one line per step start/finish and check outcome: asset, year, elapsed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.materialized: set[str] = set()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        meta = getattr(record, "dagster_meta", None) or {}
-        ev = meta.get("dagster_event")
-        if ev is None:
-            msg = record.getMessage()
-            if record.levelno >= logging.WARNING and "Dependencies for step" not in msg:
-                self._print(f"  {record.levelname.lower()}: {msg.split(' - ')[-1]}")
-            return
-        et = ev.event_type_value
-        step = meta.get("step_key") or ""
-        part = ev.partition or (PROGRESS.get("part") if step in PROGRESS.get("yearly_steps", ()) else "") or ""
-        label = f"{step}{f' [peiljaar {part}]' if part else ''}"
-        if et == "ASSET_MATERIALIZATION":
-            self.materialized.add(step)
-        elif et == "STEP_SUCCESS" and step in self.materialized:
-            PROGRESS["done"] = PROGRESS.get("done", 0) + 1
-            total = PROGRESS.get("total") or 0
-            count = f"[{PROGRESS['done']:>2}/{total}] " if total else ""
-            self._print(f"✓ {count}{label}")
-        elif et == "STEP_FAILURE":
-            err = ev.event_specific_data.error
-            msg = err.message.strip() if err else "failed"
-            if err and err.cause:
-                msg = err.cause.message.strip()
-            self._print(f"✗ {label}: {msg}")
-        elif et == "ASSET_CHECK_EVALUATION":
-            d = ev.event_specific_data
-            status = (
-                "passed"
-                if d.passed
-                else "FAILED (blocking)"
-                if d.severity.value == "ERROR"
-                else "warning (not blocking)"
-            )
-            self._print(f"  check {d.asset_key.to_user_string()}.{d.check_name}: {status}")
-            if not d.passed:  # say what failed and where (file, row, key, indicator), for warnings too
-                for k, v in d.metadata.items():
-                    text = str(v.value)
-                    if text.startswith(("FAILED", "WARNING")):
-                        self._print(f"    {k}: {text.split(';')[0].split(': ', 1)[-1]}")
-                    elif "failing rows in words: " in k:
-                        lines = text.splitlines()
-                        for line in lines[:8]:
-                            self._print(f"      {line}")
-                        if len(lines) > 8:
-                            self._print(f"      … and {len(lines) - 8} more listed in the Dagster UI")
-
-    def _print(self, line: str) -> None:
-        print(f"[{time.monotonic() - RUN_T0[0]:7.1f}s] {line}", file=sys.stdout, flush=True)
-
-
-@dg.logger(description="Concise progress lines for the sto CLI.")
-def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
-    lg = logging.getLogger("sto.progress")
-    lg.setLevel(logging.DEBUG)
-    lg.propagate = False
-    if not lg.handlers:
-        lg.addHandler(_ProgressHandler())
-    return lg
+    return catalog.load_assets_and_checks(MODULES)
 
 
 duo_year_job = dg.define_asset_job(
@@ -207,24 +121,18 @@ def for_the_ui(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
     ]
 
 
-def build_definitions(resource: StoResource | None = None, quiet: bool = False) -> dg.Definitions:
-    """Definitions with the given resource settings (default: from STO_* environment variables).
+def build_definitions(resource: StoResource | None = None, progress: Progress | None = None) -> dg.Definitions:
+    """Definitions with the given resource (default: settings from the STO_* environment variables), and
+    with `progress` the run's concise console logger (the CLI's runner) instead of Dagster's.
 
     The configuration is validated first (pipeline/config_schema.py): a refused file stops the load with the
     same located message `sto run` prints (ConfigError)."""
     default_config()
     assets, checks = load_assets_and_checks()
     assets = for_the_ui(assets)
-    resources_mod.ASSET_DEPS.update(
-        {
-            k.to_user_string(): sorted(d.to_user_string() for d in a.asset_deps.get(k, set()))
-            for a in assets
-            for k in a.keys
-        }
-    )
     kwargs: dict[str, Any] = {}
-    if quiet:
-        kwargs["loggers"] = {"console": progress_logger}
+    if progress is not None:
+        kwargs["loggers"] = {"console": progress.logger_definition()}
     all_job = dg.define_asset_job(
         "sto_all",
         selection=dg.AssetSelection.all(include_sources=False),
@@ -235,7 +143,7 @@ def build_definitions(resource: StoResource | None = None, quiet: bool = False) 
         asset_checks=checks,
         jobs=[duo_year_job, all_job],
         sensors=[new_duo_year],
-        resources={"sto": resource or StoResource(**settings_from_env(), atomic_publish=True)},
+        resources={"sto": resource or StoResource(**env_settings().resource_settings(), atomic_publish=True)},
         executor=dg.in_process_executor,  # one resource set-up per run: one staging copy per run
         **kwargs,
     )

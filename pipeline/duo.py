@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pipeline.constants import VESTIGING_CODE_PATTERN
 from pipeline.csvread import InputError, read_table
+
+if TYPE_CHECKING:
+    from pipeline.config import Config
 
 COUNT_COLUMNS = [f"LEER- OF VERBLIJFSJAAR {lj} - {sex}" for lj in range(1, 7) for sex in ("MAN", "VROUW")]
 # canonical name -> accepted header names, oldest generation first
@@ -67,11 +71,9 @@ def detect_masking(counts: pd.DataFrame) -> str:
     return "none"
 
 
-def declared_masking() -> list[str]:
-    """Conventions data_raw/sources.yaml declares for the pupils source (all three when not declared)."""
-    from pipeline.config import default_config
-
-    declared = default_config().source("duo_vo_students").get("masking") or {}
+def declared_masking(cfg: Config) -> list[str]:
+    """Conventions data_raw/sources.yaml (in `cfg`) declares for the pupils source (all three when not declared)."""
+    declared = cfg.source("duo_vo_students").get("masking") or {}
     return list(declared.get("conventions") or MASKING_CONVENTIONS)
 
 
@@ -83,7 +85,8 @@ def parse_pupils(
     Accepts every published form: CSV (';' or ',' quoted; cp1252 or UTF-8) or .xlsx; both key-column
     generations; the older `LWOO INDICATIE` column (kept as `lwoo` = 'J'/'N', NULL for files without it:
     indicators must sum over it); any of the three masking conventions (detected per file, recorded in
-    column `masking` and in info; `masking_allowed` defaults to the conventions declared in sources.yaml).
+    column `masking` and in info; `masking_allowed`: the conventions sources.yaml declares,
+    `declared_masking(cfg)`, which the asset passes; all three when not given).
     Returns (frame, info): one row per source record with `source_row` = the physical line (or sheet row)
     on which it starts; info has encoding, delimiter, header_generation, lwoo, masking. Raises InputError
     naming file, row and column for anything a later step could not interpret.
@@ -147,7 +150,7 @@ def parse_pupils(
             f"{path}: expected a non-negative integer count or '<5', found {len(rows)} bad cell(s): " + "; ".join(cells)
         )
     masking = detect_masking(counts)
-    allowed = masking_allowed if masking_allowed is not None else declared_masking()
+    allowed = list(masking_allowed) if masking_allowed is not None else list(MASKING_CONVENTIONS)
     if masking not in allowed:
         raise InputError(
             f"{path}: columns {COUNT_COLUMNS[0]!r}..{COUNT_COLUMNS[-1]!r}: expected one of the small-number "

@@ -110,9 +110,9 @@ def open_read_only(published: Path) -> duckdb.DuckDBPyConnection:
         return con
     except (duckdb.Error, OSError) as exc:
         if _is_lock_conflict(exc):
-            from pipeline.errors import PublishBlockedError, blocked_message
+            from pipeline.errors import PublishBlockedError, writer_message
 
-            raise PublishBlockedError(blocked_message(published, str(exc).strip().splitlines()[0])) from exc
+            raise PublishBlockedError(writer_message(published, str(exc).strip().splitlines()[0])) from exc
         raise damaged_error(published, exc) from exc
 
 
@@ -172,9 +172,10 @@ def record_hashes(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("CREATE SCHEMA IF NOT EXISTS audit")
     con.execute(HASHES_DDL)
     con.execute(f"DELETE FROM {HASHES_TABLE}")
-    rows = [[t, n, h, duckdb.__version__, group, now] for t, (n, h) in sorted(hashes.items())]
-    if rows:  # a warehouse with no raw/core/marts table yet records an empty set
-        con.executemany(f"INSERT INTO {HASHES_TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.executemany(
+        f"INSERT INTO {HASHES_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+        [[t, n, h, duckdb.__version__, group, now] for t, (n, h) in sorted(hashes.items())],
+    )
     from pipeline.dictionary import apply_comments
 
     apply_comments(con, [HASHES_TABLE])

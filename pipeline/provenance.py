@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from pipeline.config import default_config
+from pipeline.config import Config, default_config
 from pipeline.dictionary import apply_comments
 from pipeline.paths import PROJECT_ROOT
 from pipeline.tables import table_exists
@@ -91,9 +91,11 @@ def record_run(
     years: list[int],
     source_mode: str,
     asset_inputs: dict[str, list[str]],
+    cfg: Config | None = None,
 ) -> None:
-    """Append the run's provenance row: code, packages, config, input files (sha256) and asset lineage."""
-    cfg = default_config()
+    """Append the run's provenance row: code, packages, config (`cfg`, the run's: the resource passes its
+    own), input files (sha256) and asset lineage."""
+    cfg = cfg or default_config()
     con.execute(PROVENANCE_DDL)
     inputs = (
         con.execute(

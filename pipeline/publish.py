@@ -18,14 +18,8 @@ from typing import IO
 
 import duckdb
 
-from pipeline.errors import PublishBlockedError, RunLockedError, blocked_message
-
-_blocked_message = blocked_message  # the name its callers use
-
-# What became of each run's staging copy, by published path: "published", "discarded" or "blocked: <why>".
-# Set by the resource at the end of a run (pipeline/resources.py); the CLI reads it, since a failure in a
-# resource's teardown does not fail a Dagster run.
-OUTCOMES: dict[str, str] = {}
+from pipeline.errors import PublishBlockedError, RunLockedError
+from pipeline.errors import writer_message as _blocked_message
 
 
 def _duckdb_lock_detail(published: Path) -> str:

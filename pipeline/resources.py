@@ -6,7 +6,6 @@ and a fetcher over the configured mirrors), and the CLI swaps both per run (stag
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,12 +18,11 @@ from pydantic import PrivateAttr
 from pipeline import db, publish
 from pipeline.config import Config, default_config
 from pipeline.fetch import Fetcher, fetcher_for
-from pipeline.partitions import PEILJAAR_PARTITIONS
+from pipeline.partitions import PEILJAAR_PARTITIONS, YEARLY_TABLES
 from pipeline.paths import DATA_OUT, DOWNLOAD_DIR
+from pipeline.settings import env_settings
 
-# {asset: [its upstream assets]} of the loaded Definitions, set by pipeline.definitions.build_definitions:
-# the lineage a run's audit.provenance row records (kept here so this module does not import the assets).
-ASSET_DEPS: dict[str, list[str]] = {}
+PUBLISH_TAG = "sto/publish"  # the run tag where a run's publish outcome is recorded (see StoResource)
 
 
 class StoResource(dg.ConfigurableResource):
@@ -32,7 +30,13 @@ class StoResource(dg.ConfigurableResource):
 
     With `atomic_publish` (the Dagster UI's setting) a run builds into a staging copy of `db_path` and
     the copy replaces the published file at the end of the run only when no step failed and no blocking
-    check failed, just as `sto run` does (which manages staging itself and leaves this off).
+    check failed. `sto run`, `sto drop` and a run launched from the UI or by the sensor all publish this way.
+    With `drop_years` (`sto drop`) the staging copy first loses those peiljaren's rows, so the run rebuilds
+    the marts over the remaining years.
+
+    The outcome ("published", "discarded" or "blocked: <why>") is recorded on the Dagster run itself, as the
+    run tag `sto/publish` (PUBLISH_TAG; shown in the UI, read back by pipeline.runner): a failure in a
+    resource's teardown does not fail a Dagster run, so the run's success alone does not say.
     """
 
     db_path: str = str(DATA_OUT / "sto.duckdb")
@@ -41,6 +45,7 @@ class StoResource(dg.ConfigurableResource):
     offline: bool = False
     sample: bool = True
     atomic_publish: bool = False
+    drop_years: list[int] = []
     _staging: str | None = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default=None)
     _con: Any = PrivateAttr(default=None)
@@ -72,6 +77,18 @@ class StoResource(dg.ConfigurableResource):
         self._staging = str(publish.prepare_staging(published))
         if context.dagster_run.tags.get("sto/build") != "full" and published.exists():
             self._verify_staging(published)
+        if self.drop_years:
+            self._drop_from_staging()
+
+    def _drop_from_staging(self) -> None:
+        """`sto drop`: delete the dropped peiljaren's rows (every yearly table and their audit rows) from the
+        staging copy before any step runs; the run then rebuilds what depends on them."""
+        con = duckdb.connect(self._staging)
+        try:
+            for table in (*YEARLY_TABLES, "audit.loaded_sources"):
+                con.execute(f"DELETE FROM {table} WHERE list_contains(?, peiljaar)", [list(self.drop_years)])
+        finally:
+            con.close()
 
     def _verify_staging(self, published: Path) -> None:
         """A run that keeps some tables as they are (a selection, new years only, a UI run) must not publish,
@@ -114,15 +131,16 @@ class StoResource(dg.ConfigurableResource):
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """End of a run under atomic publish: discard the staging copy when a step or a blocking check
         failed; otherwise record the run's provenance (and, for a complete `sto run` build, its build
-        state) in the copy and swap it in. The outcome is left in `publish.OUTCOMES` for the CLI."""
+        state) in the copy and swap it in. The outcome is recorded as the run's `sto/publish` tag."""
         self.close()  # the run's one connection: closed (and checkpointed) before any publish
         if not self.atomic_publish or self._staging is None:
             return
         staging, published = Path(self._staging), Path(self.db_path)
+        recorded = False
         try:
             if _run_failed(context) or not staging.exists():
                 publish.discard(staging)
-                publish.OUTCOMES[str(published)] = "discarded"
+                _record_outcome(context, "discarded")
                 if context.log:
                     context.log.warning(f"run failed: staging discarded, {published} unchanged")
                 return
@@ -131,16 +149,19 @@ class StoResource(dg.ConfigurableResource):
                 removed = publish.publish(staging, published)
             except publish.PublishBlockedError as exc:
                 publish.discard(staging)
-                publish.OUTCOMES[str(published)] = f"blocked: {exc}"
+                _record_outcome(context, f"blocked: {exc}")
+                recorded = True
                 if context.log:
                     context.log.error(f"not published: {exc}")
                 raise
-            publish.OUTCOMES[str(published)] = "published"
+            _record_outcome(context, "published")
+            recorded = True
             if removed and context.log:
                 context.log.warning(f"removed orphaned journal(s) {[str(p) for p in removed]} before publishing")
         except BaseException:
             publish.discard(staging)
-            publish.OUTCOMES.setdefault(str(published), "discarded")
+            if not recorded:
+                _record_outcome(context, "discarded")
             raise
         finally:
             self._staging = None
@@ -158,7 +179,9 @@ class StoResource(dg.ConfigurableResource):
 
         run = context.dagster_run
         chosen = {k.to_user_string() for k in run.asset_selection} if run.asset_selection else None
-        lineage = {k: deps for k, deps in ASSET_DEPS.items() if chosen is None or k in chosen}
+        from pipeline.catalog import asset_lineage
+
+        lineage = {k: deps for k, deps in asset_lineage().items() if chosen is None or k in chosen}
         start = run.tags.get("dagster/asset_partition_range_start") or run.tags.get("dagster/partition")
         end = run.tags.get("dagster/asset_partition_range_end") or start
         con = db.connect(staging)
@@ -188,7 +211,7 @@ class StoResource(dg.ConfigurableResource):
                     "cache_dir": self.cache_dir,
                 }
                 record_build(con, group, kind, years, mode)
-            record_run(con, group, [run.run_id], years, "sample" if self.sample else "real", lineage)
+            record_run(con, group, [run.run_id], years, "sample" if self.sample else "real", lineage, self.config)
         finally:
             con.close()
 
@@ -236,6 +259,19 @@ class StoResource(dg.ConfigurableResource):
         return fetcher_for(cfg.sources, self.sample, self.mirrors, self.cache_dir, self.offline, local, extra)
 
 
+def _record_outcome(context: dg.InitResourceContext, outcome: str) -> None:
+    """Record the publish outcome on the run (tag `sto/publish`). When the run history itself cannot be
+    written (a full disk) the tag is lost: pipeline.runner then judges by the published file."""
+    run = context.dagster_run
+    if run is None:
+        return
+    try:
+        context.instance.add_run_tags(run.run_id, {PUBLISH_TAG: outcome})
+    except Exception as exc:  # noqa: BLE001 - the outcome must not mask the run's own result
+        if context.log:
+            context.log.warning(f"publish outcome {outcome.split(':')[0]!r} not recorded in the run history: {exc}")
+
+
 def _run_failed(context: dg.InitResourceContext) -> bool:
     """True when the run had a failed step or a failed ERROR-severity (blocking) asset check."""
     evs = context.instance.all_logs(
@@ -259,14 +295,5 @@ def _host(url: str | None) -> str | None:
 
 
 def settings_from_env() -> dict:
-    """Resource settings from environment variables (used by the Dagster UI and `sto` defaults)."""
-    mirrors = [m for m in os.environ.get("STO_MIRROR", "").split(os.pathsep) if m]
-    online = os.environ.get("STO_ONLINE", "") in ("1", "true", "yes")
-    out = Path(os.environ.get("STO_OUT", str(DATA_OUT)))
-    return {
-        "db_path": str(out / "sto.duckdb"),
-        "mirrors": mirrors,
-        "cache_dir": os.environ.get("STO_CACHE", str(DOWNLOAD_DIR)),
-        "offline": os.environ.get("STO_OFFLINE", "") in ("1", "true", "yes"),
-        "sample": not mirrors and not online,
-    }
+    """Resource settings from the STO_* environment variables (pipeline.settings, parsed in one place)."""
+    return env_settings().resource_settings()

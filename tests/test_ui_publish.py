@@ -54,3 +54,18 @@ def test_failed_ui_run_leaves_published_file(ui_defs, monkeypatch):
     assert checks and not checks[0].event_specific_data.passed
     assert (out / "sto.duckdb").read_bytes() == published
     assert not any((out / ".staging").iterdir())
+
+
+def test_publish_outcome_is_recorded_on_the_run(ui_defs, monkeypatch):
+    """The resource records what became of the staging copy on the Dagster run itself (run tag sto/publish,
+    shown in the UI and read back by pipeline.runner), not in a module dictionary."""
+    from pipeline.resources import PUBLISH_TAG
+
+    defs, out = ui_defs
+    job = defs.resolve_job_def("sto_all")
+    instance = dg.DagsterInstance.ephemeral()
+    ok = job.execute_in_process(instance=instance, asset_selection=[dg.AssetKey("core_onderwijstype")])
+    assert instance.get_run_by_id(ok.run_id).tags.get(PUBLISH_TAG) == "published"
+    monkeypatch.setattr("pipeline.resources._run_failed", lambda context: True)
+    failed = job.execute_in_process(instance=instance, asset_selection=[dg.AssetKey("core_onderwijstype")])
+    assert instance.get_run_by_id(failed.run_id).tags.get(PUBLISH_TAG) == "discarded"

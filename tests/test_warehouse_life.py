@@ -418,10 +418,18 @@ def test_years_built_under_other_rules_are_not_mixed(sample_out, tmp_path, monke
 
     out = copy_out(sample_out, tmp_path / "out")
     before = _sha(out / "sto.duckdb")
-    hashes = query(
-        out / "sto.duckdb", "SELECT DISTINCT rules_hash FROM audit.loaded_sources WHERE peiljaar IS NOT NULL"
+    # every loaded year records the rules its core rows were built with, on the core asset's own row (written
+    # with those rows, never by a later UPDATE of another asset's row); the raw asset applies no rules
+    rows = query(
+        out / "sto.duckdb",
+        "SELECT asset, list(DISTINCT peiljaar ORDER BY peiljaar), list(DISTINCT rules_hash) FROM audit.loaded_sources "
+        "WHERE source_id = 'duo_vo_students' GROUP BY asset ORDER BY asset",
     )
-    assert len(hashes) == 1 and hashes[0][0]  # every loaded year records the rules it was built with
+    assert [(a, y) for a, y, _ in rows] == [
+        ("core_duo_vo_students", [2021, 2022, 2023]),
+        ("raw_duo_vo_students", [2021, 2022, 2023]),
+    ]
+    assert len(rows[0][2]) == 1 and rows[0][2][0] and rows[1][2] == [None]
     monkeypatch.setattr(Config, "rules_hash", lambda self: "changed-rules")
     assert main(["run", "--out", str(out), "--years", "2022", "--no-export"]) == 2
     err = capsys.readouterr().err

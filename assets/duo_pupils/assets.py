@@ -11,9 +11,9 @@ import pandas as pd
 from assets.common import CORE, RAW, finish_raw
 from assets.duo_pupils.checks import CHECKS
 from pipeline import db
-from pipeline.audit import LOADED_DDL
+from pipeline.audit import record_built
 from pipeline.checks import checked_asset
-from pipeline.duo import parse_pupils
+from pipeline.duo import declared_masking, parse_pupils
 from pipeline.partitions import PEILJAAR, YEARLY_BACKFILL, merge_year_metadata, run_peiljaren
 from pipeline.resources import StoResource
 
@@ -30,7 +30,7 @@ def raw_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> 
     per_year = {}
     for year in run_peiljaren(context):
         fetched = sto.fetcher().fetch("duo_vo_students", year)
-        df, info = parse_pupils(fetched.path, year)
+        df, info = parse_pupils(fetched.path, year, declared_masking(sto.config))
         context.log.info(f"peiljaar {year}: {len(df)} rows from {fetched.origin} ({info})")
         extra = {k: dg.MetadataValue.text(v) for k, v in info.items()}
         per_year[year] = finish_raw(
@@ -91,13 +91,14 @@ def core_vmbo_profile(sto: StoResource) -> dg.MaterializeResult:
     **CORE,
 )
 def core_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
-    per_year = {year: _core_students_year(sto, year) for year in run_peiljaren(context)}
+    per_year = {year: _core_students_year(sto, year, context.run.run_id) for year in run_peiljaren(context)}
     return dg.MaterializeResult(metadata=merge_year_metadata(per_year))
 
 
-def _core_students_year(sto: StoResource, year: int) -> dict:
-    """Build core.duo_vo_students for one peiljaar; its materialisation metadata."""
-    c = sto.config.pipeline["censored"]
+def _core_students_year(sto: StoResource, year: int, run_id: str) -> dict:
+    """Build core.duo_vo_students for one peiljaar and record it (audit.loaded_sources, with the rules it
+    applied); its materialisation metadata."""
+    c, rules = sto.config.pipeline["censored"], sto.config.rules_hash()
     with sto.connect() as con:
         db.run_sql(
             con,
@@ -109,13 +110,10 @@ def _core_students_year(sto: StoResource, year: int) -> dict:
                 "censored_upper": int(c["upper"]),
             },
         )
-        # The rules baked into these rows (audit.loaded_sources.rules_hash): a later run refuses to mix this year
-        # with years built under other rules until it is reloaded (pipeline/cli.py preflight).
-        con.execute(LOADED_DDL)
-        con.execute(
-            "UPDATE audit.loaded_sources SET rules_hash = ? WHERE source_id = 'duo_vo_students' AND peiljaar = ?",
-            [sto.config.rules_hash(), year],
-        )
+        # This asset's own audit row, with the rules baked into these rows (audit.loaded_sources.rules_hash): a
+        # later run refuses to mix this year with years built under other rules until it is reloaded
+        # (pipeline/preflight.py).
+        record_built(con, run_id, "core_duo_vo_students", "raw_duo_vo_students", "duo_vo_students", year, rules)
         total, censored = con.execute(
             "SELECT coalesce(sum(n), 0), count(*) FILTER (WHERE n_censored) FROM core.duo_vo_students "
             "WHERE peiljaar = ?",

@@ -24,6 +24,7 @@ import jinja2
 import plotly.offline
 from markupsafe import Markup
 
+from pipeline.config import Config
 from pipeline.report.render import Settings, exists
 from pipeline.report.sections import SECTIONS
 
@@ -56,16 +57,19 @@ def build_section(con: duckdb.DuckDBPyConnection, module: ModuleType, settings: 
     return out
 
 
-def build_report(db_path: Path, out_dir: Path) -> Path:
+def build_report(db_path: Path, out_dir: Path, cfg: Config | None = None) -> Path:
     """Render `out_dir/report/index.html` from the published warehouse `db_path`; return the file path.
 
     Written to a temporary name and renamed (readers never see half a file); mode 0644, directory 0755.
+    `cfg` is the run's configuration (default: the repository's, loaded once at the edge).
     """
-    from pipeline.config import default_config
+    if cfg is None:
+        from pipeline.config import default_config
 
+        cfg = default_config()
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no warehouse at {db_path}: run `sto run` first")
-    reach = default_config().pipeline["reach"]
+    reach = cfg.pipeline["reach"]
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         years = (
@@ -77,6 +81,8 @@ def build_report(db_path: Path, out_dir: Path) -> Path:
             default_radius=float(reach["default_radius_km"]),
             radii=tuple(float(r) for r in reach["sensitivity_radii_km"]),
             years=years,
+            unknown_scope_code=str(cfg.monitoring["unknown_scope_code"]),
+            earth_radius_km=float(cfg.pipeline["geocoding"]["earth_radius_km"]),
         )
         sections = [build_section(con, m, settings) for m in SECTIONS]
     finally:

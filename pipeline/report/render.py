@@ -143,11 +143,15 @@ def yes_no(value: Any, yes: str = "yes", no: str = "no", none: str = "–") -> s
 
 @dataclass(frozen=True)
 class Settings:
-    """What every section may need besides the warehouse: the radii of pipeline.yaml and the loaded years."""
+    """What every section may need besides the warehouse: the radii and the earth radius of pipeline.yaml,
+    the code of the unknown region (monitoring.yaml `unknown_scope_code`) and the loaded years. Built from
+    the configuration by `pipeline.report.build_report`; sections never re-derive these."""
 
     default_radius: float
     radii: tuple[float, ...]
     years: tuple[int, ...]
+    unknown_scope_code: str
+    earth_radius_km: float
 
     @property
     def one_year(self) -> bool:

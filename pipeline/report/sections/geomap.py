@@ -25,7 +25,6 @@ from pipeline.report.render import Settings, df, esc, exists, fig_html
 ANCHOR = "map"
 TITLE = "Map: techniekarm gemeenten, vo locations by profile offer, campuses"
 TEMPLATE = "sections/geomap.html.j2"
-EARTH_RADIUS_KM = 6371.0088
 OFFER_CLASSES = {
     "hard": ("offers a hard techniek profile (BWI, PIE, MaT, M&T)", "#c0392b"),
     "some": ("offers only a some-techniek profile (MVI, D&P)", "#e67e22"),
@@ -35,9 +34,12 @@ OFFER_CLASSES = {
 ARM_FILL = "rgba(243, 156, 18, 0.45)"
 
 
-def circle(lat: float, lon: float, radius_km: float, n: int = 72) -> tuple[list[float], list[float]]:
-    """Points of a geodesic circle (lon list, lat list) around (lat, lon)."""
-    d = radius_km / EARTH_RADIUS_KM
+def circle(
+    lat: float, lon: float, radius_km: float, earth_radius_km: float, n: int = 72
+) -> tuple[list[float], list[float]]:
+    """Points of a geodesic circle (lon list, lat list) around (lat, lon); `earth_radius_km` is pipeline.yaml
+    geocoding.earth_radius_km (the radius the reach SQL measures with)."""
+    d = radius_km / earth_radius_km
     la1, lo1 = math.radians(lat), math.radians(lon)
     lons, lats = [], []
     for i in range(n + 1):
@@ -148,8 +150,8 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         con,
         "SELECT 'GM' || lpad(scope_code, 4, '0') AS code, scope_name, pct_hard_bovenbouw, n_bovenbouw "
         "FROM marts.techniekarm WHERE peiljaar = ? AND scope_type = 'gemeente' AND is_techniekarm "
-        "AND scope_code <> 'ONBEKEND'",
-        [year],
+        "AND scope_code <> ?",
+        [year, settings.unknown_scope_code],
     )
     b = _boundaries(con, year)
     fig = go.Figure()
@@ -207,7 +209,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         xs2: list[float | None] = []
         ys2: list[float | None] = []
         for c in camp.itertuples():
-            lo, la = circle(float(c.lat), float(c.lon), float(r))
+            lo, la = circle(float(c.lat), float(c.lon), float(r), settings.earth_radius_km)
             xs2 += [*lo, None]
             ys2 += [*la, None]
         fig.add_trace(

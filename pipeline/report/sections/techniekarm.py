@@ -27,16 +27,16 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         con,
         "SELECT scope_type AS level, count(*) AS regions, count(*) FILTER (WHERE is_techniekarm) AS techniekarm, "
         "any_value(threshold_pct) AS threshold_pct FROM marts.techniekarm WHERE peiljaar = ? "
-        "AND scope_code <> 'ONBEKEND' AND scope_type IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
-        [year, LEVELS],
+        "AND scope_code <> ? AND scope_type IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+        [year, settings.unknown_scope_code, LEVELS],
     )
     counts = counts.set_index("level").reindex([lv for lv in LEVELS if lv in set(counts["level"])]).reset_index()
     arm = df(
         con,
         "SELECT scope_type AS level, scope_code, scope_name, pct_hard_bovenbouw, n_bovenbouw, n_hard "
-        "FROM marts.techniekarm WHERE peiljaar = ? AND is_techniekarm AND scope_code <> 'ONBEKEND' "
+        "FROM marts.techniekarm WHERE peiljaar = ? AND is_techniekarm AND scope_code <> ? "
         "AND scope_type IN (SELECT unnest(?::VARCHAR[])) ORDER BY scope_type, pct_hard_bovenbouw, scope_name",
-        [year, LEVELS],
+        [year, settings.unknown_scope_code, LEVELS],
     )
     threshold = float(counts["threshold_pct"].max()) if not counts.empty else None
     levels = [

@@ -122,7 +122,8 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
     reg = df(
         con,
         "SELECT indicator, peiljaar, scope_name AS provincie, pct, n_total FROM marts.techniek_share "
-        "WHERE scope_type = 'provincie' AND scope_code <> 'ONBEKEND' ORDER BY indicator, provincie, peiljaar",
+        "WHERE scope_type = 'provincie' AND scope_code <> ? ORDER BY indicator, provincie, peiljaar",
+        [settings.unknown_scope_code],
     )
     indicators = sorted(reg["indicator"].unique())
     indicator = DEFAULT_INDICATOR if DEFAULT_INDICATOR in indicators else (indicators or [""])[0]
