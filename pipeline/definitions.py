@@ -21,30 +21,29 @@ from pipeline import resources as resources_mod
 from pipeline.config import default_config
 from pipeline.fetch import Fetcher
 from pipeline.partitions import PEILJAAR, due_peiljaren, latest_expected_peiljaar
+from pipeline.paths import DOMAINS_DIR
 from pipeline.resources import StoResource, settings_from_env
 
 # The beta parameters used on purpose (backfill_policy: every requested peiljaar in one step; AssetSelection
 # include_sources) would print a warning per import into every CLI run.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-# Every module that defines assets: one per domain package of assets/ (the checks are declared on the
-# assets; each package's checks.py holds them as data). A missing module is an error (ModuleNotFoundError
-# names it), never skipped: tests/test_structure.py checks this list against assets/.
-MODULES = [
-    "assets.duo_pupils.assets",
-    "assets.locations.assets",
-    "assets.exams.assets",
-    "assets.monitoring.assets",
-    "assets.seor.assets",
-]
+
+def domain_modules(domains: Path = DOMAINS_DIR) -> list[str]:
+    """The asset module of every domain, found on disk: `assets.<domain>.assets` for each
+    assets/<domain>/assets.py, in name order (the checks are declared on the assets; each domain's checks.py
+    holds them as data). A new domain is picked up without editing this file (ARCHITECTURE.md)."""
+    return [f"{domains.name}.{p.parent.name}.assets" for p in sorted(domains.glob("*/assets.py"))]
 
 
-def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    """All assets and asset checks of the modules in MODULES.
+def load_assets_and_checks(
+    modules: list[str] | None = None,
+) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    """All assets and asset checks of `modules` (default: every domain's, `domain_modules()`).
 
-    Returns (assets, checks); raises ModuleNotFoundError naming a module of the list that does not exist.
+    Returns (assets, checks); raises ModuleNotFoundError naming a module that does not exist.
     """
-    mods = [importlib.import_module(m) for m in MODULES]
+    mods = [importlib.import_module(m) for m in (domain_modules() if modules is None else modules)]
     assets = list(dg.load_assets_from_modules(mods))
     checks = list(dg.load_asset_checks_from_modules(mods))
     return assets, checks

@@ -12,9 +12,9 @@ import dagster as dg
 import duckdb
 
 from assets.common import MARTS, RAW, mart_result, md_table, shared_params
+from assets.monitoring import inputs as mon
 from assets.monitoring.checks import CHECKS
 from pipeline import db
-from pipeline import monitoring as mon
 from pipeline.audit import KIND_SAMPLE, record_source, source_metadata, warehouse_kinds
 from pipeline.checks import checked_asset
 from pipeline.config import default_config  # the asset graph is built at import: no resource yet
@@ -278,7 +278,7 @@ PROGRAMME_DEPS = [*PUPIL_DEPS, "core_pupil_locations", "core_school_locations", 
 
 def _prepare_programme(con: duckdb.DuckDBPyConnection, sto: StoResource) -> None:
     """Macros, profile flags and the programme regions per peiljaar (sql/programme_scopes.sql)."""
-    from pipeline import targets
+    from assets.monitoring import targets
 
     _prepare_macros(con)
     mon.register(con, "target_scope_in", targets.scope_frame(sto.config.targets))
@@ -296,7 +296,7 @@ def _prepare_programme(con: duckdb.DuckDBPyConnection, sto: StoResource) -> None
     **MARTS,
 )
 def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
-    from pipeline import targets
+    from assets.monitoring import targets
 
     cfg = sto.config.targets
     with sto.connect() as con:
@@ -330,7 +330,7 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
-    from pipeline import targets
+    from assets.monitoring import targets
 
     cfg = sto.config.statements
     with sto.connect() as con:
@@ -364,7 +364,7 @@ def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_programme_forecasts(sto: StoResource) -> dg.MaterializeResult:
-    from pipeline import targets
+    from assets.monitoring import targets
 
     cfg = sto.config.statements
     with sto.connect() as con:

@@ -14,12 +14,13 @@ import duckdb
 import pandas as pd
 
 from assets.common import SEOR
+from assets.locations.geo import geocode_chain
+from assets.seor import inventory as seor
 from assets.seor.checks import CHECKS
-from pipeline import db, seor
+from pipeline import db
 from pipeline.audit import record_source
 from pipeline.checks import checked_asset
 from pipeline.fetch import FetchedFile, sha256_file
-from pipeline.geo import geocode_chain
 from pipeline.paths import DATA_RAW
 from pipeline.resources import StoResource
 
