@@ -1,7 +1,8 @@
 """Versioned configuration: definitions (profiles, onderwijstypes, campuses, thresholds) live in YAML.
 
-Every figure-changing choice is read from `pipeline/config/*.yaml` and `data_raw/sources.yaml`, so an
-auditor can see the rule next to the result. `load_config()` reads and validates every one of those files
+Every figure-changing choice is read from a YAML file, so an auditor can see the rule next to the result:
+the platform's `pipeline/config/pipeline.yaml`, each domain's `assets/<domain>/config/*.yaml` (found by
+`config_files()`: one mapping file stem → path) and `data_raw/sources.yaml`. `load_config()` reads and validates every one of those files
 once into one `Config` object; `default_config()` caches the repository's copy for the process, and assets
 reach it through the Dagster resource (`StoResource.config`). `Config.hash()` fingerprints the whole object
 for provenance; `Config.rules_hash()` only the rules baked into a loaded peiljaar's core rows.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -23,16 +25,18 @@ from pipeline.config_schema import KNOWN_SCOPES as KNOWN_SCOPES  # re-exported: 
 from pipeline.config_schema import TARGET_COMPARISONS as TARGET_COMPARISONS
 from pipeline.config_schema import TARGET_STATISTICS as TARGET_STATISTICS
 from pipeline.config_schema import UniqueKeyLoader, validate_parts
-from pipeline.paths import CONFIG_DIR, DATA_RAW
+from pipeline.paths import CONFIG_DIR as PLATFORM_CONFIG_DIR
+from pipeline.paths import DATA_RAW, DOMAINS_DIR
 
 
 class ConfigError(ValueError):
     """A configuration file is missing a key or holds a value of the wrong kind."""
 
 
-# The files of a configuration directory, in the order of Config's fields (by stem). What each may hold
-# (required keys, types, ranges, references to codes of other files) is its schema in
-# pipeline/config_schema.py SCHEMAS; tests/test_config.py checks that every file has one.
+# The configuration files, in the order of Config's fields (by stem). Each lives in its home: pipeline.yaml in
+# pipeline/config/, every other one in the config/ folder of the domain it belongs to (assets/<domain>/config/);
+# config_files() finds them. What each may hold (required keys, types, ranges, references to codes of other
+# files) is its schema in pipeline/config_schema.py SCHEMAS; tests/test_config.py checks that every file has one.
 CONFIG_FILES: tuple[str, ...] = (
     "pipeline",
     "profiles",
@@ -43,6 +47,10 @@ CONFIG_FILES: tuple[str, ...] = (
     "targets",
     "statements",
 )
+# Where load_config() reads the files when no directory is given: None = every file in its home
+# (config_files()); a directory = a flat copy holding every file (tests and the bad-input corpus point it at
+# an edited copy made by copy_config() and clear default_config's cache). Read at call time.
+CONFIG_DIR: Path | None = None
 # monitoring.yaml scopes: the partitioning region types, and the campus radius (defined with the schemas)
 PARTITIONING_SCOPES = tuple(s for s in KNOWN_SCOPES if s != "campus_radius")
 
@@ -75,7 +83,7 @@ def load_yaml(path: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Config:
-    """Every configuration file, parsed and validated: one attribute per file of pipeline/config/ (by stem)
+    """Every configuration file, parsed and validated: one attribute per file of CONFIG_FILES (by stem)
     plus the source catalogue. Treat it as read-only: the instance from `default_config()` is shared by every
     step of a process."""
 
@@ -110,7 +118,7 @@ class Config:
             raise ConfigError(f"data_raw/sources.yaml: no source named {source_id!r}") from exc
 
     def parts(self) -> dict[str, dict[str, Any]]:
-        """Every parsed file by name (the pipeline/config stems and 'sources'): exactly what `hash()` covers."""
+        """Every parsed file by name (the CONFIG_FILES stems and 'sources'): exactly what `hash()` covers."""
         return {name: getattr(self, name) for name in (*CONFIG_FILES, "sources")}
 
     def rules_hash(self) -> str:
@@ -173,7 +181,7 @@ def validate_targets(cfg: dict[str, Any], where: str = "targets.yaml") -> None:
     programme, label, source, a known scope, statistic and comparison (or a reason when not computable).
     Raises ConfigError naming the target and field."""
     if not cfg:
-        raise ConfigError("pipeline/config/targets.yaml is missing or empty")
+        raise ConfigError("assets/monitoring/config/targets.yaml is missing or empty")
     _validate_one("targets", cfg, where)
 
 
@@ -184,24 +192,56 @@ def validate_statements(
     needs, known statistics, and every variant choice (profile, leerjaar, leerweg set, region) defined; the
     regions are the scopes of `targets` (targets.yaml). Raises ConfigError naming the key path and value."""
     if not cfg:
-        raise ConfigError("pipeline/config/statements.yaml is missing or empty")
+        raise ConfigError("assets/monitoring/config/statements.yaml is missing or empty")
     _validate_one("statements", cfg, where, {"targets": targets} if targets else None)
+
+
+def config_files(config_dir: Path | None = None) -> dict[str, Path]:
+    """Stem → path of every configuration file of CONFIG_FILES, in that order.
+
+    Without `config_dir`: each file in its home, pipeline/config/*.yaml and assets/<domain>/config/*.yaml.
+    With it: a flat directory holding every file (a copy, see copy_config). Raises ConfigError naming the
+    file for a name found in two homes or a file no schema knows; a missing file is named by load_config.
+    """
+    if config_dir is not None:
+        cdir = Path(config_dir)
+        unexpected = sorted(p.name for p in cdir.glob("*.yaml") if p.stem not in CONFIG_FILES)
+        if unexpected:
+            raise ConfigError(f"{cdir}: unexpected configuration file(s) {unexpected}; known: {list(CONFIG_FILES)}")
+        return {stem: cdir / f"{stem}.yaml" for stem in CONFIG_FILES}
+    found: dict[str, Path] = {}
+    for path in [*sorted(PLATFORM_CONFIG_DIR.glob("*.yaml")), *sorted(DOMAINS_DIR.glob("*/config/*.yaml"))]:
+        if path.stem not in CONFIG_FILES:
+            raise ConfigError(f"{path}: unexpected configuration file; known: {list(CONFIG_FILES)}")
+        if path.stem in found:
+            raise ConfigError(f"{path}: a second configuration file named {path.name} (the first: {found[path.stem]})")
+        found[path.stem] = path
+    # a missing file keeps the home of its kind in the message: pipeline.yaml the platform's, others a domain's
+    home = {"pipeline": PLATFORM_CONFIG_DIR}
+    return {s: found.get(s, home.get(s, DOMAINS_DIR / "<domain>" / "config") / f"{s}.yaml") for s in CONFIG_FILES}
+
+
+def copy_config(dest: Path) -> Path:
+    """Copy every configuration file of the repository (config_files()) flat into `dest` (created); returns
+    `dest`, a directory load_config(dest) and CONFIG_DIR accept. For tests and the bad-input corpus."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in config_files().values():
+        shutil.copyfile(path, dest / path.name)
+    return dest
 
 
 def load_config(config_dir: Path | None = None, sources_file: Path | None = None) -> Config:
     """Read and validate every configuration file into one Config.
 
-    `config_dir` (default pipeline/config, read from this module's CONFIG_DIR at call time so tests can point
-    it elsewhere) must hold exactly the files of CONFIG_FILES; `sources_file` defaults to
-    data_raw/sources.yaml. Raises ConfigError naming the file (and key) for a missing or unexpected file,
-    invalid YAML, a missing required key or an invalid value.
+    `config_dir` (default: this module's CONFIG_DIR, read at call time so tests can point it at a copy; when
+    that is None every file is read in its home, see config_files) must hold exactly the files of
+    CONFIG_FILES; `sources_file` defaults to data_raw/sources.yaml. Raises ConfigError naming the file (and
+    key) for a missing or unexpected file, invalid YAML, a missing required key or an invalid value.
     """
-    cdir = Path(config_dir) if config_dir else Path(CONFIG_DIR)
+    cdir = config_dir if config_dir is not None else CONFIG_DIR
     sfile = Path(sources_file) if sources_file else DATA_RAW / "sources.yaml"
-    unexpected = sorted(p.name for p in cdir.glob("*.yaml") if p.stem not in CONFIG_FILES)
-    if unexpected:
-        raise ConfigError(f"{cdir}: unexpected configuration file(s) {unexpected}; known: {list(CONFIG_FILES)}")
-    paths = {stem: cdir / f"{stem}.yaml" for stem in CONFIG_FILES} | {"sources": sfile}
+    paths = config_files(cdir) | {"sources": sfile}
     parts = {name: load_yaml(p) for name, p in paths.items()}
     messages = validate_parts(parts, paths)  # every file against its schema (pipeline/config_schema.py)
     if messages:
@@ -216,5 +256,5 @@ def load_config(config_dir: Path | None = None, sources_file: Path | None = None
 @lru_cache(maxsize=1)
 def default_config() -> Config:
     """The repository's configuration, read and validated once per process (`default_config.cache_clear()`
-    after pointing CONFIG_DIR elsewhere)."""
+    after pointing CONFIG_DIR at a copy)."""
     return load_config()

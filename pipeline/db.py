@@ -1,7 +1,7 @@
 """DuckDB helpers: SQL files, table writes and the metadata every asset reports.
 
-Why: assets write their tables directly into DuckDB (no pickled IO), so the SQL in `sql/` is what an
-evaluator reads and what runs; table metadata (rows, schema, content hash) comes from one place.
+Why: assets write their tables directly into DuckDB (no pickled IO), so the SQL files (each domain's
+`assets/<domain>/sql/`, the shared `sql/`) are what an evaluator reads and what runs; table metadata (rows, schema, content hash) comes from one place.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import dictionary
-from pipeline.paths import SQL_DIR
+from pipeline.paths import DOMAINS_DIR, SQL_DIR
 from pipeline.provenance import asset_provenance_metadata
 from pipeline.tables import columns as columns  # re-exported: db.columns, db.ident, db.table_exists
 from pipeline.tables import ident as ident
@@ -35,14 +35,34 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
+def sql_files(shared: Path = SQL_DIR, domains: Path = DOMAINS_DIR) -> dict[str, list[Path]]:
+    """Name (file stem) → the SQL files of that name: the shared `sql/*.sql` and every domain's
+    `assets/<domain>/sql/*.sql`. A name must be unique across them (tests/test_structure.py checks it)."""
+    found: dict[str, list[Path]] = {}
+    for path in [*sorted(shared.glob("*.sql")), *sorted(domains.glob("*/sql/*.sql"))]:
+        found.setdefault(path.stem, []).append(path)
+    return found
+
+
+def sql_path(name: str) -> Path:
+    """The one SQL file named `name` (shared or in a domain's sql/). Raises FileNotFoundError naming the
+    places looked in when there is none, ValueError naming both files when two domains use the name."""
+    paths = sql_files().get(name, [])
+    if not paths:
+        raise FileNotFoundError(f"no SQL file {name}.sql in {SQL_DIR} or {DOMAINS_DIR}/*/sql/")
+    if len(paths) > 1:
+        raise ValueError(f"SQL name {name!r} is not unique: {', '.join(map(str, paths))}")
+    return paths[0]
+
+
 def read_sql(name: str) -> str:
-    """Text of `sql/<name>.sql`."""
-    path = SQL_DIR / f"{name}.sql"
-    return path.read_text(encoding="utf-8")
+    """Text of the SQL file `<name>.sql` (`sql_path`)."""
+    return sql_path(name).read_text(encoding="utf-8")
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> None:
-    """Run every statement of `sql/<name>.sql`; named parameters ($name) are bound where used."""
+    """Run every statement of the SQL file `<name>.sql` (`sql_path`); named parameters ($name) are bound
+    where used."""
     text = read_sql(name)
     statements = [s.strip() for s in _split_sql(text) if s.strip()]
     for stmt in statements:

@@ -25,16 +25,19 @@ from pipeline.settings import env_settings
 # include_sources) would print a warning per import into every CLI run.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-# The asset modules (pipeline/catalog.py; tests/test_structure.py checks the list against assets/).
+# The asset modules: every domain's, found on disk (pipeline/catalog.py domain_modules).
 MODULES = list(catalog.MODULES)
+domain_modules = catalog.domain_modules
 
 
-def load_assets_and_checks() -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    """All assets and asset checks of the modules in MODULES.
+def load_assets_and_checks(
+    modules: list[str] | None = None,
+) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    """All assets and asset checks of `modules` (default: every domain's, MODULES).
 
-    Returns (assets, checks); raises ModuleNotFoundError naming a module of the list that does not exist.
+    Returns (assets, checks); raises ModuleNotFoundError naming a module that does not exist.
     """
-    return catalog.load_assets_and_checks(MODULES)
+    return catalog.load_assets_and_checks(MODULES if modules is None else modules)
 
 
 duo_year_job = dg.define_asset_job(

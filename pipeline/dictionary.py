@@ -1,4 +1,8 @@
-"""The data dictionary (sql/data_dictionary.yaml): one description per table and column, shown everywhere.
+"""The data dictionary: one description per table and column, shown everywhere.
+
+Where: each domain describes its own tables in assets/<domain>/tables.yaml (beside its assets and SQL); the
+index sql/data_dictionary.yaml holds the shared column descriptions and the platform's audit tables.
+`load_dictionary()` merges them into one mapping.
 
 Why one file: an evaluator reading DuckDB (`duckdb_columns().comment`), the Dagster UI (column schema),
 a Parquet export (field metadata) or docs/data_dictionary.md must see the same text. The dictionary is
@@ -18,10 +22,11 @@ from typing import Any
 import duckdb
 import yaml
 
-from pipeline.paths import SQL_DIR
+from pipeline.paths import DOMAINS_DIR, SQL_DIR
 from pipeline.tables import ident, sql_literal
 
-DICTIONARY_FILE = SQL_DIR / "data_dictionary.yaml"
+DICTIONARY_FILE = SQL_DIR / "data_dictionary.yaml"  # the index: shared column descriptions, audit tables
+DOMAIN_TABLES = "tables.yaml"  # each domain's entries: assets/<domain>/tables.yaml
 DOCUMENTED_SCHEMAS = ("core", "marts", "audit")
 
 
@@ -29,17 +34,41 @@ class DictionaryError(ValueError):
     """The dictionary file is malformed (names the entry)."""
 
 
+def dictionary_files(path: Path = DICTIONARY_FILE, domains: Path = DOMAINS_DIR) -> list[Path]:
+    """The files of the dictionary: the index, then every domain's tables.yaml in name order."""
+    return [Path(path), *sorted(Path(domains).glob(f"*/{DOMAIN_TABLES}"))]
+
+
 @lru_cache(maxsize=4)
-def load_dictionary(path: Path = DICTIONARY_FILE) -> dict[str, Any]:
-    """Parse the dictionary; raise DictionaryError naming the entry when a table or column is malformed."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+def load_dictionary(path: Path = DICTIONARY_FILE, domains: Path = DOMAINS_DIR) -> dict[str, Any]:
+    """The whole dictionary: the index `path` (shared `columns`, the platform's tables) merged with the
+    `tables` of every domain's assets/<domain>/tables.yaml. Raises DictionaryError naming the file and entry
+    when a table or column is malformed, a domain file holds more than `tables`, or a table is described in
+    two files."""
+    index, *domain_files = dictionary_files(path, domains)
+    data = yaml.safe_load(index.read_text(encoding="utf-8")) or {}
     for key in ("columns", "tables"):
         if not isinstance(data.get(key), dict):
-            raise DictionaryError(f"{path}: top-level '{key}' must be a mapping")
-    for table, spec in data["tables"].items():
+            raise DictionaryError(f"{index}: top-level '{key}' must be a mapping")
+    _check_tables(index, data["tables"])
+    origin = dict.fromkeys(data["tables"], index)
+    for file in domain_files:
+        part = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        if not isinstance(part.get("tables"), dict) or set(part) - {"tables"}:
+            raise DictionaryError(f"{file}: a domain's tables.yaml holds one top-level mapping 'tables'")
+        _check_tables(file, part["tables"])
+        for table in part["tables"]:
+            if table in origin:
+                raise DictionaryError(f"{file}: table {table!r} is also described in {origin[table]}")
+            origin[table] = file
+        data["tables"].update(part["tables"])
+    return data
+
+
+def _check_tables(path: Path, tables: dict[str, Any]) -> None:
+    for table, spec in tables.items():
         if "." not in table or not isinstance(spec, dict) or not spec.get("description"):
             raise DictionaryError(f"{path}: table {table!r} needs 'schema.table' and a description")
-    return data
 
 
 def _render_column(entry: str | dict[str, Any]) -> str:
@@ -182,7 +211,8 @@ def render_markdown(columns_by_table: dict[str, list[tuple[str, str]]] | None = 
     lines = [
         "# Data dictionary",
         "",
-        "Generated from `sql/data_dictionary.yaml` by `scripts/gen_data_dictionary.py`; do not edit by hand.",
+        "Generated from `sql/data_dictionary.yaml` and every `assets/<domain>/tables.yaml` by",
+        "`scripts/gen_data_dictionary.py`; do not edit by hand.",
         "The same text is in the warehouse (`COMMENT ON`, see `duckdb_columns()`), in the Dagster column",
         "schemas and in the Parquet exports' field metadata. Percent columns are on a 0–100 scale.",
         "",

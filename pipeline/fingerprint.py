@@ -39,7 +39,16 @@ from pipeline.fetch import sha256_file
 from pipeline.paths import PROJECT_ROOT
 from pipeline.tables import table_exists
 
-CODE_GLOBS = ("pipeline/**/*.py", "pipeline/config/*.yaml", "assets/**/*.py", "sql/**/*", "data_raw/sources.yaml")
+CODE_GLOBS = (
+    "pipeline/**/*.py",
+    "pipeline/config/*.yaml",
+    "assets/**/*.py",
+    "assets/*/config/*.yaml",
+    "assets/*/sql/*.sql",
+    "assets/*/tables.yaml",
+    "sql/**/*",
+    "data_raw/sources.yaml",
+)
 CODE_FILES = ("requirements.lock", "pyproject.toml")
 SETTINGS_ENV = ("STO_INVENTORY", "STO_INVENTORY_MAPPING")
 BUILD_STATE_DDL = """

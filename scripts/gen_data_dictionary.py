@@ -1,4 +1,6 @@
-"""Regenerate docs/data_dictionary.md from sql/data_dictionary.yaml and a materialised warehouse.
+"""Regenerate docs/data_dictionary.md from the data dictionary and a materialised warehouse.
+
+The dictionary is the index sql/data_dictionary.yaml plus every domain's assets/<domain>/tables.yaml.
 
     python scripts/gen_data_dictionary.py [--db data_out/sto.duckdb] [--check]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.duo import COUNT_COLUMNS
+from assets.duo_pupils.parser import COUNT_COLUMNS
 
 OT = "ONDERWIJSTYPE VO EN LEER- OF VERBLIJFSJAAR"
 # current profile label -> a pre-2016 afdeling label that pipeline/config/profiles.yaml maps onto the same

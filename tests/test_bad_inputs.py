@@ -202,7 +202,7 @@ def test_each_case_damages_one_input(corpus: Path):
             patched = {
                 p.name
                 for p in (d / "config").iterdir()
-                if p.read_bytes() != (make_cases.CONFIG_DIR / p.name).read_bytes()
+                if p.read_bytes() != make_cases.CONFIG_FILES[p.stem].read_bytes()
             }
         if s.get("base", "sample") == "config":
             assert not changed and patched == {s["file"]}, (s["id"], changed, patched)
@@ -269,7 +269,7 @@ def test_cli_message(case_id: str, corpus: Path, good_db: Path, run_root: Path):
 
 
 def _inventory(path: Path, case: dict) -> Any:
-    from pipeline import seor
+    from assets.seor import inventory as seor
 
     cfg = seor.load_seor_config()
     _, mapping_path = seor.inventory_paths(cfg)
@@ -277,7 +277,9 @@ def _inventory(path: Path, case: dict) -> Any:
 
 
 def _parsers() -> dict[str, Any]:
-    from pipeline import duo, exams, geo
+    from assets.duo_pupils import parser as duo
+    from assets.exams import parser as exams
+    from assets.locations import geo
 
     return {
         "pupils": lambda p, c: duo.parse_pupils(p, c["years"][0]),

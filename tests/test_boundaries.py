@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from assets.locations.geo import boundary_frame
 from pipeline.config import default_config
 from pipeline.fetch import Fetcher, sha256_file
-from pipeline.geo import boundary_frame
 from pipeline.report.sections.geomap import division_year, rings
 from tests.conftest import GEO, query
 

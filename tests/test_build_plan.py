@@ -76,11 +76,12 @@ def test_no_build_state_means_full(tmp_path):
 
 
 def test_code_fingerprint_sees_every_code_file(tmp_path):
-    for rel in ("pipeline/a.py", "assets/b.py", "sql/c.sql", "pipeline/config/d.yaml", "requirements.lock"):
+    domain = ("assets/x/sql/e.sql", "assets/x/config/f.yaml", "assets/x/tables.yaml")  # a domain's own files
+    for rel in ("pipeline/a.py", "assets/b.py", "sql/c.sql", "pipeline/config/d.yaml", "requirements.lock", *domain):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
     first = fp.code_fingerprint(tmp_path)
-    for rel in ("pipeline/a.py", "sql/c.sql", "pipeline/config/d.yaml", "requirements.lock"):
+    for rel in ("pipeline/a.py", "sql/c.sql", "pipeline/config/d.yaml", "requirements.lock", *domain):
         (tmp_path / rel).write_text("y")
         assert fp.code_fingerprint(tmp_path) != first
         (tmp_path / rel).write_text("x")

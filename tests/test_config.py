@@ -13,22 +13,24 @@ from pathlib import Path
 import pytest
 import yaml
 
+from assets.monitoring import inputs as monitoring
+from assets.monitoring import targets
+from assets.seor import inventory as seor
 from pipeline import config as config_mod
-from pipeline import monitoring, seor, targets
-from pipeline.config import CONFIG_FILES, Config, ConfigError, default_config, load_config
-from pipeline.paths import CONFIG_DIR
+from pipeline.config import CONFIG_FILES, Config, ConfigError, config_files, copy_config, default_config, load_config
+from pipeline.paths import CONFIG_DIR, DOMAINS_DIR
 
 
 @pytest.fixture
 def cfg_dir(tmp_path: Path) -> Path:
-    d = tmp_path / "config"
-    shutil.copytree(CONFIG_DIR, d)
-    return d
+    return copy_config(tmp_path / "config")
 
 
 def test_every_config_file_is_a_part():
     cfg = default_config()
-    assert set(cfg.parts()) == {p.stem for p in CONFIG_DIR.glob("*.yaml")} | {"sources"}
+    on_disk = [*CONFIG_DIR.glob("*.yaml"), *DOMAINS_DIR.glob("*/config/*.yaml")]
+    assert set(cfg.parts()) == {p.stem for p in on_disk} | {"sources"}
+    assert sorted(config_files().values()) == sorted(on_disk) and len(on_disk) == len(CONFIG_FILES)
     assert set(cfg.file_sha256) == set(cfg.parts())
     assert len(cfg.files) == len(cfg.parts())
 
@@ -103,7 +105,7 @@ def test_invalid_target_and_unexpected_file_are_refused(cfg_dir: Path):
     )
     with pytest.raises(ConfigError, match="statistic 'n_boys'"):
         load_config(config_dir=cfg_dir)
-    shutil.copy(CONFIG_DIR / "targets.yaml", path)
+    shutil.copy(config_files()["targets"], path)
     (cfg_dir / "extra.yaml").write_text("a: 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"unexpected configuration file\(s\) \['extra.yaml'\]"):
         load_config(config_dir=cfg_dir)

@@ -130,3 +130,44 @@ def test_ui_descriptions_keep_angle_brackets_for_markdown_and_comments_stay_plai
     assert "marts.reconciliation_\\<source\\>" in desc
     check = graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey("mart_nearby_offer"), "mart_nearby_offer_valid"))
     assert "(a \\< b)" in check.description
+
+
+def test_each_domain_describes_its_own_tables():
+    """Every table is described in one file: a domain's assets/<domain>/tables.yaml for the tables its own
+    assets or SQL write, the index sql/data_dictionary.yaml for the platform's (audit) tables."""
+    import yaml
+
+    index, *domain_files = dictionary.dictionary_files()
+    assert len(domain_files) >= 5
+    seen: dict[str, Path] = {}
+    for file in [index, *domain_files]:
+        tables = yaml.safe_load(file.read_text(encoding="utf-8"))["tables"]
+        for table in tables:
+            assert table not in seen, (table, file, seen.get(table))
+            seen[table] = file
+        if file == index:
+            assert {t.split(".")[0] for t in tables} == {"audit"}, file
+            continue
+        home = file.parent  # the domain's asset modules (*.py) or one of its sql/*.sql names the table it describes
+        code = "\n".join(p.read_text(encoding="utf-8") for p in [*sorted(home.glob("*.py")), *sorted(home.glob("sql/*.sql"))])
+        unnamed = [t for t in tables if t not in code and t.split(".")[1] not in code]
+        assert unnamed == [], (file, unnamed)
+    assert set(seen) == set(dictionary.load_dictionary()["tables"])
+
+
+def test_a_table_described_twice_is_refused(tmp_path: Path):
+    index = tmp_path / "index.yaml"
+    index.write_text("columns: {}\ntables:\n  audit.a: {description: A}\n", encoding="utf-8")
+    (tmp_path / "d1").mkdir()
+    (tmp_path / "d1" / "tables.yaml").write_text("tables:\n  core.b: {description: B}\n", encoding="utf-8")
+    data = dictionary.load_dictionary(index, tmp_path)
+    assert set(data["tables"]) == {"audit.a", "core.b"}
+    (tmp_path / "d2").mkdir()
+    (tmp_path / "d2" / "tables.yaml").write_text("tables:\n  core.b: {description: again}\n", encoding="utf-8")
+    dictionary.load_dictionary.cache_clear()  # parsed once per process: the edited files are read afresh
+    with pytest.raises(dictionary.DictionaryError, match=r"d2/tables.yaml: table 'core.b' is also described in"):
+        dictionary.load_dictionary(index, tmp_path)
+    (tmp_path / "d2" / "tables.yaml").write_text("columns: {}\ntables: {}\n", encoding="utf-8")
+    dictionary.load_dictionary.cache_clear()
+    with pytest.raises(dictionary.DictionaryError, match="one top-level mapping 'tables'"):
+        dictionary.load_dictionary(index, tmp_path)

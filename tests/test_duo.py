@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from assets.duo_pupils.parser import COUNT_COLUMNS, parse_addresses, parse_pupils
 from pipeline.csvread import InputError
-from pipeline.duo import COUNT_COLUMNS, parse_addresses, parse_pupils
 
 OLD = [
     "BRIN NUMMER",
@@ -132,7 +132,7 @@ def test_bad_key_is_named(tmp_path):
 
 
 def test_addresses_duplicate_code_rejected(tmp_path):
-    from pipeline.duo import ADDRESS_COLUMNS
+    from assets.duo_pupils.parser import ADDRESS_COLUMNS
 
     header = list(ADDRESS_COLUMNS.values())
     row = [

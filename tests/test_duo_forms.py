@@ -12,9 +12,9 @@ import zipfile
 import pandas as pd
 import pytest
 
+from assets.duo_pupils.parser import COUNT_COLUMNS, detect_masking, parse_pupils
 from pipeline.config import default_config
 from pipeline.csvread import InputError, read_text_csv
-from pipeline.duo import COUNT_COLUMNS, detect_masking, parse_pupils
 from pipeline.fetch import Fetcher, peiljaar_from_name
 from tests import duo_forms
 from tests.conftest import PUPILS_2019, need_shared

@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 import requests
 
+from assets.exams.parser import newest_per_school_year, parse_exams, range_from_name
 from pipeline.config import default_config
-from pipeline.exams import newest_per_school_year, parse_exams, range_from_name
 from pipeline.fetch import Fetcher
 from tests.conftest import ROOT
 

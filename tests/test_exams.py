@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from assets.exams.parser import parse_exams, range_from_name
 from pipeline.csvread import InputError
-from pipeline.exams import parse_exams, range_from_name
 from tests.conftest import query
 
 GROUPS_OLD = ["MAN", "VROUW", "ONBEKEND", "TOTAAL"]

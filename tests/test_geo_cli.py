@@ -10,9 +10,9 @@ import zipfile
 
 import pytest
 
+from assets.locations.geo import parse_geonames, parse_school_points, pdok_lookup
 from pipeline.archive import read_member
 from pipeline.csvread import InputError
-from pipeline.geo import parse_geonames, parse_school_points, pdok_lookup
 
 
 class _Resp:

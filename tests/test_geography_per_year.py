@@ -15,15 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DUO, GEO, ROOT, copy_out, need_shared, patched_sample, query, run_sto, table_hashes
+from pipeline import db
+from tests.conftest import DUO, GEO, copy_out, need_shared, patched_sample, query, run_sto, table_hashes
 
 BRIN, CODE, GEMEENTE = 2, 3, 10  # columns of the DUO address file (02.-alle-vestigingen-vo.csv)
 
 
 def sql_files_using_the_register() -> dict[str, list[str]]:
-    """Every sql/*.sql statement line that reads core.school_locations (comments excluded)."""
+    """Every SQL file's statement lines (sql/ and assets/<domain>/sql/) that read core.school_locations
+    (comments excluded)."""
     hits: dict[str, list[str]] = {}
-    for f in sorted((ROOT / "sql").glob("*.sql")):
+    files = [f for paths in db.sql_files().values() for f in paths]
+    assert len(files) > 30, files  # the audit reads every SQL file of the project, not an empty folder
+    for f in sorted(files):
         for line in f.read_text(encoding="utf-8").splitlines():
             code = line.split("--", 1)[0]
             if re.search(r"\bcore\.school_locations\b", code):
@@ -32,7 +36,7 @@ def sql_files_using_the_register() -> dict[str, list[str]]:
 
 
 def test_no_pupil_year_mart_reads_the_newest_register():
-    """Audit of sql/*.sql: only the register itself and the SEOR initiative geocoding (no peiljaar: an initiative's
+    """Audit of every SQL file: only the register itself and the SEOR initiative geocoding (no peiljaar: an initiative's
     participating school is placed at its last known address) may read core.school_locations."""
     assert set(sql_files_using_the_register()) <= {"core_school_locations.sql", "seor_initiatives.sql"}
 

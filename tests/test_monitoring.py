@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import monitoring as mon
-from pipeline.config import ConfigError, load_config
+from assets.monitoring import inputs as mon
+from pipeline.config import ConfigError, copy_config, load_config
 from pipeline.csvread import InputError
-from pipeline.paths import CONFIG_DIR
 from pipeline.resources import StoResource
 from tests.conftest import query
 
@@ -301,8 +300,7 @@ def test_published_file_errors_are_located(tmp_path):
 
 
 def test_monitoring_config_validated(tmp_path):
-    cfg_dir = tmp_path / "config"
-    shutil.copytree(CONFIG_DIR, cfg_dir)
+    cfg_dir = copy_config(tmp_path / "config")
     bad = cfg_dir / "monitoring.yaml"
     bad.write_text(bad.read_text(encoding="utf-8").replace("scopes: [national,", "scopes: [nation,"), encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown scope type") as exc:

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import db, geo, validation
+from assets.locations import geo
+from pipeline import db, validation
 from pipeline.validation import E
 
 

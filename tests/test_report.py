@@ -247,7 +247,7 @@ def _hostile(con) -> None:
 
 
 def _boundaries(con) -> None:
-    from pipeline.geo import boundary_frame
+    from assets.locations.geo import boundary_frame
 
     frames = [
         boundary_frame(con, FIXTURES / "boundaries" / "gemeente_tiny.geojson", "gemeente", 2020, "fixture_gemeente"),

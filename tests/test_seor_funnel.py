@@ -21,7 +21,6 @@ from pipeline.resources import StoResource
 from tests.conftest import query
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "seor"
-CONFIG = Path(config_mod.CONFIG_DIR)
 REACH_ASSETS = [
     "core_campuses",
     "mart_initiative_campus_reach",
@@ -41,8 +40,8 @@ def _defs() -> list:
 
 
 def _write_config(cfg_dir: Path, radius: float = 10, extra_campus: dict | None = None) -> None:
-    """A copy of pipeline/config with the fixture campuses, a radius and the fixture's extra doelgroep."""
-    shutil.copytree(CONFIG, cfg_dir, dirs_exist_ok=True)
+    """A copy of the configuration files with the fixture campuses, a radius and the fixture's extra doelgroep."""
+    config_mod.copy_config(cfg_dir)
     campuses = yaml.safe_load((FIX / "campuses.yaml").read_text(encoding="utf-8"))
     if extra_campus:
         campuses["campuses"].append(extra_campus)

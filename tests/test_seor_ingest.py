@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import seor
+from assets.seor import inventory as seor
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "seor"
 BUNDLED = Path(__file__).resolve().parent.parent / "data_raw" / "seor2023"

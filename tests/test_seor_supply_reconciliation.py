@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from assets.monitoring import inputs as mon
 from pipeline import db
-from pipeline import monitoring as mon
 from tests.conftest import ROOT, SPEC, query
 
 TABLE5 = ROOT / "data_raw" / "published" / "seor2023_table5.csv"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import seor
+from assets.seor import inventory as seor
 from tests.conftest import SPEC, query, run_sto
 
 ROOT = Path(__file__).resolve().parent.parent

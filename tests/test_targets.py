@@ -13,7 +13,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline import db, targets
+from assets.monitoring import targets
+from assets.monitoring.inputs import register
+from pipeline import db
 from pipeline.config import ConfigError, validate_statements
 from tests.conftest import query
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import geo, textcheck
+from assets.locations import geo
+from pipeline import textcheck
 from pipeline.csvread import InputError, read_text_csv, read_xlsx
 from tests.conftest import DUO, GEO, need_shared
 

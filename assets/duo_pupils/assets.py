@@ -10,10 +10,10 @@ import pandas as pd
 
 from assets.common import CORE, RAW, finish_raw
 from assets.duo_pupils.checks import CHECKS
+from assets.duo_pupils.parser import declared_masking, parse_pupils
 from pipeline import db
 from pipeline.audit import record_built
 from pipeline.checks import checked_asset
-from pipeline.duo import declared_masking, parse_pupils
 from pipeline.partitions import PEILJAAR, YEARLY_BACKFILL, merge_year_metadata, run_peiljaren
 from pipeline.resources import StoResource
 

@@ -3,9 +3,9 @@
 import dagster as dg
 import pandas as pd
 
+from assets.duo_pupils.parser import LWOO_VALUES, MASKING_CONVENTIONS
 from pipeline.checks import WARN, CheckDef, CheckRun, rows_metadata
 from pipeline.constants import COUNT_COLUMNS, LEERWEGEN, PROFILE_CODES, VESTIGING_CODE_PATTERN
-from pipeline.duo import LWOO_VALUES, MASKING_CONVENTIONS
 from pipeline.validation import LOCATE_COLUMNS, E
 
 COUNT_COLS = list(COUNT_COLUMNS)

@@ -12,11 +12,11 @@ import dagster as dg
 
 from assets.common import CORE, MARTS, RAW, mart_result, md_table, shared_params
 from assets.exams.checks import CHECKS
+from assets.exams.parser import newest_per_school_year, parse_exams, range_from_name
+from assets.monitoring import inputs as mon
 from pipeline import db
-from pipeline import monitoring as mon
 from pipeline.audit import forget_loaded, record_source, source_metadata
 from pipeline.checks import checked_asset
-from pipeline.exams import newest_per_school_year, parse_exams, range_from_name
 from pipeline.resources import StoResource
 
 

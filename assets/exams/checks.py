@@ -1,9 +1,9 @@
 """DUO exam candidates and passes (both published layouts): the asset checks, as data (pipeline/checks.py builds and runs them in their asset's step)."""
 
-from pipeline import monitoring as mon
+from assets.exams.parser import LAYOUTS
+from assets.monitoring import inputs as mon
 from pipeline.checks import CheckDef, CheckRun, pct_between
 from pipeline.constants import VESTIGING_CODE_PATTERN
-from pipeline.exams import LAYOUTS
 from pipeline.validation import E
 
 

@@ -11,13 +11,9 @@ import pandas as pd
 import requests
 
 from assets.common import CORE, RAW, finish_raw
+from assets.duo_pupils.parser import parse_addresses
 from assets.locations.checks import CHECKS
-from pipeline import db, textcheck
-from pipeline.audit import SNAPSHOT_USE_SQL, record_source, snapshot_date
-from pipeline.checks import checked_asset
-from pipeline.duo import parse_addresses
-from pipeline.fetch import FetchError
-from pipeline.geo import (
+from assets.locations.geo import (
     boundary_frame,
     geocode_chain,
     parse_overrides,
@@ -25,6 +21,10 @@ from pipeline.geo import (
     pdok_lookup,
     write_geonames,
 )
+from pipeline import db, textcheck
+from pipeline.audit import SNAPSHOT_USE_SQL, record_source, snapshot_date
+from pipeline.checks import checked_asset
+from pipeline.fetch import FetchError
 from pipeline.resources import StoResource
 
 

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 
 from assets.common import MARTS, RAW, mart_result, md_table, shared_params
+from assets.monitoring import inputs as mon
 from assets.monitoring.checks import CHECKS
 from assets.monitoring.dim_checks import DIM_CHECKS
 from assets.monitoring.dims import (  # noqa: F401  the dimension assets, loaded with this module
@@ -20,7 +21,6 @@ from assets.monitoring.dims import (  # noqa: F401  the dimension assets, loaded
     core_share_indicators,
 )
 from pipeline import db
-from pipeline import monitoring as mon
 from pipeline.audit import KIND_SAMPLE, record_source, source_metadata, warehouse_kinds
 from pipeline.checks import checked_asset
 from pipeline.config import default_config  # the asset graph is built at import: no resource yet
@@ -298,7 +298,7 @@ PROGRAMME_DEPS = [*PUPIL_DEPS, "core_programme_scope_info", "core_programme_scop
     **MARTS,
 )
 def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
-    from pipeline import targets
+    from assets.monitoring import targets
 
     cfg = sto.config.targets
     with sto.connect() as con:
@@ -330,7 +330,7 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
     **MARTS,
 )
 def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
-    from pipeline import targets
+    from assets.monitoring import targets
 
     cfg = sto.config.statements
     with sto.connect() as con:

@@ -4,7 +4,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from pipeline import monitoring as mon
+from assets.monitoring import inputs as mon
 from pipeline.checks import WARN, CheckDef, CheckRun, pct_between
 from pipeline.constants import VESTIGING_CODE_PATTERN
 from pipeline.validation import E

@@ -12,6 +12,8 @@ import dagster as dg
 import pandas as pd
 
 from assets.common import SEOR
+from assets.locations.geo import geocode_chain
+from assets.seor import inventory as seor
 from assets.seor.checks import CHECKS
 from assets.seor.dims import core_seor_steps, raw_seor_published  # noqa: F401  loaded with this module
 from assets.seor.marts import (  # noqa: F401  the SEOR marts, loaded with this module
@@ -27,11 +29,10 @@ from assets.seor.support import inventory_mapping as _mapping
 from assets.seor.support import local_file as _local_file
 from assets.seor.support import register_temp as _register
 from assets.seor.support import seor_meta as _meta
-from pipeline import db, seor
+from pipeline import db
 from pipeline.audit import record_source
 from pipeline.checks import checked_asset
 from pipeline.fetch import sha256_file
-from pipeline.geo import geocode_chain
 from pipeline.resources import StoResource
 
 ADDITIONS_STEP = 5

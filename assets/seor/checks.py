@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from pipeline import seor
+from assets.seor import inventory as seor
 from pipeline.checks import WARN, CheckDef, CheckRun, rows_metadata
 from pipeline.validation import E
 

@@ -28,9 +28,10 @@ from typing import Any
 
 import yaml
 
+from pipeline.config import copy_config
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-CONFIG_DIR = ROOT / "pipeline" / "config"
 SOURCES = ROOT / "data_raw" / "sources.yaml"
 SPEC_FILE = HERE / "cases.yaml"
 
@@ -93,14 +94,14 @@ def patch_file(path: Path, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_case(spec: dict[str, Any], out_root: Path) -> tuple[Path, Path, dict[str, Any]]:
-    """OUT/<id>/config (copy of pipeline/config) and OUT/<id>/sources.yaml with the patch applied.
+    """OUT/<id>/config (a flat copy of every configuration file) and OUT/<id>/sources.yaml with the patch applied.
     Returns (config_dir, sources_file, facts)."""
     case_dir = out_root / spec["id"]
     if case_dir.exists():
         shutil.rmtree(case_dir)
     case_dir.mkdir(parents=True)
     config_dir = case_dir / "config"
-    shutil.copytree(CONFIG_DIR, config_dir)
+    copy_config(config_dir)
     sources = case_dir / "sources.yaml"
     shutil.copyfile(SOURCES, sources)
     target = sources if spec["file"] == "sources.yaml" else config_dir / spec["file"]

@@ -34,11 +34,13 @@ from typing import Any
 
 import yaml
 
+from pipeline.config import config_files, copy_config
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SAMPLE_DIR = ROOT / "data_raw" / "sample"
-CONFIG_DIR = ROOT / "pipeline" / "config"
-BASES = {"sample": SAMPLE_DIR, "seor2023": ROOT / "data_raw" / "seor2023", "config": CONFIG_DIR}
+CONFIG_FILES = config_files()  # file stem → its home (pipeline/config/ or assets/<domain>/config/)
+BASES = {"sample": SAMPLE_DIR, "seor2023": ROOT / "data_raw" / "seor2023"}
 SPEC_FILE = HERE / "cases.yaml"
 
 
@@ -636,7 +638,7 @@ def build_case(spec: dict[str, Any], out_root: Path, sample_dir: Path = SAMPLE_D
     config_dir = None
     if base == "config" or spec.get("config_patch"):
         config_dir = case_dir / "config"
-        shutil.copytree(CONFIG_DIR, config_dir)
+        copy_config(config_dir)
     if spec.get("config_patch"):
         patch = dict(spec["config_patch"])
         yaml_set(config_dir / patch.pop("file"), **patch)
