@@ -16,6 +16,7 @@ import dagster as dg
 
 from pipeline.paths import DOMAINS_DIR
 
+
 def domain_modules(domains: Path = DOMAINS_DIR) -> list[str]:
     """The asset module of every domain, found on disk: `assets.<domain>.assets` for each
     assets/<domain>/assets.py, in name order (the checks are declared on the assets; each domain's checks.py

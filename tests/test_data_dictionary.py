@@ -149,7 +149,9 @@ def test_each_domain_describes_its_own_tables():
             assert {t.split(".")[0] for t in tables} == {"audit"}, file
             continue
         home = file.parent  # the domain's asset modules (*.py) or one of its sql/*.sql names the table it describes
-        code = "\n".join(p.read_text(encoding="utf-8") for p in [*sorted(home.glob("*.py")), *sorted(home.glob("sql/*.sql"))])
+        code = "\n".join(
+            p.read_text(encoding="utf-8") for p in [*sorted(home.glob("*.py")), *sorted(home.glob("sql/*.sql"))]
+        )
         unnamed = [t for t in tables if t not in code and t.split(".")[1] not in code]
         assert unnamed == [], (file, unnamed)
     assert set(seen) == set(dictionary.load_dictionary()["tables"])

@@ -167,13 +167,13 @@ PARAMS: dict[str, Callable[[Config, duckdb.DuckDBPyConnection], dict[str, Any]]]
 
 
 def _few_pupils(cfg: Config) -> int:
-    from pipeline import targets
+    from assets.monitoring import targets
 
     return targets.few_pupils_below(cfg.targets)
 
 
 def _staging_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    from pipeline import monitoring
+    from assets.monitoring import inputs as monitoring
 
     return monitoring.reconciliation_staging_tables(con)
 

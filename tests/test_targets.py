@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from assets.monitoring import targets
-from assets.monitoring.inputs import register
 from pipeline import db
 from pipeline.config import ConfigError, validate_statements
 from tests.conftest import query

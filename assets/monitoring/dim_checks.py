@@ -1,6 +1,6 @@
 """STO / Techniekpact monitoring: the checks of the dimension tables (assets/monitoring/dims.py), as data."""
 
-from pipeline import monitoring as mon
+from assets.monitoring import inputs as mon
 from pipeline.checks import CheckDef
 from pipeline.validation import E
 

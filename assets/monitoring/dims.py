@@ -23,9 +23,10 @@ import dagster as dg
 import pandas as pd
 
 from assets.common import CORE, shared_params
+from assets.monitoring import inputs as mon
+from assets.monitoring import targets
 from assets.monitoring.dim_checks import DIM_CHECKS
-from pipeline import db, targets
-from pipeline import monitoring as mon
+from pipeline import db
 from pipeline.checks import checked_asset
 from pipeline.resources import StoResource
 

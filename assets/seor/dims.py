@@ -11,9 +11,10 @@ import dagster as dg
 import pandas as pd
 
 from assets.common import CORE, RAW, finish_raw
+from assets.seor import inventory as seor
 from assets.seor.checks import DIM_CHECKS
 from assets.seor.support import inventory_mapping, local_file
-from pipeline import db, seor
+from pipeline import db
 from pipeline.checks import checked_asset
 from pipeline.resources import StoResource
 

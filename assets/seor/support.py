@@ -8,7 +8,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from pipeline import db, seor
+from assets.seor import inventory as seor
+from pipeline import db
 from pipeline.fetch import FetchedFile, sha256_file
 from pipeline.paths import DATA_RAW
 
