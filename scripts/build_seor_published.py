@@ -44,7 +44,7 @@ TABLE5_COLUMNS = [
 ]
 # printed measure keys of tables 5.1 → measure names of marts.profile_supply_campus (monitoring.yaml profile_supply)
 TABLE5_MEASURES = {"some_techniek": "any_techniek", "hard_techniek_BWI_PIE_MT_MT": "hard_techniek"}
-CONFIG = ROOT / "pipeline" / "config" / "seor.yaml"
+CONFIG = ROOT / "assets" / "seor" / "config" / "seor.yaml"
 COLUMNS = [
     "figure_id",
     "source",
