@@ -1,1 +1,2 @@
-"""DUO pupils per vestiging ("01. leerlingen vo per vestiging naar onderwijstype"), one peiljaar partition each: assets (assets.py) and their checks (checks.py)."""
+"""DUO pupils per vestiging ("01. leerlingen vo per vestiging naar onderwijstype"), one peiljaar partition each:
+the domain in one folder: README.md, parser.py, assets.py, checks.py, sql/, config/, tables.yaml."""

@@ -1,1 +1,2 @@
-"""DUO exam candidates and passes (both published layouts): assets (assets.py) and their checks (checks.py)."""
+"""DUO exam candidates and passes (both published layouts):
+the domain in one folder: README.md, parser.py, assets.py, checks.py, sql/, tables.yaml."""

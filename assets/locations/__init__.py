@@ -1,1 +1,2 @@
-"""School locations and geocoding: assets (assets.py) and their checks (checks.py)."""
+"""School locations, geocoding, campuses and map boundaries:
+the domain in one folder: README.md, geo.py, assets.py, checks.py, sql/, config/, tables.yaml."""

@@ -1,1 +1,2 @@
-"""SEOR 2023 initiative selection: assets (assets.py) and their checks (checks.py)."""
+"""SEOR 2023 initiative selection and campus analysis:
+the domain in one folder: README.md, inventory.py, assets.py, checks.py, sql/, config/, tables.yaml."""
