@@ -201,7 +201,7 @@ def config_files(config_dir: Path | None = None) -> dict[str, Path]:
 
     Without `config_dir`: each file in its home, pipeline/config/*.yaml and assets/<domain>/config/*.yaml.
     With it: a flat directory holding every file (a copy, see copy_config). Raises ConfigError naming the
-    file for a name found in two homes or a file no schema knows; a missing file is named by load_config.
+    file for a name found in two homes, a file no schema knows, or a file not found.
     """
     if config_dir is not None:
         cdir = Path(config_dir)
@@ -216,9 +216,11 @@ def config_files(config_dir: Path | None = None) -> dict[str, Path]:
         if path.stem in found:
             raise ConfigError(f"{path}: a second configuration file named {path.name} (the first: {found[path.stem]})")
         found[path.stem] = path
-    # a missing file keeps the home of its kind in the message: pipeline.yaml the platform's, others a domain's
-    home = {"pipeline": PLATFORM_CONFIG_DIR}
-    return {s: found.get(s, home.get(s, DOMAINS_DIR / "<domain>" / "config") / f"{s}.yaml") for s in CONFIG_FILES}
+    missing = [f"{s}.yaml" for s in CONFIG_FILES if s not in found]
+    if missing:
+        where = f"{PLATFORM_CONFIG_DIR} or {DOMAINS_DIR}/<domain>/config"
+        raise ConfigError(f"{', '.join(missing)}: configuration file not found in {where}")
+    return {s: found[s] for s in CONFIG_FILES}
 
 
 def copy_config(dest: Path) -> Path:

@@ -169,3 +169,43 @@ def test_schema_messages_are_located(cfg_dir: Path):
     assert f"{path} line {line}: techniekarm.profile_flag: unknown profile flag 'sto_hrad'" in msg
     assert "allowed (profiles.yaml flags): seor_hard, seor_some_techniek, sto_hard, techniekpact_techniek" in msg
     assert "did you mean 'sto_hard'" in msg
+
+
+@pytest.fixture
+def homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the repository's layout: pipeline/config/pipeline.yaml and assets/<domain>/config/*.yaml."""
+    for path in config_files().values():
+        rel = path.relative_to(CONFIG_DIR.parent.parent)
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, tmp_path / rel)
+    monkeypatch.setattr(config_mod, "PLATFORM_CONFIG_DIR", tmp_path / "pipeline" / "config")
+    monkeypatch.setattr(config_mod, "DOMAINS_DIR", tmp_path / "assets")
+    return tmp_path
+
+
+def test_each_file_is_found_in_its_home_and_errors_name_it(homes: Path):
+    files = config_files()
+    assert files["pipeline"] == homes / "pipeline/config/pipeline.yaml"
+    assert files["monitoring"] == homes / "assets/monitoring/config/monitoring.yaml"
+    assert files["profiles"] == homes / "assets/duo_pupils/config/profiles.yaml"
+    assert load_config().hash() == default_config().hash()
+    bad = files["monitoring"]
+    bad.write_text(bad.read_text(encoding="utf-8").replace("scopes: [national,", "scopes: [nation,"), "utf-8")
+    with pytest.raises(ConfigError, match="unknown scope type") as exc:
+        load_config()
+    assert f"{bad} line " in str(exc.value)
+
+
+def test_a_name_in_two_homes_or_an_unknown_file_is_refused(homes: Path):
+    twin = homes / "assets/exams/config/monitoring.yaml"
+    twin.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(homes / "assets/monitoring/config/monitoring.yaml", twin)
+    with pytest.raises(ConfigError, match="a second configuration file named monitoring.yaml"):
+        config_files()
+    twin.rename(twin.with_name("exam_rules.yaml"))
+    with pytest.raises(ConfigError, match=r"exam_rules.yaml: unexpected configuration file; known:"):
+        config_files()
+    twin.with_name("exam_rules.yaml").unlink()
+    (homes / "assets/locations/config/campuses.yaml").unlink()
+    with pytest.raises(ConfigError, match=r"campuses.yaml: configuration file not found"):
+        load_config()
