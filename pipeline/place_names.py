@@ -3,7 +3,7 @@
 Why: a scope that names a municipality no address matches (a typo, or the official "'s-Gravenhage" where
 DUO writes "S GRAVENHAGE") used to make its target n/a, with a row blaming the data. Names are compared by
 ONE rule, the DuckDB macro `place_key` in sql/place_key.sql (accents, case and punctuation ignored), used
-both here and by the SQL that selects a scope's locations (sql/mart_programme_targets.sql). A name whose key
+both here and by the SQL that selects a scope's locations (assets/monitoring/sql/mart_programme_targets.sql). A name whose key
 matches no gemeente (or COROP region) of the address snapshots is refused before any work, with "did you
 mean" candidates in DUO's spelling.
 

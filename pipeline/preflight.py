@@ -119,7 +119,7 @@ def preflight(asked: list[int] | None, out: Path, cfg, mode: dict[str, Any]) -> 
                 every = sorted(set(stale) | set(years))
                 raise UsageError(
                     f"peiljaar {', '.join(map(str, stale))} in {published} was loaded under other classification "
-                    "rules (pipeline/config/onderwijstypes.yaml, profiles.yaml or the censored-cell treatment "
+                    "rules (assets/duo_pupils/config/onderwijstypes.yaml, profiles.yaml or the censored-cell treatment "
                     "changed since); its figures would be mixed with this run's. Reload it with the current rules: "
                     f"`sto run --years {' '.join(map(str, every))} …`, or remove it: `sto drop --years "
                     f"{' '.join(map(str, stale))}`."

@@ -4,7 +4,7 @@ Reads the DUO 2019 pupils file, the DUO address file and GeoNames PC6 centroids 
 Dagster, no checks, no provenance) and computes
 - the national techniek share of vmbo leerjaar 3-4 pupils (basis/kader/gemengd, profile by afdeling label);
 - a campus table in the manner of SEOR table 5.1: leerjaar 3-4 pupils and techniek pupils within 10 km
-  of each campus in pipeline/config/campuses.yaml's geocoded list.
+  of each campus in assets/locations/config/campuses.yaml's geocoded list.
 It prints the figures and its own wall time. Its purpose is the ratio "pipeline / bare script" that
 `scripts/bench.py` reports, so it deliberately skips everything the pipeline adds (validation, masking,
 snapshots, lineage); its figures are not the pipeline's and are not checked.
@@ -33,7 +33,7 @@ def main() -> int:
     args = p.parse_args()
     t0 = time.perf_counter()
     duo, geo = Path(args.duo), Path(args.geo)
-    profiles = yaml.safe_load((ROOT / "pipeline/config/profiles.yaml").read_text(encoding="utf-8"))
+    profiles = yaml.safe_load((ROOT / "assets/duo_pupils/config/profiles.yaml").read_text(encoding="utf-8"))
     techniek = [lab for pr in profiles["profiles"] if pr.get("techniekpact_techniek") for lab in pr["labels"]]
     con = duckdb.connect()
     pupils = next(duo.glob(f"*leerlingen-vo-per-vestiging-naar-onderwijstype-{args.year}*.csv"))

@@ -2,7 +2,7 @@
 
 Why: the reconciliation mart compares the pipeline's SEOR marts with the report; the repository carries
 its own curated copy of the report's figures (one row per number, with the row label as printed and the
-category code of pipeline/config/seor.yaml), generated from the distilled specification so that a
+category code of assets/seor/config/seor.yaml), generated from the distilled specification so that a
 transcription error cannot creep in by hand. Known internal inconsistencies of the report (a table-4
 total column that disagrees with the table-3 figure) are detected by a rule, not typed in: for a
 single-valued dimension the figure whose categories sum to the number of initiatives is the consistent

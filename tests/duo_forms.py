@@ -17,7 +17,7 @@ import pandas as pd
 from assets.duo_pupils.parser import COUNT_COLUMNS
 
 OT = "ONDERWIJSTYPE VO EN LEER- OF VERBLIJFSJAAR"
-# current profile label -> a pre-2016 afdeling label that pipeline/config/profiles.yaml maps onto the same
+# current profile label -> a pre-2016 afdeling label that assets/duo_pupils/config/profiles.yaml maps onto the same
 # Techniekpact flag (the acceptance compares techniek totals, so the mapping must keep the flag).
 OLD_AFDELING = {
     "Bouwen, wonen en interieur": "Bouwtechniek",

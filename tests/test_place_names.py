@@ -153,7 +153,7 @@ def test_cli_refuses_on_real_data_and_notes_on_the_sample(tmp_path: Path, capsys
 
 
 def test_target_sql_matches_by_the_same_rule():
-    """sql/programme_scopes.sql (the regions of the programme marts) selects a scope's locations by place_key,
+    """assets/monitoring/sql/programme_scopes.sql (the regions of the programme marts) selects a scope's locations by place_key,
     per peiljaar from that year's snapshot: the official spelling in the configuration finds DUO's upper-case
     rows (it found none before)."""
     con = duckdb.connect()

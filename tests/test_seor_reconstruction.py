@@ -389,7 +389,7 @@ def _pipeline_errors(files: Path, spec: dict) -> tuple[list[int], list[str]]:
 
 
 def test_pipeline_reproduces_every_published_figure(spec: dict, campuses: pd.DataFrame) -> None:
-    """sql/seor_*.sql through the SEOR assets, with pipeline/config as it is, on the committed files."""
+    """assets/seor/sql/seor_*.sql through the SEOR assets, with pipeline/config as it is, on the committed files."""
     counts, errors = _pipeline_errors(DATA, spec)
     assert counts == [n for _, n in spec["tabel_2_1_funnel"]]
     assert errors == []

@@ -62,7 +62,7 @@ def body_params(path: Path) -> set[str]:
 
 
 def macro_files(path: Path) -> list[str]:
-    """Stems of the macro files the header names ("-- Macros: sql/mart_monitoring_macros.sql (…)")."""
+    """Stems of the macro files the header names ("-- Macros: assets/monitoring/sql/mart_monitoring_macros.sql (…)")."""
     return [m for ln in header(path) if ln.startswith("-- Macros:") for m in re.findall(r"sql/(\w+)\.sql", ln)]
 
 

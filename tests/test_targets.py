@@ -170,7 +170,9 @@ def _tiny_warehouse(with_mapping: bool = False, years: tuple[int, ...] = (2021, 
     mapping = "SELECT 'AAAA00' AS vestiging_code, '24056' AS sto_region_code, 'TechTown' AS sto_region_name"
     con.execute(f"CREATE TABLE raw.sto_region_map AS {mapping} {'' if with_mapping else 'LIMIT 0'}")
     db.run_sql(con, "core_profile_flags")
-    db.run_sql(con, "place_key")  # the macro sql/programme_scopes.sql names (as assets/monitoring/dims.py runs it)
+    db.run_sql(
+        con, "place_key"
+    )  # the macro assets/monitoring/sql/programme_scopes.sql names (as assets/monitoring/dims.py runs it)
     db.replace_table(con, "core.target_scopes", targets.scope_frame(targets.targets_config()))
     db.run_sql(con, "programme_scopes")
     return con

@@ -1,7 +1,7 @@
 """Great-circle distance for the generators, on the pipeline's one earth radius (pipeline.yaml geocoding).
 
-The pipeline measures distances in SQL (sql/seor_reach.sql, the haversine_km macro of
-sql/mart_monitoring_macros.sql) with `geocoding.earth_radius_km`; the generators place their invented points
+The pipeline measures distances in SQL (assets/seor/sql/seor_reach.sql, the haversine_km macro of
+assets/monitoring/sql/mart_monitoring_macros.sql) with `geocoding.earth_radius_km`; the generators place their invented points
 with this same formula and the same radius, read from that config, so both agree to the metre.
 """
 

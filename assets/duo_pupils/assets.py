@@ -1,8 +1,8 @@
 """DUO pupils per vestiging ("01. leerlingen vo per vestiging naar onderwijstype"), one peiljaar partition each: the assets.
 
-raw_duo_vo_students (pipeline/duo.py parses every file form), the classification tables core_onderwijstype and
-core_vmbo_profile (pipeline/config/onderwijstypes.yaml, profiles.yaml) and core_duo_vo_students
-(sql/core_duo_vo_students.sql). Every requested peiljaar is built in one step (single-run backfill policy).
+raw_duo_vo_students (assets/duo_pupils/parser.py parses every file form), the classification tables core_onderwijstype and
+core_vmbo_profile (assets/duo_pupils/config/onderwijstypes.yaml, profiles.yaml) and core_duo_vo_students
+(assets/duo_pupils/sql/core_duo_vo_students.sql). Every requested peiljaar is built in one step (single-run backfill policy).
 Their checks are declared as data in assets/duo_pupils/checks.py and run inside each asset's step."""
 
 import dagster as dg
@@ -41,7 +41,7 @@ def raw_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> 
 
 @checked_asset(
     CHECKS,
-    description="Onderwijstype dimension from pipeline/config/onderwijstypes.yaml: DUO label → code, "
+    description="Onderwijstype dimension from assets/duo_pupils/config/onderwijstypes.yaml: DUO label → code, "
     "level, vmbo leerweg. Table core.onderwijstype.",
     **CORE,
 )
@@ -87,7 +87,7 @@ def core_vmbo_profile(sto: StoResource) -> dg.MaterializeResult:
     deps=["raw_duo_vo_students", "core_onderwijstype", "core_vmbo_profile"],
     description="DUO vo pupils, long and tidy: one row per peiljaar × vestiging × onderwijstype × "
     "afdeling/profile × opleiding × leerjaar × sex, censored '<5' cells flagged with bounds 1–4 and the "
-    "configured point value. SQL: sql/core_duo_vo_students.sql. Table core.duo_vo_students.",
+    "configured point value. SQL: assets/duo_pupils/sql/core_duo_vo_students.sql. Table core.duo_vo_students.",
     **CORE,
 )
 def core_duo_vo_students(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:

@@ -1,7 +1,7 @@
 """DUO exam candidates and passes (both published layouts): the assets.
 
-raw_duo_vo_exams (pipeline/exams.py), mart_exam_results (sql/mart_exam_results.sql) and
-mart_exam_national_series (sql/mart_exam_national_series.sql).
+raw_duo_vo_exams (assets/exams/parser.py), mart_exam_results (assets/exams/sql/mart_exam_results.sql) and
+mart_exam_national_series (assets/exams/sql/mart_exam_national_series.sql).
 Their checks are declared as data in assets/exams/checks.py and run inside each asset's step."""
 
 from datetime import date
@@ -75,7 +75,7 @@ def raw_duo_vo_exams(context: dg.AssetExecutionContext, sto: StoResource) -> dg.
     ],
     description="The exam programme classification from monitoring.yaml exams as tables: each programme's level, "
     "leerweg, sector and whether it is classified (core.exam_programmes), its named flags in long form "
-    "(core.exam_programme_flags) and the national series (core.exam_series). pipeline/monitoring.py "
+    "(core.exam_programme_flags) and the national series (core.exam_series). assets/monitoring/inputs.py "
     "exam_programme_frames, exam_series_frame.",
     **CORE,
 )
@@ -97,7 +97,7 @@ def core_exam_programmes(sto: StoResource) -> dg.MaterializeResult:
     deps=["raw_duo_vo_exams", "core_exam_programmes", "core_exam_programme_flags"],
     description="Exam candidates, passes and pass rate per school year × vestiging × onderwijstype × exam "
     "programme, classified by level/leerweg/sector and named flags from monitoring.yaml; '<5' as the point "
-    "value with bounds. SQL: sql/mart_exam_results.sql.",
+    "value with bounds. SQL: assets/exams/sql/mart_exam_results.sql.",
     **MARTS,
 )
 def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
@@ -124,7 +124,7 @@ def mart_exam_results(sto: StoResource) -> dg.MaterializeResult:
     deps=["mart_exam_results", "core_exam_programme_flags", "core_exam_series"],
     description="National exam series 2014/15–2023/24: havo and vwo candidates with an N-profile, vmbo "
     "candidates in sector techniek (B/K/G incl. LWT; TL), with shares and year-on-year deltas. "
-    "SQL: sql/mart_exam_national_series.sql.",
+    "SQL: assets/exams/sql/mart_exam_national_series.sql.",
     **MARTS,
 )
 def mart_exam_national_series(sto: StoResource) -> dg.MaterializeResult:

@@ -2,8 +2,8 @@
 
 the DUO address file (raw_duo_vo_locations, kept per snapshot), GeoNames PC6/PC4 centroids,
 address points and overrides (raw_*), the geocoded register and its history (core_school_locations:
-sql/geocode_chain.sql, sql/core_school_locations.sql), the campuses (core_campuses: sql/core_campuses.sql)
-and each peiljaar's pupils placed on a snapshot (core_pupil_locations: sql/core_pupil_locations.sql).
+assets/locations/sql/geocode_chain.sql, assets/locations/sql/core_school_locations.sql), the campuses (core_campuses: assets/locations/sql/core_campuses.sql)
+and each peiljaar's pupils placed on a snapshot (core_pupil_locations: assets/locations/sql/core_pupil_locations.sql).
 Their checks are declared as data in assets/locations/checks.py and run inside each asset's step."""
 
 import dagster as dg
@@ -158,8 +158,8 @@ def raw_geocode_overrides(context: dg.AssetExecutionContext, sto: StoResource) -
     description="vo school locations with address, gemeente, provincie, COROP, RMC, onderwijsgebied and "
     "coordinates from the geocoding chain override → address point → PC6 → PC4 → PDOK (online), for every "
     "loaded address snapshot (core.school_location_history) and as the current register (core.school_locations: "
-    "each vestiging from the newest snapshot that lists it). SQL: sql/geocode_chain.sql, "
-    "sql/core_school_locations.sql.",
+    "each vestiging from the newest snapshot that lists it). SQL: assets/locations/sql/geocode_chain.sql, "
+    "assets/locations/sql/core_school_locations.sql.",
     **CORE,
 )
 def core_school_locations(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
@@ -230,8 +230,8 @@ def _pdok_fill(context: dg.AssetExecutionContext, con, sto: StoResource, limit: 
 @checked_asset(
     CHECKS,
     deps=["raw_geonames_pc6", "raw_geonames_pc4"],
-    description="Campuses from pipeline/config/campuses.yaml, geocoded by the same chain as schools "
-    "(explicit lat/lon with a source note first). SQL: sql/core_campuses.sql. Table core.campuses.",
+    description="Campuses from assets/locations/config/campuses.yaml, geocoded by the same chain as schools "
+    "(explicit lat/lon with a source note first). SQL: assets/locations/sql/core_campuses.sql. Table core.campuses.",
     **CORE,
 )
 def core_campuses(sto: StoResource) -> dg.MaterializeResult:
@@ -286,7 +286,7 @@ def core_campuses(sto: StoResource) -> dg.MaterializeResult:
     description="Every vestiging with pupils per peiljaar, resolved against the address snapshot nearest to "
     "the peiljaar's count date (1 October) among the snapshots that place it: regions, coordinates, method "
     "and the snapshot used. Evidence for the join and geocode coverage checks (every loaded peiljaar). "
-    "SQL: sql/core_pupil_locations.sql.",
+    "SQL: assets/locations/sql/core_pupil_locations.sql.",
     **CORE,
 )
 def core_pupil_locations(sto: StoResource) -> dg.MaterializeResult:

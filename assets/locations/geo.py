@@ -223,7 +223,7 @@ def pdok_lookup(
 
 
 def geocode_chain(con: duckdb.DuckDBPyConnection, entities: pd.DataFrame, config: Config) -> None:
-    """Run the shared geocoding chain (sql/geocode_chain.sql) over `entities`.
+    """Run the shared geocoding chain (assets/locations/sql/geocode_chain.sql) over `entities`.
 
     `entities` has one row per thing to place: entity_key, pc6, pc4, override_lat/override_lon/
     override_precision_m/override_note (explicit coordinates) and point_lat/point_lon (address point); the

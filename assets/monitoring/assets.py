@@ -3,7 +3,7 @@
 the published figures and the STO region map (raw_*), the profile offer and supply marts, techniek
 share and techniekarm, nearby offer, pupil trend, programme targets, the reconciliation against the
 published figures and the indicator catalogue. SQL: sql/mart_*.sql (each asset's description names its
-file; shared temp objects: sql/mart_monitoring_macros.sql, sql/mart_monitoring_scopes.sql).
+file; shared temp objects: assets/monitoring/sql/mart_monitoring_macros.sql, sql/mart_monitoring_scopes.sql).
 Their checks are declared as data in assets/monitoring/checks.py and run inside each asset's step."""
 
 from typing import Any
@@ -34,7 +34,7 @@ SCOPE_DEPS = [*PUPIL_DEPS, "core_scope_membership", "core_peiljaar_calendar"]
 
 # ---- helpers ------------------------------------------------------------------------------------------------
 def _prepare_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp macros haversine_km and radius_label (sql/mart_monitoring_macros.sql), named by the files using them."""
+    """Temp macros haversine_km and radius_label (assets/monitoring/sql/mart_monitoring_macros.sql), named by the files using them."""
     db.run_sql(con, "mart_monitoring_macros")
 
 
@@ -80,7 +80,7 @@ def raw_published_figures(context: dg.AssetExecutionContext, sto: StoResource) -
 
 @checked_asset(
     CHECKS,
-    description="Optional vestiging → STO-region mapping (format: pipeline/config/monitoring.yaml sto_regions). "
+    description="Optional vestiging → STO-region mapping (format: assets/monitoring/config/monitoring.yaml sto_regions). "
     "STO region membership is not published as data: empty table when the file is absent, and then no "
     "sto_region scope is built. Table raw.sto_region_map.",
     **RAW,
@@ -118,7 +118,7 @@ def _offer_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
     deps=[*PUPIL_DEPS, "core_pupil_locations", "core_school_locations", "core_peiljaar_calendar"],
     description="vmbo profile offer per location: bovenbouw B/K/G pupils per peiljaar × vestiging × profile, "
     "offered (≥ configured pupils), status kept/new/dropped against the baseline 2017 (or the earliest loaded "
-    "year, stated per row) and against the previous loaded year. SQL: sql/mart_profile_offer_location.sql.",
+    "year, stated per row) and against the previous loaded year. SQL: assets/monitoring/sql/mart_profile_offer_location.sql.",
     **MARTS,
 )
 def mart_profile_offer_location(sto: StoResource) -> dg.MaterializeResult:
@@ -140,7 +140,7 @@ def mart_profile_offer_location(sto: StoResource) -> dg.MaterializeResult:
     deps=["mart_profile_offer_location", *SCOPE_DEPS],
     description="Locations offering each vmbo profile and their pupils per peiljaar × scope (national, "
     "provincie, gemeente, COROP, RMC, onderwijsgebied, campus radius, STO region when mapped). "
-    "SQL: sql/mart_profile_offer_region.sql.",
+    "SQL: assets/monitoring/sql/mart_profile_offer_region.sql.",
     **MARTS,
 )
 def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
@@ -161,7 +161,7 @@ def mart_profile_offer_region(sto: StoResource) -> dg.MaterializeResult:
     ],
     description="SEOR table 5.1/5.2 for every loaded peiljaar, campus and radius (5/10/15 km): share of B/K/G "
     "pupils within the radius at a location offering any techniek, hard techniek, or each profile. "
-    "SQL: sql/mart_profile_supply_campus.sql.",
+    "SQL: assets/monitoring/sql/mart_profile_supply_campus.sql.",
     **MARTS,
 )
 def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
@@ -197,7 +197,7 @@ def mart_profile_supply_campus(sto: StoResource) -> dg.MaterializeResult:
     deps=[*SCOPE_DEPS, "core_profile_flags", "core_share_indicators", "core_techniek_share_national"],
     description="Techniekpact technology shares per peiljaar × scope × indicator (vmbo B/K/G leerjaar 3 in a "
     "technical profile, overall and per leerweg; havo/vwo leerjaar 4 with an N-profile), girls' shares, "
-    "year-on-year and baseline deltas, censored-cell count. SQL: sql/mart_techniek_share.sql.",
+    "year-on-year and baseline deltas, censored-cell count. SQL: assets/monitoring/sql/mart_techniek_share.sql.",
     **MARTS,
 )
 def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
@@ -214,7 +214,7 @@ def mart_techniek_share(sto: StoResource) -> dg.MaterializeResult:
     CHECKS,
     deps=[*SCOPE_DEPS, "core_profile_flags"],
     description="STO 'techniekarme regio': share of bovenbouw B/K/G pupils in an STO-hard profile (BWI, PIE, M&T) "
-    "per peiljaar × scope, techniekarm when below the configured 10%. SQL: sql/mart_techniekarm.sql.",
+    "per peiljaar × scope, techniekarm when below the configured 10%. SQL: assets/monitoring/sql/mart_techniekarm.sql.",
     **MARTS,
 )
 def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
@@ -242,7 +242,7 @@ def mart_techniekarm(sto: StoResource) -> dg.MaterializeResult:
     CHECKS,
     deps=["mart_profile_offer_location", "core_pupil_locations"],
     description="STO 'naburig aanbod': pairs of locations within the configured distance that both offer a "
-    "profile with small numbers (DuckDB self-join with bounding-box prefilter). SQL: sql/mart_nearby_offer.sql.",
+    "profile with small numbers (DuckDB self-join with bounding-box prefilter). SQL: assets/monitoring/sql/mart_nearby_offer.sql.",
     **MARTS,
 )
 def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
@@ -267,7 +267,7 @@ def mart_nearby_offer(sto: StoResource) -> dg.MaterializeResult:
     CHECKS,
     deps=SCOPE_DEPS,
     description="All vo pupils per peiljaar × scope with change against the configured reference year (Twente "
-    "forecast: −8.5% by 2025, −16.5% by 2030 against 2021) and year on year. SQL: sql/mart_pupil_trend.sql.",
+    "forecast: −8.5% by 2025, −16.5% by 2030 against 2021) and year on year. SQL: assets/monitoring/sql/mart_pupil_trend.sql.",
     **MARTS,
 )
 def mart_pupil_trend(sto: StoResource) -> dg.MaterializeResult:
@@ -290,11 +290,11 @@ PROGRAMME_DEPS = [*PUPIL_DEPS, "core_programme_scope_info", "core_programme_scop
 @checked_asset(
     CHECKS,
     deps=[*PROGRAMME_DEPS, "core_target_definitions", "core_profile_flags"],
-    description="Regional programme targets only (TechTown, Twente; pipeline/config/targets.yaml): per target × "
+    description="Regional programme targets only (TechTown, Twente; assets/monitoring/config/targets.yaml): per target × "
     "reading × loaded peiljaar the current value, progress from the (published) baseline and distance to target; "
     "target_met judged only from the baseline year on (NULL with a reason before it); proxies labelled; targets "
     "open data cannot support listed with the reason. Regions per peiljaar from its own address snapshot "
-    "(sql/programme_scopes.sql). SQL: sql/mart_programme_targets.sql.",
+    "(assets/monitoring/sql/programme_scopes.sql). SQL: assets/monitoring/sql/mart_programme_targets.sql.",
     **MARTS,
 )
 def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
@@ -323,10 +323,10 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
 @checked_asset(
     CHECKS,
     deps=[*PROGRAMME_DEPS, "core_statement_definitions", "core_statement_variants", "core_profile_flags"],
-    description="What the programme documents say about the present (pipeline/config/statements.yaml): per "
+    description="What the programme documents say about the present (assets/monitoring/config/statements.yaml): per "
     "statement × definition variant (profiles, leerjaren, leerwegen, region, counting unit) × loaded peiljaar "
     "our value beside the published one, the difference and the closest definition named; statements open "
-    "data cannot support say what is missing. Never a target. SQL: sql/mart_programme_statements.sql.",
+    "data cannot support say what is missing. Never a target. SQL: assets/monitoring/sql/mart_programme_statements.sql.",
     **MARTS,
 )
 def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
@@ -355,9 +355,9 @@ def mart_programme_statements(sto: StoResource) -> dg.MaterializeResult:
     CHECKS,
     deps=[*PROGRAMME_DEPS, "core_forecast_definitions"],
     description="Forecasts named in the programme documents (Twente: vo pupils −8.5% by 2025, −16.5% by 2030 "
-    "against 2021; pipeline/config/statements.yaml): realised change against the expected change (linear from "
+    "against 2021; assets/monitoring/config/statements.yaml): realised change against the expected change (linear from "
     "the base year) for every loaded peiljaar, 'base year not loaded' when the base is missing. Never a target. "
-    "SQL: sql/mart_programme_forecasts.sql.",
+    "SQL: assets/monitoring/sql/mart_programme_forecasts.sql.",
     **MARTS,
 )
 def mart_programme_forecasts(sto: StoResource) -> dg.MaterializeResult:
@@ -384,7 +384,7 @@ def comparability(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     CHECKS,
     deps=["raw_published_figures", "mart_techniek_share", "core_share_indicators"],
     description="Staging rows of marts.reconciliation for source 'techniekpact': our techniek_share figures "
-    "against the published ones with tolerance and ok. SQL: sql/mart_reconciliation_techniekpact.sql.",
+    "against the published ones with tolerance and ok. SQL: assets/monitoring/sql/mart_reconciliation_techniekpact.sql.",
     **MARTS,
 )
 def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
@@ -412,7 +412,7 @@ def mart_reconciliation_techniekpact(sto: StoResource) -> dg.MaterializeResult:
     description="Staging rows of marts.reconciliation for source 'seor_supply': SEOR 2023 tables 5.1/5.2 as "
     "published (peiljaar 2022, 10 km; data_raw/published/seor2023_table5.csv) against marts.profile_supply_campus "
     "of the same peiljaar and radius; every published figure has a row, with status 'year not loaded' when "
-    "2022 is not in the warehouse. SQL: sql/mart_reconciliation_seor_supply.sql.",
+    "2022 is not in the warehouse. SQL: assets/monitoring/sql/mart_reconciliation_seor_supply.sql.",
     **MARTS,
 )
 def mart_reconciliation_seor_supply(sto: StoResource) -> dg.MaterializeResult:
@@ -440,8 +440,8 @@ RECONCILIATION_DEPS = [c["asset"] for c in default_config().monitoring["reconcil
     CHECKS,
     deps=RECONCILIATION_DEPS,
     description="Our figures against published ones for every source: union (by name) of every staging table "
-    "marts.reconciliation_<source> (contract in sql/mart_reconciliation.sql; contributors listed in "
-    "monitoring.yaml). SQL: sql/mart_reconciliation.sql.",
+    "marts.reconciliation_<source> (contract in assets/monitoring/sql/mart_reconciliation.sql; contributors listed in "
+    "monitoring.yaml). SQL: assets/monitoring/sql/mart_reconciliation.sql.",
     **MARTS,
 )
 def mart_reconciliation(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
@@ -483,7 +483,7 @@ CATALOG_DEPS = [
     description="Every indicator of the specification (STO, Techniekpact, SEOR, programme targets) with "
     "definition, source report, unit, grain, open-data support and the mart holding it (survey-based STO "
     "indicators marked unavailable), from data_raw/published/indicator_catalog.yaml. "
-    "SQL: sql/mart_indicator_catalog.sql.",
+    "SQL: assets/monitoring/sql/mart_indicator_catalog.sql.",
     **MARTS,
 )
 def mart_indicator_catalog(sto: StoResource) -> dg.MaterializeResult:

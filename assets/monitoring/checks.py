@@ -407,7 +407,7 @@ CHECKS = [
     CheckDef(
         asset="mart_reconciliation_techniekpact",
         name="mart_reconciliation_techniekpact_valid",
-        description="Contract of sql/mart_reconciliation.sql: required columns filled, key unique, "
+        description="Contract of assets/monitoring/sql/mart_reconciliation.sql: required columns filled, key unique, "
         "delta = ours − published, ok consistent with the tolerance.",
         sql=_reconciliation_sql("marts.reconciliation_techniekpact"),
         expectations=_reconciliation_expectations,
@@ -415,7 +415,7 @@ CHECKS = [
     CheckDef(
         asset="mart_reconciliation_seor_supply",
         name="mart_reconciliation_seor_supply_valid",
-        description="Contract of sql/mart_reconciliation.sql, every published figure of SEOR tables 5.1/5.2 "
+        description="Contract of assets/monitoring/sql/mart_reconciliation.sql, every published figure of SEOR tables 5.1/5.2 "
         "present (never silently absent), compared only with its own peiljaar: status 'year not loaded' exactly "
         "when that peiljaar is not in the warehouse.",
         run=_mart(

@@ -12,7 +12,7 @@ its inputs and runs on its own against the warehouse (tests/test_sql_standalone.
   national scope (core.scope_national) and the national rows of marts.techniek_share
   (core.techniek_share_national).
 - core_scope_membership (one step): each vestiging's geographic scopes (core.scope_membership) and the
-  programme regions per peiljaar (core.programme_scope_locations, _info, _pupils; sql/programme_scopes.sql).
+  programme regions per peiljaar (core.programme_scope_locations, _info, _pupils; assets/monitoring/sql/programme_scopes.sql).
 core.profile_flags is written with core.vmbo_profile (assets/duo_pupils/assets.py); raw.seor_supply_published
 and raw.indicator_catalog with raw.published_figures (assets/monitoring/assets.py).
 Checks: assets/monitoring/dim_checks.py (DIM_CHECKS)."""
@@ -42,7 +42,7 @@ DEFINITION_TABLES = [
 
 
 def definition_frames(sto: StoResource) -> dict[str, pd.DataFrame]:
-    """{table: frame} of every config-defined monitoring table (pipeline/monitoring.py, pipeline/targets.py)."""
+    """{table: frame} of every config-defined monitoring table (assets/monitoring/inputs.py, assets/monitoring/targets.py)."""
     cfg = sto.config
     return {
         "core.share_indicators": mon.share_indicator_frame(cfg.monitoring),
@@ -63,8 +63,8 @@ def definition_frames(sto: StoResource) -> dict[str, pd.DataFrame]:
     "(core.share_indicators), SEOR flag measures (core.supply_measures), campus radii (core.campus_radii), "
     "programme regions, targets, statements, their definition variants and forecasts (core.target_scopes, "
     "core.target_definitions, core.statement_definitions, core.statement_variants, core.forecast_definitions). "
-    "Built from monitoring.yaml, pipeline.yaml, targets.yaml and statements.yaml (pipeline/monitoring.py, "
-    "pipeline/targets.py).",
+    "Built from monitoring.yaml, pipeline.yaml, targets.yaml and statements.yaml (assets/monitoring/inputs.py, "
+    "assets/monitoring/targets.py).",
     **CORE,
 )
 def core_share_indicators(sto: StoResource) -> dg.MaterializeResult:
@@ -75,7 +75,7 @@ def core_share_indicators(sto: StoResource) -> dg.MaterializeResult:
 
 
 def scope_params(sto: StoResource) -> dict[str, Any]:
-    """Parameters of sql/core_scope_national.sql and sql/core_scope_membership.sql."""
+    """Parameters of assets/monitoring/sql/core_scope_national.sql and assets/monitoring/sql/core_scope_membership.sql."""
     cfg = sto.config.monitoring
     return {
         "earth_radius_km": shared_params(sto)["earth_radius_km"],
@@ -99,10 +99,10 @@ def scope_params(sto: StoResource) -> dict[str, Any]:
     ],
     description="From the pupil data alone (no address file, no geocoding upstream): the peiljaar calendar, "
     "every loaded peiljaar with the previous loaded one and the baseline peiljaar (pipeline.yaml "
-    "baseline_peiljaar when loaded, else the earliest loaded; core.peiljaar_calendar, sql/core_peiljaar_calendar.sql), "
-    "the national scope of every vestiging with pupils (core.scope_national, sql/core_scope_national.sql) and the "
-    "national rows of marts.techniek_share (core.techniek_share_national, sql/core_techniek_share_national.sql; "
-    "definition sql/techniek_share_macro.sql), so the national Techniekpact shares wait on no geocoding.",
+    "baseline_peiljaar when loaded, else the earliest loaded; core.peiljaar_calendar, assets/monitoring/sql/core_peiljaar_calendar.sql), "
+    "the national scope of every vestiging with pupils (core.scope_national, assets/monitoring/sql/core_scope_national.sql) and the "
+    "national rows of marts.techniek_share (core.techniek_share_national, assets/monitoring/sql/core_techniek_share_national.sql; "
+    "definition assets/monitoring/sql/techniek_share_macro.sql), so the national Techniekpact shares wait on no geocoding.",
     **CORE,
 )
 def core_peiljaar_calendar(sto: StoResource) -> dg.MaterializeResult:
@@ -110,7 +110,9 @@ def core_peiljaar_calendar(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
         db.run_sql(con, "core_peiljaar_calendar", {"baseline_peiljaar": shared["baseline_peiljaar"]})
         db.run_sql(con, "core_scope_national", scope_params(sto))
-        db.run_sql(con, "techniek_share_macro")  # the macro sql/core_techniek_share_national.sql names
+        db.run_sql(
+            con, "techniek_share_macro"
+        )  # the macro assets/monitoring/sql/core_techniek_share_national.sql names
         db.run_sql(con, "core_techniek_share_national", {"point_value": shared["point_value"]})
         return dg.MaterializeResult(metadata=db.table_metadata(con, "core.peiljaar_calendar"))
 
@@ -134,15 +136,15 @@ def core_peiljaar_calendar(sto: StoResource) -> dg.MaterializeResult:
     description="The geographic scopes of the regional marts and the programme regions. core.scope_membership: "
     "each vestiging with pupils gets exactly one scope per partitioning level (national from "
     "core.scope_national, provincie, gemeente, COROP, RMC, onderwijsgebied, STO region when mapped; the unknown "
-    "code when a level cannot place it), campus radii overlap (sql/core_scope_membership.sql). "
+    "code when a level cannot place it), campus radii overlap (assets/monitoring/sql/core_scope_membership.sql). "
     "core.programme_scope_locations, core.programme_scope_info, core.programme_scope_pupils: the programme "
-    "regions per peiljaar by that year's address snapshot (sql/programme_scopes.sql).",
+    "regions per peiljaar by that year's address snapshot (assets/monitoring/sql/programme_scopes.sql).",
     **CORE,
 )
 def core_scope_membership(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
-        db.run_sql(con, "mart_monitoring_macros")  # the macros sql/core_scope_membership.sql names
+        db.run_sql(con, "mart_monitoring_macros")  # the macros assets/monitoring/sql/core_scope_membership.sql names
         db.run_sql(con, "core_scope_membership", scope_params(sto))
-        db.run_sql(con, "place_key")  # the macro sql/programme_scopes.sql names (sql/place_key.sql)
+        db.run_sql(con, "place_key")  # the macro assets/monitoring/sql/programme_scopes.sql names (sql/place_key.sql)
         db.run_sql(con, "programme_scopes")
         return dg.MaterializeResult(metadata=db.table_metadata(con, "core.scope_membership"))

@@ -1,7 +1,7 @@
 """STO / Techniekpact monitoring: configuration and the small curated inputs the marts need.
 
 Why a module of its own: every definition behind a monitoring figure (which pupils, which profile flag,
-thresholds, distances, exam programme classes) lives in `pipeline/config/monitoring.yaml`, read and
+thresholds, distances, exam programme classes) lives in `assets/monitoring/config/monitoring.yaml`, read and
 validated with the other config files (`Config.monitoring`); this module turns its lists into small
 DataFrames that the dimension assets write as tables (core.share_indicators, core.supply_measures,
 core.campus_radii, core.exam_programmes, …; assets/monitoring/dims.py) and the SQL in `sql/mart_*.sql`
@@ -312,6 +312,6 @@ def reconciliation_staging_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
         if missing:
             raise InputError(
                 f"marts.{n}: reconciliation staging table lacks required column(s) {missing} "
-                "(contract: sql/mart_reconciliation.sql)"
+                "(contract: assets/monitoring/sql/mart_reconciliation.sql)"
             )
     return [f"marts.{n}" for n in names]

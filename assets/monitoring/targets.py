@@ -1,7 +1,7 @@
 """Programme targets, statements and forecasts as frames for the programme marts.
 
-pipeline/config/targets.yaml → sql/mart_programme_targets.sql; pipeline/config/statements.yaml →
-sql/mart_programme_statements.sql and sql/mart_programme_forecasts.sql; regions: sql/programme_scopes.sql.
+assets/monitoring/config/targets.yaml → assets/monitoring/sql/mart_programme_targets.sql; assets/monitoring/config/statements.yaml →
+assets/monitoring/sql/mart_programme_statements.sql and assets/monitoring/sql/mart_programme_forecasts.sql; regions: assets/monitoring/sql/programme_scopes.sql.
 
 Why a config: these are figures stated in programme documents (TechTown, Twente, Rotterdam); they change
 with a new masterplan, not with code. The three kinds stay apart (spec indicators.md §5): only a target can

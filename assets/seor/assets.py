@@ -2,8 +2,8 @@
 
 the inventory through its column mapping (raw_seor_inventory), the initiatives (core_seor_initiatives),
 the seven selection steps with a decision per row (core_seor_step1_start … core_seor_step7_reach:
-sql/seor_step*.sql),
-the campus reach and the SEOR tables and reconciliation (mart_*: sql/seor_reach.sql, sql/mart_*.sql).
+assets/seor/sql/seor_step*.sql),
+the campus reach and the SEOR tables and reconciliation (mart_*: assets/seor/sql/seor_reach.sql, sql/mart_*.sql).
 Their checks are declared as data in assets/seor/checks.py and run inside each asset's step."""
 
 from typing import Any
@@ -42,7 +42,7 @@ ADDITIONS_STEP = 5
     CHECKS,
     description="The initiative inventory (STO_INVENTORY / mapping STO_INVENTORY_MAPPING; default the SEOR 2023 "
     "reconstruction data_raw/seor2023/inventory.csv), .csv or .xlsx, mapped onto the canonical schema of "
-    "pipeline/config/seor.yaml and validated: an unknown category, an unparseable location or a missing column "
+    "assets/seor/config/seor.yaml and validated: an unknown category, an unparseable location or a missing column "
     "stops the run with every offending file/row/column listed. Tables raw.seor_inventory, "
     "raw.seor_participating_schools.",
     **SEOR,
@@ -97,7 +97,7 @@ def _long_values(inv: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
     deps=["raw_seor_inventory", "raw_geonames_pc6", "raw_geonames_pc4", "core_school_locations"],
     description="Inventory rows typed and located: own coordinates, else the postcode through the shared "
     "geocoding chain (PC6 → PC4); participating schools located by the schools file, a DUO vestiging code "
-    "(core.school_locations) or a postcode. Characteristics in long form. SQL: sql/seor_initiatives.sql. "
+    "(core.school_locations) or a postcode. Characteristics in long form. SQL: assets/seor/sql/seor_initiatives.sql. "
     "Tables core.seor_initiatives, core.seor_initiative_values, core.seor_initiative_schools.",
     **SEOR,
 )
@@ -214,7 +214,7 @@ def _run_step(
 @dg.asset(
     deps=["core_seor_initiatives"],
     description="Funnel step 1 (table 2.1 'Startpunt'): every inventory row except the additions (which enter "
-    "at step 5). SQL: sql/seor_step1_start.sql. Table core.seor_step1_start.",
+    "at step 5). SQL: assets/seor/sql/seor_step1_start.sql. Table core.seor_step1_start.",
     **SEOR,
 )
 def core_seor_step1_start(sto: StoResource) -> dg.MaterializeResult:
@@ -225,7 +225,7 @@ def core_seor_step1_start(sto: StoResource) -> dg.MaterializeResult:
 @dg.asset(
     deps=["core_seor_step1_start"],
     description="Funnel step 2: keep the categories in seor.yaml funnel.keep_categories (promotie). "
-    "SQL: sql/seor_step2_category.sql. Table core.seor_step2_category.",
+    "SQL: assets/seor/sql/seor_step2_category.sql. Table core.seor_step2_category.",
     **SEOR,
 )
 def core_seor_step2_category(sto: StoResource) -> dg.MaterializeResult:
@@ -236,7 +236,7 @@ def core_seor_step2_category(sto: StoResource) -> dg.MaterializeResult:
 @dg.asset(
     deps=["core_seor_step2_category"],
     description="Funnel step 3: keep the seven po/vo doelgroepen of seor.yaml (compared case- and "
-    "whitespace-insensitively). SQL: sql/seor_step3_doelgroep.sql. Table core.seor_step3_doelgroep.",
+    "whitespace-insensitively). SQL: assets/seor/sql/seor_step3_doelgroep.sql. Table core.seor_step3_doelgroep.",
     **SEOR,
 )
 def core_seor_step3_doelgroep(sto: StoResource) -> dg.MaterializeResult:
@@ -249,7 +249,7 @@ def core_seor_step3_doelgroep(sto: StoResource) -> dg.MaterializeResult:
     deps=["core_seor_step3_doelgroep", "core_seor_initiative_values"],
     description="Funnel step 4: drop exact duplicates, i.e. rows with the same normalised name (lowercase, "
     "trimmed, whitespace collapsed) and identical value sets on funnel.dedupe_dimensions; the first row by id "
-    "stays. SQL: sql/seor_step4_dedupe.sql. Table core.seor_step4_dedupe.",
+    "stays. SQL: assets/seor/sql/seor_step4_dedupe.sql. Table core.seor_step4_dedupe.",
     **SEOR,
 )
 def core_seor_step4_dedupe(sto: StoResource) -> dg.MaterializeResult:
@@ -260,7 +260,7 @@ def core_seor_step4_dedupe(sto: StoResource) -> dg.MaterializeResult:
 @dg.asset(
     deps=["core_seor_step4_dedupe"],
     description="Funnel step 5: add the inventory rows with provenance seor_addition (initiatives SEOR found "
-    "itself). SQL: sql/seor_step5_additions.sql. Table core.seor_step5_additions.",
+    "itself). SQL: assets/seor/sql/seor_step5_additions.sql. Table core.seor_step5_additions.",
     **SEOR,
 )
 def core_seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
@@ -280,7 +280,7 @@ def core_seor_step5_additions(sto: StoResource) -> dg.MaterializeResult:
     deps=["core_seor_step5_additions", "core_seor_initiative_values", "core_seor_ordinal_ranks"],
     description="Funnel step 6: activities sharing a ROC location become one initiative (survivor rule "
     "funnel.roc_survivor; union of multi-valued characteristics, maximum praktijkgerichtheid). "
-    "SQL: sql/seor_step6_roc.sql. Tables core.seor_step6_roc, core.seor_candidates, "
+    "SQL: assets/seor/sql/seor_step6_roc.sql. Tables core.seor_step6_roc, core.seor_candidates, "
     "core.seor_candidate_members, core.seor_candidate_values.",
     **SEOR,
 )
@@ -321,7 +321,7 @@ def _reach_params(sto: StoResource, cfg: dict[str, Any]) -> dict[str, Any]:
     description="Reach of every candidate initiative (after step 6) for every campus of campuses.yaml at the "
     "radius of pipeline.yaml reach.default_radius_km: haversine distance of the own location, the nearest "
     "participating school, national/online, documented override (with its reason); `method` is the first that "
-    "applies in seor.yaml reach.methods order. SQL: sql/seor_reach.sql. Tables marts.initiative_campus_reach, "
+    "applies in seor.yaml reach.methods order. SQL: assets/seor/sql/seor_reach.sql. Tables marts.initiative_campus_reach, "
     "core.seor_reach_pairs (radius-independent distances).",
     **SEOR,
 )
@@ -350,7 +350,7 @@ def mart_initiative_campus_reach(sto: StoResource) -> dg.MaterializeResult:
     deps=["mart_initiative_campus_reach"],
     description="Funnel step 7: keep the candidates that reach at least one campus (own location or a "
     "participating school within the radius, national/online, or a documented override). "
-    "SQL: sql/seor_step7_reach.sql. Table core.seor_step7_reach.",
+    "SQL: assets/seor/sql/seor_step7_reach.sql. Table core.seor_step7_reach.",
     **SEOR,
 )
 def core_seor_step7_reach(sto: StoResource) -> dg.MaterializeResult:

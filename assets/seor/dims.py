@@ -48,7 +48,7 @@ def definition_frames(sto: StoResource) -> dict[str, pd.DataFrame]:
     description="The SEOR definitions from versioned config as tables: funnel steps (core.seor_steps), "
     "categories with labels, order, tables and roll-ups (core.seor_categories), the ordinal ranks of funnel "
     "step 6 (core.seor_ordinal_ranks), gap rules (core.seor_gap_rules; seor.yaml) and the radii of the "
-    "sensitivity table (core.seor_radii; pipeline.yaml reach). pipeline/seor.py.",
+    "sensitivity table (core.seor_radii; pipeline.yaml reach). assets/seor/inventory.py.",
     **CORE,
 )
 def core_seor_steps(sto: StoResource) -> dg.MaterializeResult:
@@ -62,7 +62,7 @@ def core_seor_steps(sto: StoResource) -> dg.MaterializeResult:
     DIM_CHECKS,
     description="Every published number of SEOR 2023 tables 2.1-4.6 as curated (data_raw/published/"
     "seor2023_tables.csv, named by the inventory mapping's `published`; empty when the mapping names none), "
-    "read into raw.seor_published for sql/seor_reconciliation.sql.",
+    "read into raw.seor_published for assets/seor/sql/seor_reconciliation.sql.",
     **RAW,
 )
 def raw_seor_published(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:

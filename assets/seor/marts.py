@@ -34,7 +34,7 @@ from pipeline.resources import StoResource
     ],
     description="Every inventory row × every funnel step it reached: kept, dropped, added or merged, and the "
     "rule that decided (related_id: the row it duplicates or was concentrated into). "
-    "SQL: sql/mart_selection_log.sql. Table marts.selection_log.",
+    "SQL: assets/seor/sql/mart_selection_log.sql. Table marts.selection_log.",
     **SEOR,
 )
 def mart_selection_log(sto: StoResource) -> dg.MaterializeResult:
@@ -52,7 +52,7 @@ def mart_selection_log(sto: StoResource) -> dg.MaterializeResult:
     CHECKS,
     deps=["mart_selection_log", "core_seor_steps"],
     description="Table 2.1: rows remaining after each funnel step, with kept/dropped/added per step. "
-    "SQL: sql/mart_selection_funnel.sql. Table marts.selection_funnel.",
+    "SQL: assets/seor/sql/mart_selection_funnel.sql. Table marts.selection_funnel.",
     **SEOR,
 )
 def mart_selection_funnel(sto: StoResource) -> dg.MaterializeResult:
@@ -75,7 +75,7 @@ def mart_selection_funnel(sto: StoResource) -> dg.MaterializeResult:
 @dg.asset(
     deps=["core_seor_step7_reach", "mart_initiative_campus_reach"],
     description="Table 2.2: per campus the number of selected initiatives within the configured radius "
-    "(campus_code TOTAL = all selected). SQL: sql/mart_campus_initiatives.sql. Table marts.campus_initiatives.",
+    "(campus_code TOTAL = all selected). SQL: assets/seor/sql/mart_campus_initiatives.sql. Table marts.campus_initiatives.",
     **SEOR,
 )
 def mart_campus_initiatives(sto: StoResource) -> dg.MaterializeResult:
@@ -95,7 +95,7 @@ def mart_campus_initiatives(sto: StoResource) -> dg.MaterializeResult:
 @dg.asset(
     deps=["mart_initiative_campus_reach", "core_seor_reach_pairs", "core_seor_radii"],
     description="Sensitivity of table 2.2 to the radius: initiatives per campus for every radius in pipeline.yaml "
-    "reach.sensitivity_radii_km (and the default radius). SQL: sql/mart_campus_initiatives_sensitivity.sql. "
+    "reach.sensitivity_radii_km (and the default radius). SQL: assets/seor/sql/mart_campus_initiatives_sensitivity.sql. "
     "Table marts.campus_initiatives_sensitivity.",
     **SEOR,
 )
@@ -138,7 +138,7 @@ def mart_campus_initiatives_sensitivity(sto: StoResource) -> dg.MaterializeResul
     ],
     description="Tables 3.1-3.6 (campus_code TOTAL) and 4.1-4.6 (per campus): selected initiatives per "
     "dimension × category (categories, labels and the 'Lokaal' roll-up from seor.yaml). "
-    "SQL: sql/mart_initiative_characteristics.sql. Table marts.initiative_characteristics.",
+    "SQL: assets/seor/sql/mart_initiative_characteristics.sql. Table marts.initiative_characteristics.",
     **SEOR,
 )
 def mart_initiative_characteristics(sto: StoResource) -> dg.MaterializeResult:
@@ -156,7 +156,7 @@ def mart_initiative_characteristics(sto: StoResource) -> dg.MaterializeResult:
 @dg.asset(
     deps=["mart_initiative_characteristics", "core_seor_gap_rules"],
     description="Per campus and characteristic its share against the all-campus share, and the gaps "
-    "('lacunes') derived by the rules and thresholds of seor.yaml gaps. SQL: sql/mart_campus_gaps.sql. "
+    "('lacunes') derived by the rules and thresholds of seor.yaml gaps. SQL: assets/seor/sql/mart_campus_gaps.sql. "
     "Table marts.campus_gaps.",
     **SEOR,
 )
@@ -181,7 +181,7 @@ def mart_campus_gaps(sto: StoResource) -> dg.MaterializeResult:
 
 
 def reconciliation_params(config: Config, sample: bool, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Parameters of sql/seor_reconciliation.sql: seor.yaml reconciliation, and comparable = false with the
+    """Parameters of assets/seor/sql/seor_reconciliation.sql: seor.yaml reconciliation, and comparable = false with the
     reasons when our figures are computed under other definitions than the report's (radius, campuses from
     core.campuses against raw.seor_published, sample mode)."""
     cfg = config.seor
@@ -218,9 +218,9 @@ def reconciliation_params(config: Config, sample: bool, con: duckdb.DuckDBPyConn
     CHECKS,
     deps=["mart_selection_funnel", "mart_campus_initiatives", "mart_initiative_characteristics", "raw_seor_published"],
     description="Every published number of SEOR 2023 tables 2.1-4.6 (data_raw/published/seor2023_tables.csv, "
-    "built by scripts/build_seor_published.py) next to ours, per the contract of sql/mart_reconciliation.sql; "
+    "built by scripts/build_seor_published.py) next to ours, per the contract of assets/monitoring/sql/mart_reconciliation.sql; "
     "the report's known inconsistency (table 4.5 total 'Deels' 36 vs table 3.5 37) is a row with ok = false, "
-    "known_source_inconsistency = true and a note naming the reproduced figure. SQL: sql/seor_reconciliation.sql. "
+    "known_source_inconsistency = true and a note naming the reproduced figure. SQL: assets/seor/sql/seor_reconciliation.sql. "
     "Table marts.reconciliation_seor.",
     **SEOR,
 )

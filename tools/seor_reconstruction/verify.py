@@ -1,7 +1,7 @@
-"""Verify written files with the pipeline itself: its SEOR assets (sql/seor_*.sql) on the generated inventory.
+"""Verify written files with the pipeline itself: its SEOR assets (assets/seor/sql/seor_*.sql) on the generated inventory.
 
 The seven funnel steps, the reach of every campus and the characteristics are not re-implemented here: the
-pipeline's own SEOR assets (assets/seor/assets.py, with pipeline/config/seor.yaml, campuses.yaml and
+pipeline's own SEOR assets (assets/seor/assets.py, with assets/seor/config/seor.yaml, campuses.yaml and
 pipeline.yaml as they are) are materialised by Dagster into a throw-away DuckDB, exactly as `sto run` does, and
 their tables are compared with every published figure. A change in seor.yaml is therefore seen here too.
 """

@@ -5,7 +5,7 @@
 -- Cells with 0 pupils are left out (they add nothing to any sum); censored cells are kept with
 -- n_censored = true, bounds n_lower/n_upper and n = the configured point value ($point_value).
 -- Censored = '<5' in any file, or '4' in a file whose detected masking is 'four_means_1_to_4' (CKAN
--- exports publish 1-4 as 4; raw.duo_vo_students.masking, pipeline/duo.py detect_masking).
+-- exports publish 1-4 as 4; raw.duo_vo_students.masking, assets/duo_pupils/parser.py detect_masking).
 -- Parameters: $peiljaar, $point_value, $censored_lower, $censored_upper.
 CREATE TABLE IF NOT EXISTS core.duo_vo_students (
     peiljaar INTEGER NOT NULL,
@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS core.duo_vo_students (
     provincie VARCHAR,
     samenwerkingsverband VARCHAR,
     onderwijstype_label VARCHAR NOT NULL,
-    onderwijstype VARCHAR,          -- normalised code from pipeline/config/onderwijstypes.yaml
+    onderwijstype VARCHAR,          -- normalised code from assets/duo_pupils/config/onderwijstypes.yaml
     level VARCHAR,
     leerweg VARCHAR,                -- BB / KB / GL / TL, null outside vmbo leerjaar 3-4
     leerjaar INTEGER NOT NULL,

@@ -1,4 +1,4 @@
--- core.campuses: campuses from pipeline/config/campuses.yaml (temp table campus_config), geocoded by
+-- core.campuses: campuses from assets/locations/config/campuses.yaml (temp table campus_config), geocoded by
 -- the same chain as schools (explicit config lat/lon counts as the override step, method 'config').
 CREATE OR REPLACE TABLE core.campuses AS
 SELECT

@@ -1,7 +1,7 @@
 -- core.school_location_history: one row per loaded address snapshot × vo vestiging, with region codes and
--- coordinates from the geocoding chain (sql/geocode_chain.sql, run just before this file; entity_key =
+-- coordinates from the geocoding chain (assets/locations/sql/geocode_chain.sql, run just before this file; entity_key =
 -- snapshot_id || '|' || vestiging_code). Address files are snapshots: schools merge, move and close,
--- so every snapshot is kept and each peiljaar is resolved against the best one (sql/core_pupil_locations.sql).
+-- so every snapshot is kept and each peiljaar is resolved against the best one (assets/locations/sql/core_pupil_locations.sql).
 CREATE OR REPLACE TABLE core.school_location_history AS
 SELECT
     a.snapshot_id,

@@ -3,7 +3,7 @@
 -- Inputs: core.scope_national (the national level, from the pupil data alone), core.duo_vo_students,
 -- core.pupil_locations, core.campuses, core.campus_radii (pipeline.yaml reach.sensitivity_radii_km),
 -- raw.sto_region_map (empty when no mapping file is given).
--- Macros: sql/mart_monitoring_macros.sql (haversine_km, radius_label).
+-- Macros: assets/monitoring/sql/mart_monitoring_macros.sql (haversine_km, radius_label).
 -- Parameters: $earth_radius_km (pipeline.yaml geocoding), $unknown (scope code of locations a level cannot
 -- place, monitoring.yaml unknown_scope_code), $scopes (scope types to build, monitoring.yaml scopes).
 

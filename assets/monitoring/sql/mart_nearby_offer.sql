@@ -6,7 +6,7 @@
 -- ±dlon widened for the pair's highest latitude), then the exact distance. vestiging_a < vestiging_b.
 -- Censored cells: '<5' counted as the configured point value; n_censored_a/b flag such counts.
 -- Coordinates: core.pupil_locations (per peiljaar, its best address snapshot).
--- Macros: sql/mart_monitoring_macros.sql (haversine_km).
+-- Macros: assets/monitoring/sql/mart_monitoring_macros.sql (haversine_km).
 -- Parameters: $earth_radius_km, $max_distance_km, $max_small, $profile_kinds.
 CREATE OR REPLACE TABLE marts.nearby_offer AS
 WITH small AS (

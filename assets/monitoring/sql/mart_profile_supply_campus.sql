@@ -10,7 +10,7 @@
 -- Every peiljaar × campus × radius × measure has a row; with no location in reach n_pupils_base = 0 and
 -- pct is NULL. Locations without coordinates cannot be placed and are not in any base. Coordinates come
 -- from core.pupil_locations (each peiljaar resolved against its best address snapshot).
--- Macros: sql/mart_monitoring_macros.sql (haversine_km).
+-- Macros: assets/monitoring/sql/mart_monitoring_macros.sql (haversine_km).
 -- Censored cells: '<5' counted as the configured point value; censored_cells counts those in the base.
 -- Parameters: $earth_radius_km, $leerjaren, $min_offered, $onderwijstypes, $point_value, $single_kinds.
 CREATE OR REPLACE TABLE marts.profile_supply_campus AS

@@ -1,8 +1,8 @@
--- marts.programme_forecasts: expected futures named in the programme documents (pipeline/config/statements.yaml
+-- marts.programme_forecasts: expected futures named in the programme documents (assets/monitoring/config/statements.yaml
 -- `forecasts`; spec indicators.md §5), tracked as realised against expected for every loaded peiljaar. A
 -- forecast is someone's prognosis, not a goal: it is never "met".
--- Inputs: core.forecast_definitions (pipeline/targets.py forecast_frame) and the regions of
--- sql/programme_scopes.sql (core.programme_scope_info, core.programme_scope_pupils: each peiljaar placed by its own
+-- Inputs: core.forecast_definitions (assets/monitoring/targets.py forecast_frame) and the regions of
+-- assets/monitoring/sql/programme_scopes.sql (core.programme_scope_info, core.programme_scope_pupils: each peiljaar placed by its own
 -- address snapshot).
 -- realised_change_pct = 100 × (n_pupils(peiljaar) − n_pupils(base_peiljaar)) / n_pupils(base_peiljaar), all vo
 -- pupils of the region; NULL with "base year not loaded" when the base peiljaar is not in the warehouse.

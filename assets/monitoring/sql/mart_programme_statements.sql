@@ -1,11 +1,11 @@
--- marts.programme_statements: what the programme documents say about the present (pipeline/config/statements.yaml;
+-- marts.programme_statements: what the programme documents say about the present (assets/monitoring/config/statements.yaml;
 -- spec indicators.md §5), each reconciled with our own figure. A statement is never a target: it has no
 -- "met". One row per statement × variant × loaded peiljaar; one row (peiljaar NULL) per statement open data
 -- cannot support, saying what is missing.
--- Inputs: core.statement_definitions (pipeline/targets.py statement_frame),
+-- Inputs: core.statement_definitions (assets/monitoring/targets.py statement_frame),
 -- core.statement_variants (variant_frame: the configured cross product of profile set × leerjaren × leerwegen ×
 -- region [× count_by × min_pupils], variant_no 1 = the primary reading), core.profile_flags
--- and the regions of sql/programme_scopes.sql (core.programme_scope_info,
+-- and the regions of assets/monitoring/sql/programme_scopes.sql (core.programme_scope_info,
 -- core.programme_scope_pupils: each peiljaar placed by its own address snapshot).
 -- Statistics (population = the variant's leerwegen and leerjaren; "in the set" = a profile of the variant's
 -- profile set, by list or flag):

@@ -1,10 +1,10 @@
--- marts.programme_targets: what the regional programmes want to reach, by when (pipeline/config/targets.yaml;
+-- marts.programme_targets: what the regional programmes want to reach, by when (assets/monitoring/config/targets.yaml;
 -- spec indicators.md §5). Targets only: statements are in marts.programme_statements, forecasts in
 -- marts.programme_forecasts. One row per target × reading × loaded peiljaar; a target open data cannot
 -- support gets one row (peiljaar NULL) with the reason.
 -- Inputs: core.target_definitions (one row per
--- target × reading, pipeline/targets.py target_frame), core.profile_flags and the
--- regions of sql/programme_scopes.sql (core.programme_scope_info, core.programme_scope_pupils: each peiljaar placed by
+-- target × reading, assets/monitoring/targets.py target_frame), core.profile_flags and the
+-- regions of assets/monitoring/sql/programme_scopes.sql (core.programme_scope_info, core.programme_scope_pupils: each peiljaar placed by
 -- its own address snapshot). Parameters: $min_offered (monitoring.yaml profile_offer.min_pupils_offered),
 -- $few_pupils (targets.yaml few_pupils_below).
 -- measured_value: the statistic in the peiljaar. baseline_value: the published baseline where the programme

@@ -18,9 +18,9 @@
 -- 'not computed' when ours is NULL, 'not comparable' when comparable = false, else 'ok' / 'differs').
 -- Further columns are kept as they are (NULL in other sources' rows).
 -- Rows are unique on (source, indicator, peiljaar, scope, figure_id).
--- The contributing asset must be listed in pipeline/config/monitoring.yaml reconciliation.contributors
+-- The contributing asset must be listed in assets/monitoring/config/monitoring.yaml reconciliation.contributors
 -- so that this mart runs after it; every marts.reconciliation_* table present is unioned BY NAME
--- ($staging_tables, listed and checked for the required columns in pipeline/monitoring.py).
+-- ($staging_tables, listed and checked for the required columns in assets/monitoring/inputs.py).
 -- Parameters: $staging_tables.
 CREATE OR REPLACE TEMP TABLE reconciliation_union AS
 SELECT * FROM query_table($staging_tables::VARCHAR[], true);

@@ -2,8 +2,8 @@
 -- campus at a location offering any / hard techniek / each profile; curated file
 -- data_raw/published/seor2023_table5.csv built by scripts/build_seor_published.py from the spec, table
 -- raw.seor_supply_published) against marts.profile_supply_campus of the SAME peiljaar (2022) and radius.
--- Macros: sql/mart_monitoring_macros.sql (radius_label).
--- Staging table of marts.reconciliation: follows the contract in sql/mart_reconciliation.sql.
+-- Macros: assets/monitoring/sql/mart_monitoring_macros.sql (radius_label).
+-- Staging table of marts.reconciliation: follows the contract in assets/monitoring/sql/mart_reconciliation.sql.
 -- Every published figure has a row: when its peiljaar is not loaded, ours is NULL and status = 'year not
 -- loaded' (never compared with another year). tolerance = $tol_pct points (printed as whole percents).
 -- status: ok | differs | year not loaded | no matching figure | not comparable (the synthetic sample, whose

@@ -1,6 +1,6 @@
 -- marts.reconciliation_techniekpact: our DUO figures against the published Techniekpact figures
 -- (raw.published_figures from data_raw/published/techniekpact.csv; indicators core.share_indicators). Staging table of marts.reconciliation:
--- follows the contract in sql/mart_reconciliation.sql.
+-- follows the contract in assets/monitoring/sql/mart_reconciliation.sql.
 -- Match: published (indicator, measure, peiljaar, scope = '<scope_type>:<scope_code>') ↔ marts.techniek_share
 -- (indicator, peiljaar, scope_type, scope_code), measure ∈ pct | n_techniek | pct_girls.
 -- tolerance: pct → $tol_pct points (published shares are rounded to whole percents);

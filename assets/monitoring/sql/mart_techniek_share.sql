@@ -13,7 +13,7 @@
 -- pct_lower/pct_upper the bounds of pct over every value 1–4 the censored cells can hold (lowest: technical
 -- cells at their lower and other cells at their upper bound; highest: the reverse). Equal to pct without
 -- censored cells.
--- Macros: sql/techniek_share_macro.sql (techniek_share_rows, the one definition of a row).
+-- Macros: assets/monitoring/sql/techniek_share_macro.sql (techniek_share_rows, the one definition of a row).
 -- Parameters: $point_value.
 CREATE OR REPLACE TABLE marts.techniek_share AS
 SELECT * FROM (

@@ -1,7 +1,7 @@
 -- Regions of the programme marts (marts.programme_targets, marts.programme_statements,
 -- marts.programme_forecasts): tables core.programme_scope_locations, core.programme_scope_info and core.programme_scope_pupils.
--- Inputs: core.target_scopes (one row per region of pipeline/config/targets.yaml `scopes`,
--- pipeline/targets.py scope_frame), core.pupil_locations, core.duo_vo_students, raw.sto_region_map.
+-- Inputs: core.target_scopes (one row per region of assets/monitoring/config/targets.yaml `scopes`,
+-- assets/monitoring/targets.py scope_frame), core.pupil_locations, core.duo_vo_students, raw.sto_region_map.
 -- Macros: sql/place_key.sql. No parameters.
 -- One geography per year: a location belongs to a region in a peiljaar by the address snapshot resolved for
 -- that peiljaar (core.pupil_locations: gemeente and COROP of the snapshot nearest to 1 October), never by the

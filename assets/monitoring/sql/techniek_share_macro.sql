@@ -1,8 +1,8 @@
 -- techniek_share_rows(scope_table, national_only, point_value): the rows of marts.techniek_share for the
 -- scopes of table `scope_table` (columns of core.scope_membership): only its national scope when
--- national_only, else every other scope. One definition for both callers: sql/core_techniek_share_national.sql
+-- national_only, else every other scope. One definition for both callers: assets/monitoring/sql/core_techniek_share_national.sql
 -- (the national scope of core.scope_national, from the pupil data alone, so the national figures wait on no
--- address file or geocoding) and sql/mart_techniek_share.sql (the regional scopes of core.scope_membership,
+-- address file or geocoding) and assets/monitoring/sql/mart_techniek_share.sql (the regional scopes of core.scope_membership,
 -- plus the national rows). A caller names this file in its header ("-- Macros:").
 -- Indicators: core.share_indicators (population = onderwijstypes × leerjaren; numerator = a named flag of
 -- core.profile_flags, or the havo/vwo n_profile of core.duo_vo_students). Year-on-year and baseline:

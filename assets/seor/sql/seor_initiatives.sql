@@ -5,7 +5,7 @@
 --   seor_school_refs_in(initiative_id, school_ref)      one row per participating school reference
 --   geocode_output(entity_key, geocode_method, lat, lon, precision_m, geocode_note)
 --     keys 'i:<initiative_id>' (inventory lat/lon → PC6 → PC4) and 's:<school_ref>' (participating
---     schools file → core.school_locations vestiging code → PC6 → PC4), from sql/geocode_chain.sql.
+--     schools file → core.school_locations vestiging code → PC6 → PC4), from assets/locations/sql/geocode_chain.sql.
 CREATE OR REPLACE TABLE core.seor_initiatives AS
 SELECT
     r.id AS initiative_id,

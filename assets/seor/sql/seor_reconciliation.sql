@@ -1,6 +1,6 @@
 -- marts.reconciliation_seor: every published number of SEOR 2023 tables 2.1-4.6 (curated file
 -- data_raw/published/seor2023_tables.csv, raw.seor_published) next to the pipeline's figure.
--- Follows the contract of sql/mart_reconciliation.sql: ok = |ours - published| <= tolerance (NULL when
+-- Follows the contract of assets/monitoring/sql/mart_reconciliation.sql: ok = |ours - published| <= tolerance (NULL when
 -- ours is NULL). Rows the curated file flags as a known inconsistency of the
 -- report keep ok = false but carry known_source_inconsistency = true and a note naming the figure that
 -- is reproduced. Reach-dependent rows are compared only when the run uses the report's definitions
