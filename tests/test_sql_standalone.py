@@ -21,7 +21,7 @@ import pytest
 
 from pipeline import db
 from pipeline.config import Config, default_config
-from pipeline.paths import SQL_DIR
+from pipeline.db import sql_files, sql_path
 
 MART_TABLE = re.compile(r"CREATE OR REPLACE TABLE (marts\.\w+)")
 PARAM = re.compile(r"\$([a-z_]+)")
@@ -29,7 +29,8 @@ PARAM = re.compile(r"\$([a-z_]+)")
 
 def mart_files() -> list[Path]:
     """Every SQL file that writes a mart table."""
-    return sorted(p for p in SQL_DIR.glob("*.sql") if MART_TABLE.search(p.read_text(encoding="utf-8")))
+    every = [p for paths in sql_files().values() for p in paths]  # sql/ and every assets/<domain>/sql/
+    return sorted((p for p in every if MART_TABLE.search(p.read_text(encoding="utf-8"))), key=lambda p: p.stem)
 
 
 def header(path: Path) -> list[str]:
@@ -215,7 +216,7 @@ def test_every_mart_file_has_its_parameters() -> None:
 def test_header_states_the_parameters(path: Path) -> None:
     assert header_params(path) == body_params(path), f"{path.name}: header and statements differ in parameters"
     for stem in macro_files(path):
-        assert (SQL_DIR / f"{stem}.sql").is_file(), f"{path.name} names a missing macro file {stem}.sql"
+        assert sql_path(stem).is_file(), f"{path.name} names a missing macro file {stem}.sql"
 
 
 @pytest.mark.parametrize("path", mart_files(), ids=lambda p: p.stem)
