@@ -36,7 +36,7 @@ class ConfigError(ValueError):
 # The configuration files, in the order of Config's fields (by stem). Each lives in its home: pipeline.yaml in
 # pipeline/config/, every other one in the config/ folder of the domain it belongs to (assets/<domain>/config/);
 # config_files() finds them. What each may hold (required keys, types, ranges, references to codes of other
-# files) is its schema in pipeline/config_schema.py SCHEMAS; tests/test_config.py checks that every file has one.
+# files) is its schema in pipeline/config_schema/validation.py SCHEMAS; tests/test_config.py checks that every file has one.
 CONFIG_FILES: tuple[str, ...] = (
     "pipeline",
     "profiles",
@@ -171,7 +171,7 @@ def _validate_one(name: str, data: dict[str, Any], where: str, others: dict[str,
 
 
 def validate_monitoring(cfg: dict[str, Any], where: str = "monitoring.yaml") -> None:
-    """Check a monitoring.yaml mapping against its schema (pipeline/config_schema.py). Raises ConfigError
+    """Check a monitoring.yaml mapping against its schema (pipeline/config_schema/). Raises ConfigError
     naming `where` (the file), the key path, the value and what is allowed."""
     _validate_one("monitoring", cfg, where)
 
@@ -245,7 +245,7 @@ def load_config(config_dir: Path | None = None, sources_file: Path | None = None
     sfile = Path(sources_file) if sources_file else DATA_RAW / "sources.yaml"
     paths = config_files(cdir) | {"sources": sfile}
     parts = {name: load_yaml(p) for name, p in paths.items()}
-    messages = validate_parts(parts, paths)  # every file against its schema (pipeline/config_schema.py)
+    messages = validate_parts(parts, paths)  # every file against its schema (pipeline/config_schema/)
     if messages:
         raise config_error(messages)
     return Config(

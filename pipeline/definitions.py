@@ -128,7 +128,7 @@ def build_definitions(resource: StoResource | None = None, progress: Progress | 
     """Definitions with the given resource (default: settings from the STO_* environment variables), and
     with `progress` the run's concise console logger (the CLI's runner) instead of Dagster's.
 
-    The configuration is validated first (pipeline/config_schema.py): a refused file stops the load with the
+    The configuration is validated first (pipeline/config_schema/): a refused file stops the load with the
     same located message `sto run` prints (ConfigError)."""
     default_config()
     assets, checks = load_assets_and_checks()

@@ -151,7 +151,7 @@ def test_the_scan_finds_shared_containers() -> None:
 
 def test_environment_parsed_in_one_place() -> None:
     """The STO_* variables of the runner's settings are read by pipeline/settings.py alone (the SEOR inventory
-    override variables, read by assets/seor/inventory.py, are the one other place)."""
+    override variables, read by assets/seor/mapping.py, are the one other place)."""
     readers = {}
     for pkg in PACKAGES:
         for p in sorted((ROOT / pkg).rglob("*.py")):

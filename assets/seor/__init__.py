@@ -1,2 +1,2 @@
 """SEOR 2023 initiative selection and campus analysis:
-the domain in one folder: README.md, inventory.py, assets.py, checks.py, sql/, config/, tables.yaml."""
+the domain in one folder: README.md, inventory.py (with mapping.py, canonical.py), assets.py, checks.py, sql/, config/, tables.yaml."""

@@ -116,7 +116,7 @@ def _main(args: argparse.Namespace, env: EnvSettings) -> int:
         print(f"sto: {exc}", file=sys.stderr)
         print(f"sto {args.command}: refused; nothing was written", file=sys.stderr)
         return EXIT_CHANGED
-    except ConfigError as exc:  # a configuration file refused (pipeline/config_schema.py, pipeline/place_names.py)
+    except ConfigError as exc:  # a configuration file refused (pipeline/config_schema/, pipeline/place_names.py)
         print(f"sto: {exc}", file=sys.stderr)
         unchanged = f"; published database unchanged: {out / 'sto.duckdb'}" if (out / "sto.duckdb").exists() else ""
         print(f"sto: configuration refused before any work; nothing was run{unchanged}", file=sys.stderr)
