@@ -30,6 +30,12 @@ SCHEMAS: dict[str, type[Spec]] = {
 }
 
 
+def _mapping(value: object) -> dict:
+    """`value` when it is a mapping, else empty: a file that is not of the right shape is reported by its own
+    schema, not by a crash while the references of another file are read."""
+    return value if isinstance(value, dict) else {}
+
+
 def validate_parts(parts: Parts, paths: dict[str, Path], only: Iterable[str] | None = None) -> list[str]:
     """Validate every parsed file (`parts`: stem or 'sources' → mapping) against its schema; return one
     located message per problem (empty: all valid). References are resolved against `parts` themselves.
@@ -40,7 +46,7 @@ def validate_parts(parts: Parts, paths: dict[str, Path], only: Iterable[str] | N
         "peiljaar_first": _get(parts, "pipeline", "peiljaren", "first"),
         "seor_dimension_codes": {
             d: _field(_items(_get(spec, "categories")), "code")
-            for d, spec in (_get(parts, "seor", "dimensions") or {}).items()
+            for d, spec in _mapping(_get(parts, "seor", "dimensions")).items()
         },
     }
     messages: list[str] = []
