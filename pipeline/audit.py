@@ -161,6 +161,9 @@ def refresh_args(con: duckdb.DuckDBPyConnection) -> list[str] | None:
         if shown not in mirrors:
             mirrors.append(shown)
     online = any(origin in ("cache", "download") for _, origin in rows)
+    # a file found in a mirror's subfolder (a catalogue `mirror_subdir`, e.g. geo/boundaries/) came through
+    # the mirror above it: name that mirror only
+    mirrors = [m for m in mirrors if not any(o != m and Path(m).is_relative_to(o) for o in mirrors)]
     args = [a for m in mirrors for a in ("--mirror", m)]
     if years:
         args += ["--years", *map(str, years)]

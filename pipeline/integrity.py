@@ -191,6 +191,7 @@ class Verification:
     changes: list[str]
     built: str
     tables: int = 0
+    refresh: list[str] | None = None  # the `sto run` arguments that rebuild it from its sources (audit.refresh_args)
 
     @property
     def ok(self) -> bool:
@@ -202,10 +203,14 @@ class Verification:
                 f"{published} holds no content hashes of its tables (built before they were recorded, or not "
                 "by `sto run`), so it cannot be verified. `sto run --force` rebuilds it and records them."
             )
-        return (
-            f"{self.summary(published)}. Its figures are not the pipeline's. `sto run` (same options as the last "
-            "build) rebuilds it; or restore the previous copy of the file."
-        )
+        import shlex
+
+        if self.refresh is not None:
+            args = ["--out", str(published.parent), *self.refresh]
+            again = f"`.venv/bin/sto run {' '.join(shlex.quote(a) for a in args)}` rebuilds it from its sources"
+        else:
+            again = "`.venv/bin/sto run` with the options of its last build rebuilds it"
+        return f"{self.summary(published)}. Its figures are not the pipeline's. {again}; or restore the previous copy of the file."
 
     def summary(self, published: Path) -> str:
         """'<file> was changed outside the pipeline since the build of <time (run)>: <table> changed; …'."""
@@ -240,7 +245,12 @@ def verify(con: duckdb.DuckDBPyConnection) -> Verification:
             changes.append(f"{t} changed{rows}")
     recorded = {r[0] for r in rec}
     changes += [f"{t} was added" for t in sorted(set(now) - recorded)]
-    return Verification(True, changes, built, len(rec))
+    refresh = None
+    if changes:
+        from pipeline.audit import refresh_args
+
+        refresh = refresh_args(con)
+    return Verification(True, changes, built, len(rec), refresh)
 
 
 def verify_published(published: Path) -> Verification:

@@ -105,7 +105,7 @@ cur AS (
             WHEN NOT b.computable THEN 'not computable from open data: ' || b.note
             WHEN b.baseline_peiljaar IS NOT NULL AND b.peiljaar < b.baseline_peiljaar
                 THEN 'peiljaar ' || b.peiljaar || ' is before the baseline year ' || b.baseline_peiljaar || ' ('
-                     || b.baseline_peiljaar || '/' || (b.baseline_peiljaar + 1) || '): the target is judged from its baseline on'
+                     || b.baseline_peiljaar || '/' || (b.baseline_peiljaar + 1) || '): the target is judged from its baseline year onwards'
             WHEN b.measured_value IS NULL THEN 'no location of the region has pupils in this peiljaar'
             WHEN b.comparison <> 'absolute' AND b.baseline_value IS NULL
                 THEN 'baseline year ' || b.baseline_peiljaar || ' is not loaded: no change can be computed'

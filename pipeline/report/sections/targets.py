@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from pipeline.report.render import Settings, columns, df, esc, esc_all, fig_html, table
 
 ANCHOR = "targets"
-TITLE = "Programme targets (TechTown, Twente, Rotterdam)"
+TITLE = "Programme targets (what a programme wants to reach, by when)"
 TEMPLATE = "sections/targets.html.j2"
 UNIT_TITLES = {
     "pct": "percent (0–100)",
