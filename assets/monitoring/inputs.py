@@ -139,19 +139,11 @@ def campus_radius_frame(radii: list[float]) -> pd.DataFrame:
 
 
 # ---- curated inputs ---------------------------------------------------------------------------------------
-def read_published(path: Path) -> pd.DataFrame:
-    """Published reference figures (data_raw/published/techniekpact.csv), validated cell by cell."""
-    df, _ = read_text_csv(path, required=PUBLISHED_COLUMNS)
-    checks = [
-        ("figure_id", df["figure_id"].str.match(r"^[a-z0-9][a-z0-9-]*$"), "a lower-case id"),
-        ("peiljaar", df["peiljaar"].str.match(r"^\d{4}$"), "a 4-digit peiljaar (school year YYYY/YYYY+1)"),
-        ("value", df["value"].str.match(r"^-?\d+(\.\d+)?$"), "a number with '.' as decimal point"),
-        ("measure", df["measure"].isin(PUBLISHED_MEASURES), f"one of {list(PUBLISHED_MEASURES)}"),
-        ("unit", df["unit"].isin(["pct", "count"]), "pct or count"),
-        ("scope", df["scope"].str.match(r"^[a-z_]+:.+$"), "'<scope_type>:<scope_code>', e.g. national:NL"),
-        ("in_spec", df["in_spec"].isin(["true", "false"]), "true or false"),
-        ("source_url", df["source_url"].str.match(r"^https?://\S+$"), "a URL"),
-    ]
+
+
+def refuse_bad_cells(path: object, df: pd.DataFrame, checks: list[tuple[str, pd.Series, str]]) -> None:
+    """Raise InputError for the first column of `checks` (column, ok mask, what is expected) with a cell that
+    fails, naming file, column, expected, the values found and their rows; then for duplicate figure_ids."""
     for col, ok, expected in checks:
         bad = ~ok.fillna(False).astype(bool)
         if bad.any():
@@ -165,6 +157,22 @@ def read_published(path: Path) -> pd.DataFrame:
             f"{path}: column 'figure_id': expected unique ids, found duplicates "
             f"{sorted(set(df.loc[dup, 'figure_id']))} in rows {df.loc[dup, 'source_row'].tolist()}"
         )
+
+
+def read_published(path: Path) -> pd.DataFrame:
+    """Published reference figures (data_raw/published/techniekpact.csv), validated cell by cell."""
+    df, _ = read_text_csv(path, required=PUBLISHED_COLUMNS)
+    checks = [
+        ("figure_id", df["figure_id"].str.match(r"^[a-z0-9][a-z0-9-]*$"), "a lower-case id"),
+        ("peiljaar", df["peiljaar"].str.match(r"^\d{4}$"), "a 4-digit peiljaar (school year YYYY/YYYY+1)"),
+        ("value", df["value"].str.match(r"^-?\d+(\.\d+)?$"), "a number with '.' as decimal point"),
+        ("measure", df["measure"].isin(PUBLISHED_MEASURES), f"one of {list(PUBLISHED_MEASURES)}"),
+        ("unit", df["unit"].isin(["pct", "count"]), "pct or count"),
+        ("scope", df["scope"].str.match(r"^[a-z_]+:.+$"), "'<scope_type>:<scope_code>', e.g. national:NL"),
+        ("in_spec", df["in_spec"].isin(["true", "false"]), "true or false"),
+        ("source_url", df["source_url"].str.match(r"^https?://\S+$"), "a URL"),
+    ]
+    refuse_bad_cells(path, df, checks)
     out = df.copy()
     out["peiljaar"] = out["peiljaar"].astype("int64")
     out["value"] = out["value"].astype("float64")
@@ -235,18 +243,7 @@ def read_seor_supply_published(path: Path) -> pd.DataFrame:
         ("value", df["value"].str.match(r"^-?\d+(\.\d+)?$"), "a number with '.' as decimal point"),
         ("unit", df["unit"].isin(["pct"]), "pct"),
     ]
-    for col, ok, expected in checks:
-        bad = ~ok.fillna(False).astype(bool)
-        if bad.any():
-            rows = df.loc[bad, "source_row"].tolist()[:10]
-            raise InputError(
-                f"{path}: column {col!r}: expected {expected}, found {df.loc[bad, col].tolist()[:10]} in row(s) {rows}"
-            )
-    dup = df["figure_id"].duplicated(keep=False)
-    if dup.any():
-        raise InputError(
-            f"{path}: column 'figure_id': expected unique ids, found {sorted(set(df.loc[dup, 'figure_id']))}"
-        )
+    refuse_bad_cells(path, df, checks)
     out = df[[*SEOR_SUPPLY_COLUMNS, "note"]].copy() if "note" in df else df[SEOR_SUPPLY_COLUMNS].copy()
     out["peiljaar"] = out["peiljaar"].astype(int)
     out["radius_km"] = out["radius_km"].astype(float)
