@@ -147,6 +147,29 @@ class Reconciliation(Spec):
     seor_supply_file: PathText | None = None
 
 
+class MboDe4Group(Spec):
+    leerweg: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]
+    label: Text
+    prior_vo: Annotated[_nonempty_list(Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]), _unique()]
+
+
+class MboDefinitionSet(Spec):
+    label: Text
+    values: Annotated[_nonempty_list(str | int), _unique()]
+
+
+class MboReconciliation(Spec):
+    published_file: PathText
+    counts: Annotated[_nonempty_list(Literal["n_instroom_mbo", "n_totaal_mbo", "n_instroom_opleiding"]), _unique()]
+    leerwegen: Annotated[dict[Annotated[str, Field(pattern=r"^[a-z0-9_]+$")], MboDefinitionSet], Field(min_length=1)]
+    niveaus: Annotated[dict[Annotated[str, Field(pattern=r"^[0-9_]+$")], MboDefinitionSet], Field(min_length=1)]
+
+
+class Mbo(Spec):
+    de4: Annotated[_nonempty_list(MboDe4Group), _unique("leerweg")]
+    reconciliation: MboReconciliation
+
+
 class Catalog(Spec):
     file: PathText
     availability: Annotated[_nonempty_list(Text), _unique()]
@@ -166,3 +189,4 @@ class MonitoringFile(Spec):
     exams: Exams
     reconciliation: Reconciliation
     catalog: Catalog
+    mbo: Mbo | None = None
