@@ -107,6 +107,13 @@ PARAMS: dict[str, Callable[[Config, duckdb.DuckDBPyConnection], dict[str, Any]]]
     },
     "mart_indicator_catalog": lambda cfg, con: {},
     "mart_initiative_characteristics": lambda cfg, con: _seor_common(cfg),
+    "mart_mbo_de4": lambda cfg, con: {},
+    "mart_mbo_reconciliation_variants": lambda cfg, con: {
+        "tol_pct": float(cfg.monitoring["reconciliation"]["tolerance_pct_points"]),
+        "tol_count_rel": float(cfg.monitoring["reconciliation"]["tolerance_count_relative"]),
+    },
+    "mart_mbo_technical_diplomas": lambda cfg, con: {},
+    "mart_mbo_technical_intake": lambda cfg, con: {},
     "mart_nearby_offer": lambda cfg, con: {
         "earth_radius_km": _shared(cfg)["earth_radius_km"],
         "max_distance_km": float(cfg.monitoring["nearby_offer"]["max_distance_km"]),
@@ -142,6 +149,7 @@ PARAMS: dict[str, Callable[[Config, duckdb.DuckDBPyConnection], dict[str, Any]]]
         "tol_pct": float(cfg.monitoring["reconciliation"]["tolerance_pct_points"]),
         **_comparability(con),
     },
+    "mart_reconciliation_techniekpact_mbo": lambda cfg, con: _comparability(con),
     "mart_reconciliation_techniekpact": lambda cfg, con: {
         "tol_pct": float(cfg.monitoring["reconciliation"]["tolerance_pct_points"]),
         "tol_count_rel": float(cfg.monitoring["reconciliation"]["tolerance_count_relative"]),
