@@ -61,11 +61,19 @@ def de4_group_frame(cfg: dict[str, Any]) -> pd.DataFrame:
     """monitoring.yaml mbo.de4 → one row per (prior_vo code, vmbo leerweg group) with the group's label and
     report order; a prior_vo code may sit in several groups (its leerweg and 'all_vmbo')."""
     rows = [
-        {"vmbo_leerweg": g["leerweg"], "label": g["label"], "sort_order": no, "prior_vo": p}
+        {
+            "vmbo_leerweg": g["leerweg"],
+            "label": g["label"],
+            "sort_order": no,
+            "prior_vo": p,
+            "onderwijstype": g.get("onderwijstype"),
+        }
         for no, g in enumerate(cfg["mbo"]["de4"], start=1)
         for p in g["prior_vo"]
     ]
-    return pd.DataFrame(rows, columns=["vmbo_leerweg", "label", "sort_order", "prior_vo"])
+    df = pd.DataFrame(rows, columns=["vmbo_leerweg", "label", "sort_order", "prior_vo", "onderwijstype"])
+    df["onderwijstype"] = df["onderwijstype"].astype("string")
+    return df
 
 
 def reconciliation_definition_frame(cfg: dict[str, Any]) -> pd.DataFrame:
@@ -150,6 +158,21 @@ def core_mbo_de4_groups(sto: StoResource) -> dg.MaterializeResult:
         db.replace_table(con, "core.mbo_de4_groups", de4_group_frame(cfg))
         db.replace_table(con, "core.mbo_reconciliation_definitions", reconciliation_definition_frame(cfg))
         return dg.MaterializeResult(metadata=db.table_metadata(con, "core.mbo_de4_groups"))
+
+
+@checked_asset(
+    CHECKS,
+    deps=["core_target_scopes", CORE_INSTELLINGEN],
+    description="The mbo instellingen of each programme region (targets.yaml scopes) by the gemeente or COROP of "
+    "the instelling's main address; an STO region by its stated municipality approximation. Used by the mbo "
+    "readings of marts.programme_targets. SQL: assets/mbo/sql/core_programme_scope_mbo_instellingen.sql.",
+    **CORE,
+)
+def core_programme_scope_mbo_instellingen(sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        db.run_sql(con, "place_key")  # the macro the SQL names (sql/place_key.sql)
+        db.run_sql(con, "core_programme_scope_mbo_instellingen")
+        return dg.MaterializeResult(metadata=db.table_metadata(con, "core.programme_scope_mbo_instellingen"))
 
 
 @checked_asset(

@@ -72,6 +72,17 @@ CHECKS = [
         ],
     ),
     CheckDef(
+        asset="core_programme_scope_mbo_instellingen",
+        name="core_programme_scope_mbo_instellingen_valid",
+        description="An mbo instelling once per programme region, each region a configured one.",
+        sql="""SELECT m.*, m.scope_id IN (SELECT scope_id FROM core.target_scopes) AS configured
+               FROM core.programme_scope_mbo_instellingen m""",
+        expectations=lambda cfg: [
+            E.ExpectCompoundColumnsToBeUnique(column_list=["scope_id", "instellingscode"]),
+            E.ExpectColumnValuesToBeInSet(column="configured", value_set=[True]),
+        ],
+    ),
+    CheckDef(
         asset="mart_mbo_technical_intake",
         name="mart_mbo_technical_intake_valid",
         description="One row per jaar × scope × prior_vo × niveau × leerweg; shares and their bounds within 0-100; "

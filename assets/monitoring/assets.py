@@ -289,7 +289,13 @@ PROGRAMME_DEPS = [*PUPIL_DEPS, "core_programme_scope_info", "core_programme_scop
 
 @checked_asset(
     CHECKS,
-    deps=[*PROGRAMME_DEPS, "core_target_definitions", "core_profile_flags"],
+    deps=[
+        *PROGRAMME_DEPS,
+        "core_target_definitions",
+        "core_profile_flags",
+        "core_programme_scope_mbo_instellingen",
+        "core_mbo_gediplomeerden",
+    ],
     description="Regional programme targets only (TechTown, Twente; assets/monitoring/config/targets.yaml): per target × "
     "reading × loaded peiljaar the current value, progress from the (published) baseline and distance to target; "
     "target_met judged only from the baseline year on (NULL with a reason before it); proxies labelled; targets "
@@ -322,7 +328,15 @@ def mart_programme_targets(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    deps=[*PROGRAMME_DEPS, "core_statement_definitions", "core_statement_variants", "core_profile_flags"],
+    deps=[
+        *PROGRAMME_DEPS,
+        "core_statement_definitions",
+        "core_statement_variants",
+        "core_profile_flags",
+        "core_programme_scope_mbo_instellingen",
+        "core_mbo_instroom",
+        "core_mbo_de4_groups",
+    ],
     description="What the programme documents say about the present (assets/monitoring/config/statements.yaml): per "
     "statement × definition variant (profiles, leerjaren, leerwegen, region, counting unit) × loaded peiljaar "
     "our value beside the published one, the difference and the closest definition named; statements open "

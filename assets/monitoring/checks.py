@@ -144,10 +144,13 @@ def _targets_more(r: CheckRun) -> None:
         r.frame("SELECT DISTINCT target_id FROM marts.programme_targets"),
         [E.ExpectColumnValuesToNotBeInSet(column="target_id", value_set=other)],
     )
+    # mbo readings (statistic mbo_*) follow the loaded mbo diploma years, the others the vo peiljaren
     gaps = r.frame("""
         SELECT t.target_id, t.reading, y.peiljaar
-        FROM (SELECT DISTINCT target_id, reading FROM marts.programme_targets WHERE computable) t
-        CROSS JOIN (SELECT DISTINCT peiljaar FROM core.duo_vo_students) y
+        FROM (SELECT DISTINCT target_id, reading, statistic FROM marts.programme_targets WHERE computable) t
+        JOIN (SELECT DISTINCT peiljaar, false AS mbo FROM core.duo_vo_students
+              UNION ALL SELECT DISTINCT CAST(jaar AS INTEGER), true FROM core.mbo_gediplomeerden) y
+          ON y.mbo = starts_with(t.statistic, 'mbo_')
         ANTI JOIN marts.programme_targets m USING (target_id, reading, peiljaar)""")
     r.validate("every_year", gaps, [E.ExpectTableRowCountToEqual(value=0)])
 

@@ -149,7 +149,7 @@ def variant_frame(cfg: dict[str, Any], targets_cfg: dict[str, Any]) -> pd.DataFr
         if s.get("computable", True) is False:
             continue
         v = s["variants"]
-        location_stat = s["statistic"] != "pct_girls"
+        location_stat = s["statistic"] in ("n_locations_offering", "n_locations_without_offer")
         choices = itertools.product(
             v["profiles"],
             v["leerjaren"],

@@ -41,10 +41,19 @@ class UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: i
 # ---------------------------------------------------------------------------------------------- references
 # Fixed vocabularies: the values the code (Python or SQL) acts on.
 KNOWN_SCOPES = ("national", "provincie", "gemeente", "corop", "rmc", "onderwijsgebied", "sto_region", "campus_radius")
-TARGET_STATISTICS = ("n_locations_offering", "n_girls", "pct_girls", "pct_girls_choosing", "n_pupils")
+TARGET_STATISTICS = (
+    "n_locations_offering",
+    "n_girls",
+    "pct_girls",
+    "pct_girls_choosing",
+    "n_pupils",
+    # from the DUO mbo diploma file over the region's mbo instellingen (assets/mbo/)
+    "mbo_n_girls_technical_diplomas",
+    "mbo_pct_girls_technical_diplomas",
+)
 TARGET_COMPARISONS = ("absolute", "pct_change_vs_baseline", "points_change_vs_baseline")
 # statements.yaml: what a statement's variants compute, how locations are counted, what a forecast tracks
-STATEMENT_STATISTICS = ("pct_girls", "n_locations_offering", "n_locations_without_offer")
+STATEMENT_STATISTICS = ("pct_girls", "n_locations_offering", "n_locations_without_offer", "mbo_pct_nontechnical_net")
 STATEMENT_COUNT_BY = ("vestiging", "brin")
 FORECAST_STATISTICS = ("n_pupils",)
 PROFILE_KINDS = ("profile", "route", "afdeling_pre2016")

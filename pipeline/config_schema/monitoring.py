@@ -150,6 +150,7 @@ class Reconciliation(Spec):
 class MboDe4Group(Spec):
     leerweg: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]
     label: Text
+    onderwijstype: Annotated[str, Ref("onderwijstype")] | None = None
     prior_vo: Annotated[_nonempty_list(Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]), _unique()]
 
 

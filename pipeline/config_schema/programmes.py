@@ -62,6 +62,8 @@ class Reading(Spec):
     unit: Text | None = None
     target_value: float | None = None
     baseline_value: float | None = None
+    is_proxy: bool | None = None
+    proxy_note: Text | None = None
 
 
 class Target(Spec):

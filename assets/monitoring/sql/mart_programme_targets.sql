@@ -5,7 +5,8 @@
 -- Inputs: core.target_definitions (one row per
 -- target × reading, assets/monitoring/targets.py target_frame), core.profile_flags and the
 -- regions of assets/monitoring/sql/programme_scopes.sql (core.programme_scope_info, core.programme_scope_pupils: each peiljaar placed by
--- its own address snapshot). Parameters: $min_offered (monitoring.yaml profile_offer.min_pupils_offered),
+-- its own address snapshot); for the mbo_* statistics core.mbo_gediplomeerden and core.programme_scope_mbo_instellingen
+-- (assets/mbo/sql/core_programme_scope_mbo_instellingen.sql). Parameters: $min_offered (monitoring.yaml profile_offer.min_pupils_offered),
 -- $few_pupils (targets.yaml few_pupils_below).
 -- measured_value: the statistic in the peiljaar. baseline_value: the published baseline where the programme
 -- gives one (baseline_source 'published'), else our statistic in baseline_peiljaar ('ours').
@@ -15,6 +16,12 @@
 -- judged: peiljaar ≥ baseline_peiljaar (or no baseline year) and a current value; target_met is NULL when not
 -- judged, with not_judged_reason. Direction 'down' when the target lies below the baseline (0 for a change).
 -- Censored cells: '<5' counted as the configured point value (core.duo_vo_students.n).
+-- mbo statistics (statistic mbo_*; assets/mbo/): from core.mbo_gediplomeerden over the region's mbo instellingen
+-- (core.programme_scope_mbo_instellingen, by the instelling's main address), per diploma jaar (as peiljaar):
+--   mbo_n_girls_technical_diplomas    technical mbo diplomas of women
+--   mbo_pct_girls_technical_diplomas  100 × technical diplomas of women / all diplomas of women (0–100)
+-- n_locations_in_scope counts the region's mbo instellingen with diplomas that year. Without any mbo diploma
+-- file loaded such a reading has one row (peiljaar NULL) saying so.
 -- Parameters: $few_pupils, $min_offered.
 CREATE OR REPLACE TABLE marts.programme_targets AS
 WITH t AS (
@@ -30,9 +37,26 @@ WITH t AS (
     FROM core.target_definitions
 ),
 years AS (SELECT DISTINCT peiljaar FROM core.duo_vo_students),
+mbo_years AS (SELECT DISTINCT CAST(jaar AS INTEGER) AS peiljaar FROM core.mbo_gediplomeerden),
 nloc AS (
     SELECT scope_id, peiljaar, count(DISTINCT vestiging_code) AS n_locations
     FROM core.programme_scope_pupils GROUP BY ALL
+),
+mbo_diplomas AS (
+    SELECT s.scope_id, CAST(d.jaar AS INTEGER) AS peiljaar, d.instellingscode, d.geslacht, d.technical, d.n_diplomas
+    FROM core.programme_scope_mbo_instellingen s
+    JOIN core.mbo_gediplomeerden d ON d.instellingscode = s.instellingscode
+),
+mbo_nloc AS (
+    SELECT scope_id, peiljaar, count(DISTINCT instellingscode) AS n_locations FROM mbo_diplomas GROUP BY ALL
+),
+mbo_stat AS (
+    SELECT t.target_id, t.reading, m.peiljaar,
+           coalesce(sum(m.n_diplomas) FILTER (WHERE m.geslacht = 'vrouw' AND m.technical), 0) AS n_girls_technical,
+           coalesce(sum(m.n_diplomas) FILTER (WHERE m.geslacht = 'vrouw'), 0) AS n_girls_diplomas
+    FROM t JOIN mbo_diplomas m ON m.scope_id = t.scope_id
+    WHERE t.computable AND starts_with(t.statistic, 'mbo_')
+    GROUP BY ALL
 ),
 pupils AS (
     SELECT t.target_id, t.reading, p.peiljaar, p.vestiging_code, p.sex, p.n,
@@ -60,16 +84,27 @@ stat AS (
     FROM per_loc GROUP BY ALL
 ),
 grid AS (
-    SELECT t.*, y.peiljaar FROM t CROSS JOIN years y WHERE t.computable
+    SELECT t.*, y.peiljaar FROM t CROSS JOIN years y WHERE t.computable AND NOT starts_with(t.statistic, 'mbo_')
+    UNION ALL BY NAME
+    SELECT t.*, y.peiljaar FROM t CROSS JOIN mbo_years y WHERE t.computable AND starts_with(t.statistic, 'mbo_')
+    UNION ALL BY NAME
+    SELECT t.*, CAST(NULL AS INTEGER) AS peiljaar FROM t
+    WHERE t.computable AND starts_with(t.statistic, 'mbo_') AND NOT EXISTS (SELECT 1 FROM mbo_years)
     UNION ALL BY NAME
     SELECT t.*, CAST(NULL AS INTEGER) AS peiljaar FROM t WHERE NOT t.computable
 ),
 val AS (
     SELECT
         g.*,
-        CASE WHEN g.computable THEN coalesce(n.n_locations, 0) END AS n_locations_in_scope,
+        CASE WHEN g.computable THEN coalesce(n.n_locations, mn.n_locations, 0) END AS n_locations_in_scope,
         CASE WHEN g.statistic = 'n_locations_offering' THEN coalesce(st.n_offering_few, 0) END AS n_locations_few_pupils,
-        CASE WHEN coalesce(n.n_locations, 0) = 0 THEN NULL
+        CASE WHEN starts_with(g.statistic, 'mbo_') THEN CASE
+                 WHEN coalesce(mn.n_locations, 0) = 0 THEN NULL
+                 WHEN g.statistic = 'mbo_n_girls_technical_diplomas' THEN CAST(ms.n_girls_technical AS DOUBLE)
+                 WHEN g.statistic = 'mbo_pct_girls_technical_diplomas'
+                     THEN 100.0 * ms.n_girls_technical / nullif(ms.n_girls_diplomas, 0)
+             END
+             WHEN coalesce(n.n_locations, 0) = 0 THEN NULL
              ELSE CAST(CASE g.statistic
                  WHEN 'n_locations_offering' THEN coalesce(st.n_locations_offering, 0)
                  WHEN 'n_girls' THEN coalesce(st.n_girls, 0)
@@ -78,8 +113,10 @@ val AS (
                  WHEN 'pct_girls_choosing' THEN 100.0 * st.n_girls / nullif(st.n_girls_population, 0)
              END AS DOUBLE) END AS measured_value
     FROM grid g
-    LEFT JOIN nloc n ON n.scope_id = g.scope_id AND n.peiljaar = g.peiljaar
+    LEFT JOIN nloc n ON n.scope_id = g.scope_id AND n.peiljaar = g.peiljaar AND NOT starts_with(g.statistic, 'mbo_')
     LEFT JOIN stat st ON st.target_id = g.target_id AND st.reading = g.reading AND st.peiljaar = g.peiljaar
+    LEFT JOIN mbo_nloc mn ON mn.scope_id = g.scope_id AND mn.peiljaar = g.peiljaar AND starts_with(g.statistic, 'mbo_')
+    LEFT JOIN mbo_stat ms ON ms.target_id = g.target_id AND ms.reading = g.reading AND ms.peiljaar = g.peiljaar
 ),
 based AS (
     SELECT
@@ -103,9 +140,12 @@ cur AS (
              THEN 'down' ELSE 'up' END AS direction,
         CASE
             WHEN NOT b.computable THEN 'not computable from open data: ' || b.note
+            WHEN b.peiljaar IS NULL THEN 'no DUO mbo diploma file is loaded'
             WHEN b.baseline_peiljaar IS NOT NULL AND b.peiljaar < b.baseline_peiljaar
                 THEN 'peiljaar ' || b.peiljaar || ' is before the baseline year ' || b.baseline_peiljaar || ' ('
                      || b.baseline_peiljaar || '/' || (b.baseline_peiljaar + 1) || '): the target is judged from its baseline year onwards'
+            WHEN b.measured_value IS NULL AND starts_with(b.statistic, 'mbo_')
+                THEN 'no mbo instelling of the region has diplomas in ' || b.peiljaar
             WHEN b.measured_value IS NULL THEN 'no location of the region has pupils in this peiljaar'
             WHEN b.comparison <> 'absolute' AND b.baseline_value IS NULL
                 THEN 'baseline year ' || b.baseline_peiljaar || ' is not loaded: no change can be computed'
@@ -132,9 +172,16 @@ SELECT
     concat_ws(' ',
         c.note,
         CASE WHEN c.n_locations_few_pupils > 0
-             THEN c.n_locations_few_pupils || ' of the locations counted offer it with fewer than ' || $few_pupils || ' pupils.' END
+             THEN c.n_locations_few_pupils || ' of the locations counted offer it with fewer than ' || $few_pupils || ' pupils.' END,
+        CASE WHEN starts_with(c.statistic, 'mbo_')
+             THEN 'Region for the mbo figures: ' || coalesce(mr.scope_note || ' (' || mr.names || ')',
+                  'no mbo instelling of the DUO mbo address file lies in the region') || '.' END
     ) AS reason,
     c.source_document
 FROM cur c
 LEFT JOIN core.programme_scope_info si ON si.scope_id = c.scope_id
+LEFT JOIN (
+    SELECT scope_id, min(scope_note) AS scope_note, string_agg(instellingsnaam, ', ' ORDER BY instellingsnaam) AS names
+    FROM core.programme_scope_mbo_instellingen GROUP BY scope_id
+) mr ON mr.scope_id = c.scope_id
 ORDER BY c.programme, c.target_id, c.reading, c.peiljaar;
