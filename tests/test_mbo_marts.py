@@ -65,7 +65,7 @@ INSTELLINGEN = pd.DataFrame(
         {
             "instellingscode": "A", "name": "ROC A", "address": "Straat 1", "postcode": "3011AA",
             "plaatsnaam": "ROTTERDAM", "gemeente_code": "0599", "gemeente_name": "Rotterdam", "lat": 51.92,
-            "lon": 4.48, "provincie": "Zuid-Holland", "corop": "Groot-Rijnmond", "rmc": "Rijnmond",
+            "lon": 4.48, "provincie": "Zuid-Holland", "corop_code": "CR29", "corop_name": "Groot-Rijnmond", "rmc_code": "RMC37", "rmc_name": "Rijnmond",
             "source_file": "instellingenmbo.csv",
         }
     ]

@@ -149,7 +149,7 @@ def _targets_more(r: CheckRun) -> None:
         SELECT t.target_id, t.reading, y.peiljaar
         FROM (SELECT DISTINCT target_id, reading, statistic FROM marts.programme_targets WHERE computable) t
         JOIN (SELECT DISTINCT peiljaar, false AS mbo FROM core.duo_vo_students
-              UNION ALL SELECT DISTINCT CAST(jaar AS INTEGER), true FROM core.mbo_gediplomeerden) y
+              UNION ALL SELECT DISTINCT CAST(jaar AS INTEGER) - 1, true FROM core.mbo_gediplomeerden) y
           ON y.mbo = starts_with(t.statistic, 'mbo_')
         ANTI JOIN marts.programme_targets m USING (target_id, reading, peiljaar)""")
     r.validate("every_year", gaps, [E.ExpectTableRowCountToEqual(value=0)])

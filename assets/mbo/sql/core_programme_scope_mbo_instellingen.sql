@@ -11,7 +11,7 @@ CREATE OR REPLACE TABLE core.programme_scope_mbo_instellingen AS
 SELECT s.scope_id, i.instellingscode, i.name AS instellingsnaam, 'corop' AS scope_method,
        'mbo instellingen whose main address lies in COROP region ' || s.corop AS scope_note
 FROM core.target_scopes s
-JOIN core.mbo_instellingen i ON place_key(i.corop) = place_key(s.corop)
+JOIN core.mbo_instellingen i ON place_key(i.corop_name) = place_key(s.corop)
 WHERE s.corop IS NOT NULL
 UNION ALL
 SELECT s.scope_id, i.instellingscode, i.name, 'gemeenten',

@@ -17,7 +17,8 @@
 -- judged, with not_judged_reason. Direction 'down' when the target lies below the baseline (0 for a change).
 -- Censored cells: '<5' counted as the configured point value (core.duo_vo_students.n).
 -- mbo statistics (statistic mbo_*; assets/mbo/): from core.mbo_gediplomeerden over the region's mbo instellingen
--- (core.programme_scope_mbo_instellingen, by the instelling's main address), per diploma jaar (as peiljaar):
+-- (core.programme_scope_mbo_instellingen, by the instelling's main address); diploma jaar J (studiejaar J-1/J,
+-- as core.mbo_gediplomeerden reads DUO's columns) is shown as peiljaar J − 1, the school year's first year:
 --   mbo_n_girls_technical_diplomas    technical mbo diplomas of women
 --   mbo_pct_girls_technical_diplomas  100 × technical diplomas of women / all diplomas of women (0–100)
 -- n_locations_in_scope counts the region's mbo instellingen with diplomas that year. Without any mbo diploma
@@ -37,13 +38,13 @@ WITH t AS (
     FROM core.target_definitions
 ),
 years AS (SELECT DISTINCT peiljaar FROM core.duo_vo_students),
-mbo_years AS (SELECT DISTINCT CAST(jaar AS INTEGER) AS peiljaar FROM core.mbo_gediplomeerden),
+mbo_years AS (SELECT DISTINCT CAST(jaar AS INTEGER) - 1 AS peiljaar FROM core.mbo_gediplomeerden),
 nloc AS (
     SELECT scope_id, peiljaar, count(DISTINCT vestiging_code) AS n_locations
     FROM core.programme_scope_pupils GROUP BY ALL
 ),
 mbo_diplomas AS (
-    SELECT s.scope_id, CAST(d.jaar AS INTEGER) AS peiljaar, d.instellingscode, d.geslacht, d.technical, d.n_diplomas
+    SELECT s.scope_id, CAST(d.jaar AS INTEGER) - 1 AS peiljaar, d.instellingscode, d.geslacht, d.technical, d.n_diplomas
     FROM core.programme_scope_mbo_instellingen s
     JOIN core.mbo_gediplomeerden d ON d.instellingscode = s.instellingscode
 ),
@@ -145,7 +146,7 @@ cur AS (
                 THEN 'peiljaar ' || b.peiljaar || ' is before the baseline year ' || b.baseline_peiljaar || ' ('
                      || b.baseline_peiljaar || '/' || (b.baseline_peiljaar + 1) || '): the target is judged from its baseline year onwards'
             WHEN b.measured_value IS NULL AND starts_with(b.statistic, 'mbo_')
-                THEN 'no mbo instelling of the region has diplomas in ' || b.peiljaar
+                THEN 'no mbo instelling of the region has diplomas in studiejaar ' || b.peiljaar || '/' || (b.peiljaar + 1)
             WHEN b.measured_value IS NULL THEN 'no location of the region has pupils in this peiljaar'
             WHEN b.comparison <> 'absolute' AND b.baseline_value IS NULL
                 THEN 'baseline year ' || b.baseline_peiljaar || ' is not loaded: no change can be computed'
