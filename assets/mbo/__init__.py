@@ -1,1 +1,2 @@
-"""The mbo domain: DUO mbo entrant and diploma files, their core tables (mbo-ingest) and the mbo marts (marts.py)."""
+"""Domain `mbo`: DUO mbo entrants per year by prior vo education, mbo diplomas and the mbo instellingen
+(parser, assets, checks, SQL, config assets/mbo/config/mbo.yaml, dictionary tables.yaml)."""

@@ -29,6 +29,15 @@ OVERRIDE_FILE = "geocode_overrides.csv"
 EXAM_OLD_FILE = "examenkandidaten-en-geslaagden-2014-2019.csv"
 EXAM_NEW_FILE = "examenkandidaten-en-geslaagden-2019-2024.csv"
 README_FILE = "README.md"
+# the mbo files (tools/sample/mbo.py): yearly entrants 2021-2024, the diplomas file, the mbo address file
+MBO_FILES: tuple[str, ...] = (
+    *(
+        f"{y}-nieuw-instromende-studenten-per-instelling-hoofdgroep-leerweg-beroepsopleiding-niveau-vooro.csv"
+        for y in (2021, 2022, 2023, 2024)
+    ),
+    "2020-2024-gediplomeerden.csv",
+    "instellingenmbo.csv",
+)
 GENERATED_FILES: tuple[str, ...] = (
     *(PUPIL_FILE.format(year=y) for y in PEILJAREN),
     ADDRESS_FILE,
@@ -38,6 +47,7 @@ GENERATED_FILES: tuple[str, ...] = (
     OVERRIDE_FILE,
     EXAM_OLD_FILE,
     EXAM_NEW_FILE,
+    *MBO_FILES,
     README_FILE,
 )
 

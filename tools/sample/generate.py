@@ -46,6 +46,7 @@ from tools.sample.files import (
     points_zip_bytes,
     pupil_file_bytes,
 )
+from tools.sample.mbo import build_mbo
 from tools.sample.model import build_locations, build_pupils
 from tools.sample.readme import Summary, _distance_summary, _events_text, _pupil_totals, readme_text
 
@@ -68,6 +69,8 @@ def generate(out_dir: Path) -> Summary:
     exams_new = build_exams(rng, sample, new_layout=True)
     contents[EXAM_OLD_FILE] = exam_old_bytes(exams_old)
     contents[EXAM_NEW_FILE] = exam_new_bytes(exams_new)
+    mbo_files, mbo_summary = build_mbo(SEED, sample)  # its own random stream: the vo files stay as they were
+    contents.update(mbo_files)
 
     roles = ("missing_address", "pc4_only", "override", "new_2022", "closed_after_2021")
     edge = {role: [loc.code for loc in locations if loc.spec.role == role] for role in roles}
@@ -87,6 +90,7 @@ def generate(out_dir: Path) -> Summary:
         events=_events_text(sample),
         exam_locations=len({r.loc.code for r in exams_new}),
         exam_rows=(len(exams_old), len(exams_new)),
+        mbo=mbo_summary,
     )
     sizes = {name: len(data) for name, data in contents.items()}
     contents[README_FILE] = readme_text(summary, sizes).encode("utf-8")

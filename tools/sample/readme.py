@@ -23,6 +23,7 @@ from tools.sample.common import (
     SEED,
     SYNTH,
 )
+from tools.sample.mbo import DIPLOMA_FILE, INSTELLINGEN_FILE, INSTROOM_FILE, MBO_JAREN, MboSummary
 from tools.sample.model import Location, PupilRow, Sample
 
 
@@ -42,6 +43,7 @@ class Summary:
     events: list[str]
     exam_locations: int
     exam_rows: tuple[int, int]
+    mbo: MboSummary | None = None
 
 
 def _pupil_totals(rows: list[PupilRow]) -> dict[str, int]:
@@ -152,6 +154,24 @@ def readme_text(summary: Summary, files: dict[str, int]) -> str:
             "2019-2024 exam layout: UTF-8, every field quoted, `;`, CRLF, `<5`, `90.9`",
             "new exam layout, censoring; a location that closed (zeros from 2022-2023)",
         ),
+        **{
+            INSTROOM_FILE.format(year=y): (
+                "DUO 'instromende mbo-studenten' layout (14 columns of the CKAN catalogue); "
+                + ("Windows-1252, `;`, exact counts" if y == 2021 else "UTF-8, `,` every field quoted, CRLF")
+                + ("" if y < 2023 else ", `<5`")
+                + (", NIVEAU `Entree` for level 1" if y == 2024 else ""),
+                "mbo entrants by prior vo education; chain from the vmbo leerjaar-4 pupils of the year before",
+            )
+            for y in MBO_JAREN
+        },
+        DIPLOMA_FILE: (
+            "DUO 'gediplomeerde mbo-studenten' rolling layout: UTF-8, `,` quoted, DIPMAN/DIPVROUW 2021-2025, `<5`",
+            "wide year form to long, diplomas by sex, sectorkamer and hoofdgroep",
+        ),
+        INSTELLINGEN_FILE: (
+            "DUO 'adressen mbo' instellingen (assumed columns, see assets/mbo/parser.py); Windows-1252, `;`",
+            "mbo instellingen geocoded by their postcode (present in `NL_full.txt`), regions by gemeente",
+        ),
     }
     for name, (fmt, what) in desc.items():
         lines.append(f"| `{name}` | {files.get(name, 0):,} | {fmt} | {what} |")
@@ -204,6 +224,22 @@ def readme_text(summary: Summary, files: dict[str, int]) -> str:
             f" {t['exact']:,} | {t['censorable_cells']} | {t['with_lt5_as_2']:,} |"
             f" {t['lower']:,}-{t['upper']:,} |"
         )
+    if summary.mbo is not None:
+        m = summary.mbo
+        lines += [
+            "",
+            "mbo (invented; entrants in jaar J follow the vmbo leerjaar-4 cohort of peiljaar J-1, for 2021 that of"
+            " 2021; technical = hoofdgroep Techniek):",
+            "",
+            "| jaar | entrants | from vmbo | technical | technical share |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {y} | {m.entrants[y]:,} | {m.from_vmbo[y]:,} | {m.technical[y]:,} |"
+            f" {100 * m.technical[y] / max(m.entrants[y], 1):.0f}% |"
+            for y in MBO_JAREN
+        ]
+        lines.append(f"\nDiplomas 2021-2025 in `{DIPLOMA_FILE}`: {m.diplomas:,} (exact, as generated).")
     lines += [
         "",
         "In 2021 the counts 1-4 are written as numbers (no censoring), so the 2021 file total is"
