@@ -284,3 +284,65 @@ def test_published_mbo_bad_cell_is_located(tmp_path: Path) -> None:
         marts.read_published_mbo(published_csv(tmp_path, [bad]))
     msg = str(exc.value)
     assert "techniekpact_mbo.csv" in msg and "'value'" in msg and "38.443,0" in msg and "row(s) [2]" in msg
+
+
+def test_sample_end_to_end(sample_out: Path) -> None:
+    """The bundled sample builds the mbo marts, their reconciliation rows, the programme rows that use them and
+    the catalogue entries (the sample is synthetic: the published figures are 'not comparable')."""
+    c = duckdb.connect(str(sample_out / "sto.duckdb"), read_only=True)
+    try:
+        years = [r[0] for r in c.execute("SELECT DISTINCT jaar FROM core.mbo_instroom ORDER BY 1").fetchall()]
+        assert years, "the sample has mbo entrant files"
+        intake = c.execute(
+            """SELECT count(*), bool_and(n_technical <= n_entrants), bool_and(pct_technical BETWEEN 0 AND 100)
+               FROM marts.mbo_technical_intake"""
+        ).fetchone()
+        assert intake[0] > 0 and intake[1] and intake[2]
+        # national = sum over instellingen, recomputed here from core.mbo_instroom
+        ours = c.execute(
+            """SELECT jaar, n_entrants, n_technical FROM marts.mbo_technical_intake WHERE scope_type = 'national'
+               AND prior_vo = 'all' AND niveau = 'all' AND leerweg = 'all' ORDER BY jaar"""
+        ).fetchall()
+        core = c.execute(
+            """SELECT jaar, sum(n_instroom_mbo), sum(n_instroom_mbo) FILTER (WHERE technical)
+               FROM core.mbo_instroom GROUP BY jaar ORDER BY jaar"""
+        ).fetchall()
+        assert ours == core
+        de4 = {r[0] for r in c.execute("SELECT DISTINCT vmbo_leerweg FROM marts.mbo_de4").fetchall()}
+        assert de4 == {g["leerweg"] for g in default_config().monitoring["mbo"]["de4"]}
+        assert c.execute("SELECT count(*) FROM marts.mbo_technical_diplomas WHERE geslacht = 'vrouw'").fetchone()[0] > 0
+        status = dict(
+            c.execute("SELECT figure_id, status FROM marts.reconciliation WHERE source = 'techniekpact_mbo'").fetchall()
+        )
+        published = c.execute("SELECT count(*) FROM raw.published_mbo_figures").fetchone()[0]
+        assert len(status) == published
+        loaded = set(years)
+        for fid, jaar, measure in c.execute(
+            "SELECT figure_id, jaar, measure FROM raw.published_mbo_figures"
+        ).fetchall():
+            if jaar not in loaded:
+                assert status[fid] == "year not loaded", fid
+            elif measure == "pct_female_choosing":
+                assert status[fid] == "not computable", fid
+            else:
+                assert status[fid] == "not comparable", fid  # synthetic sample against real figures
+        catalog = dict(
+            (i, (a, m, e))
+            for i, a, m, e in c.execute(
+                "SELECT indicator_id, availability, mart, mart_exists FROM marts.indicator_catalog"
+            ).fetchall()
+        )
+        assert catalog["sto_transition_mbo_techniek"] == ("computed", "marts.mbo_de4", True)
+        assert catalog["tp_mbo_entrants_techniek"] == ("computed", "marts.mbo_technical_intake", True)
+        mbo_readings = c.execute(
+            """SELECT count(*), bool_and(is_proxy), bool_and(proxy_note LIKE 'PROXY%') FROM marts.programme_targets
+               WHERE target_id = 'techtown_girls_techniek' AND reading LIKE 'mbo_%'"""
+        ).fetchone()
+        assert mbo_readings[0] > 0 and mbo_readings[1] and mbo_readings[2]
+        rotterdam = c.execute(
+            """SELECT count(*), count(our_value), bool_and(computable), bool_and(explanation LIKE '%PROXY (net flow)%')
+               FROM marts.programme_statements WHERE statement_id = 'rotterdam_vmbo_to_nontechnical_mbo'"""
+        ).fetchone()
+        assert rotterdam[0] > 0 and rotterdam[1] > 0 and rotterdam[2] and rotterdam[3]
+    finally:
+        c.close()
