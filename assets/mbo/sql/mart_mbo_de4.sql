@@ -26,7 +26,7 @@ agg AS (
         coalesce(sum(n_hi) FILTER (WHERE technical), 0)::BIGINT AS n_technical_hi,
         coalesce(sum(n_lo) FILTER (WHERE NOT technical), 0)::BIGINT AS n_other_lo,
         coalesce(sum(n_hi) FILTER (WHERE NOT technical), 0)::BIGINT AS n_other_hi,
-        count(*) FILTER (WHERE n_censored) AS censored_cells
+        count(*) FILTER (WHERE n_lo <> n_hi) AS censored_cells
     FROM e
     GROUP BY jaar, vmbo_leerweg, ROLLUP (niveau)
 )

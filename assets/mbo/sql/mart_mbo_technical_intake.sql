@@ -11,7 +11,8 @@
 -- address file). The regions are those of the instelling's main address, not of the student.
 -- Totals: prior_vo, niveau and leerweg each also 'all' (every combination, GROUP BY CUBE).
 -- Censored cells: '<5' counted with the point value of core.mbo_instroom; *_lo/*_hi sum the bounds;
--- pct_technical_lo/_hi are the lowest/highest share the bounds allow; censored_cells counts '<5' rows.
+-- pct_technical_lo/_hi are the lowest/highest share the bounds allow; censored_cells counts rows whose
+-- n_instroom_mbo was '<5' (core.mbo_instroom.n_censored also marks the other two counts).
 -- Parameters: none.
 CREATE OR REPLACE TABLE marts.mbo_technical_intake AS
 WITH i AS (
@@ -43,7 +44,7 @@ agg AS (
         coalesce(sum(n_hi) FILTER (WHERE technical), 0)::BIGINT AS n_technical_hi,
         coalesce(sum(n_lo) FILTER (WHERE NOT technical), 0)::BIGINT AS n_other_lo,
         coalesce(sum(n_hi) FILTER (WHERE NOT technical), 0)::BIGINT AS n_other_hi,
-        count(*) FILTER (WHERE n_censored) AS censored_cells
+        count(*) FILTER (WHERE n_lo <> n_hi) AS censored_cells
     FROM scoped
     GROUP BY jaar, scope_type, scope_code, CUBE (prior_vo, niveau, leerweg)
 )
