@@ -227,7 +227,7 @@ def _reconcile(con: duckdb.DuckDBPyConnection, tmp_path: Path, rows: list[dict[s
     db.run_sql(
         con,
         "mart_reconciliation_techniekpact_mbo",
-        {"comparable": comparable, "not_comparable_reason": "synthetic sample"},
+        {"comparable": comparable, "not_comparable_reason": "synthetic sample", "tol_pct": 0.5, "tol_count_rel": 0.02},
     )
 
 
@@ -249,6 +249,9 @@ def test_reconciliation_year_not_loaded_and_compared(con: duckdb.DuckDBPyConnect
     assert set(got) == {"tp-n-2022", "tp-n-2023", "tp-pct-2023", "tp-women-2023"}
     status, ours, ok, *_, note = got["tp-n-2022"]
     assert (status, ours, ok) == ("year not loaded", None, None) and "2022-2023 not loaded" in note
+    assert con.execute(
+        "SELECT tolerance FROM marts.reconciliation_techniekpact_mbo WHERE figure_id = 'tp-n-2022'"
+    ).fetchone()[0] == pytest.approx(0.02 * 37991)  # the contract: a tolerance on every row
     status, ours, ok, closest, _, _ = got["tp-n-2023"]
     assert (status, ours, ok) == ("ok", 72.0, True)
     assert closest == "n_instroom_mbo, BOL + BBL, niveau 1-4 (entree included)"

@@ -149,7 +149,11 @@ PARAMS: dict[str, Callable[[Config, duckdb.DuckDBPyConnection], dict[str, Any]]]
         "tol_pct": float(cfg.monitoring["reconciliation"]["tolerance_pct_points"]),
         **_comparability(con),
     },
-    "mart_reconciliation_techniekpact_mbo": lambda cfg, con: _comparability(con),
+    "mart_reconciliation_techniekpact_mbo": lambda cfg, con: {
+        "tol_pct": float(cfg.monitoring["reconciliation"]["tolerance_pct_points"]),
+        "tol_count_rel": float(cfg.monitoring["reconciliation"]["tolerance_count_relative"]),
+        **_comparability(con),
+    },
     "mart_reconciliation_techniekpact": lambda cfg, con: {
         "tol_pct": float(cfg.monitoring["reconciliation"]["tolerance_pct_points"]),
         "tol_count_rel": float(cfg.monitoring["reconciliation"]["tolerance_count_relative"]),

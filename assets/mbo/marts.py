@@ -260,7 +260,7 @@ def mart_mbo_reconciliation_variants(sto: StoResource) -> dg.MaterializeResult:
 )
 def mart_reconciliation_techniekpact_mbo(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
-        db.run_sql(con, "mart_reconciliation_techniekpact_mbo", comparability(con))
+        db.run_sql(con, "mart_reconciliation_techniekpact_mbo", {**comparability(con), **_tolerances(sto)})
         rows = con.execute("""
             SELECT figure_id, peiljaar, status, round(ours, 1) AS ours, published, closest_definition
             FROM marts.reconciliation_techniekpact_mbo ORDER BY figure_id""").df()

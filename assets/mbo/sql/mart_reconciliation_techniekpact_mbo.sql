@@ -10,7 +10,8 @@
 -- peiljaar = jaar, the first calendar year of the studiejaar (2022-2023 → 2022).
 -- status: 'not computable' (a measure the files cannot give: women's share, the entrant file has no sex),
 -- 'year not loaded', 'not comparable' (synthetic sample), 'ok' or 'differs'.
--- Parameters: $comparable, $not_comparable_reason.
+-- tolerance: $tol_pct points for shares, $tol_count_rel × published for counts (also on rows not compared).
+-- Parameters: $comparable, $not_comparable_reason, $tol_count_rel, $tol_pct.
 CREATE OR REPLACE TABLE marts.reconciliation_techniekpact_mbo AS
 WITH loaded AS (SELECT DISTINCT jaar FROM core.mbo_instroom),
 prim AS (SELECT * FROM marts.mbo_reconciliation_variants WHERE is_primary),
@@ -25,7 +26,8 @@ SELECT
     'techniekpact_mbo' AS source,
     p.indicator || '.' || p.measure || CASE WHEN p.niveau = 'all' THEN '' ELSE '.niveau_' || p.niveau END AS indicator,
     p.jaar AS peiljaar, p.studiejaar, p.scope, p.niveau,
-    pr.ours, p.value AS published, pr.ours - p.value AS delta, pr.tolerance,
+    pr.ours, p.value AS published, pr.ours - p.value AS delta,
+    CASE WHEN p.unit = 'pct' THEN $tol_pct ELSE $tol_count_rel * abs(p.value) END AS tolerance,
     pr.within_tolerance AS ok,
     p.unit, p.figure_id, p.source_url, p.published_as, p.figure_kind, p.document, p.page_table,
     $comparable::BOOLEAN AS comparable,
