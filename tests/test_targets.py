@@ -37,9 +37,11 @@ def test_three_kinds_apart_in_config():
     # no statement or forecast is a target
     assert not set(t["target_id"]) & (set(st["statement_id"]) | set(fc["forecast_id"]))
     assert set(t.loc[t["computable"], "target_id"]) == {"techtown_mt_locations", "techtown_girls_techniek"}
-    # the ambiguous target has one row per reading, both labelled proxy
+    # the ambiguous target has one row per reading, all labelled proxy (two vmbo readings, two from the mbo files)
     girls = t[t["target_id"] == "techtown_girls_techniek"].set_index("reading")
-    assert set(girls.index) == {"relative", "points"}
+    assert set(girls.index) == {"relative", "points", "mbo_relative", "mbo_points"}
+    assert girls.loc["mbo_points", "statistic"] == "mbo_pct_girls_technical_diplomas"
+    assert "no sex column" in girls.loc["mbo_relative", "proxy_note"]
     assert girls["is_proxy"].all() and girls["proxy_note"].str.contains("PROXY").all()
     assert girls.loc["points", "comparison"] == "points_change_vs_baseline"
     mt = t[t["target_id"] == "techtown_mt_locations"].iloc[0]
@@ -175,6 +177,14 @@ def _tiny_warehouse(with_mapping: bool = False, years: tuple[int, ...] = (2021, 
     )  # the macro assets/monitoring/sql/programme_scopes.sql names (as assets/monitoring/dims.py runs it)
     db.replace_table(con, "core.target_scopes", targets.scope_frame(targets.targets_config()))
     db.run_sql(con, "programme_scopes")
+    # no mbo files here: the mbo tables the programme marts read, empty (the mbo readings: tests/test_mbo_marts.py)
+    con.execute("""CREATE TABLE core.mbo_gediplomeerden
+        (jaar INTEGER, instellingscode VARCHAR, geslacht VARCHAR, technical BOOLEAN, n_diplomas INTEGER)""")
+    con.execute("""CREATE TABLE core.mbo_instroom
+        (jaar INTEGER, instellingscode VARCHAR, prior_vo VARCHAR, technical BOOLEAN, n_instroom_mbo INTEGER)""")
+    con.execute("CREATE TABLE core.mbo_de4_groups (vmbo_leerweg VARCHAR, prior_vo VARCHAR, onderwijstype VARCHAR)")
+    con.execute("""CREATE TABLE core.programme_scope_mbo_instellingen
+        (scope_id VARCHAR, instellingscode VARCHAR, instellingsnaam VARCHAR, scope_method VARCHAR, scope_note VARCHAR)""")
     return con
 
 
@@ -320,16 +330,19 @@ def test_programme_marts_on_the_sample(sample_out: Path):
     rows = query(
         dbf,
         "SELECT count(*), count(*) FILTER (WHERE judged), count(target_met), count(not_judged_reason) "
-        "FROM marts.programme_targets WHERE computable",
+        "FROM marts.programme_targets WHERE computable AND reading NOT LIKE 'mbo_%'",
     )[0]
     assert rows[0] == 3 * len(years) and rows[1] == rows[2] == 0 and rows[3] == rows[0]
+    # the two mbo readings follow the sample's mbo diploma years (diploma jaar J shown as peiljaar J - 1)
+    mbo_years = query(dbf, "SELECT count(DISTINCT jaar) FROM core.mbo_gediplomeerden")[0][0]
+    assert query(dbf, "SELECT count(*) FROM marts.programme_targets WHERE reading LIKE 'mbo_%'")[0][0] == 2 * mbo_years
     # statements: every variant for every loaded year, one closest each
     per = query(
         dbf,
         "SELECT statement_id, peiljaar, count(*) FILTER (WHERE is_closest) FROM marts.programme_statements "
         "WHERE computable GROUP BY ALL",
     )
-    computable = STATEMENT_IDS - {"rotterdam_migration_technical", "rotterdam_vmbo_to_nontechnical_mbo"}
+    computable = STATEMENT_IDS - {"rotterdam_migration_technical"}  # the 30% statement: a net-flow proxy (mbo)
     assert {(s, y) for s, y, _ in per} == {(s, y) for s in computable for y in years}
     assert {n for *_, n in per} == {1}
     # the primary Rotterdam variant recomputed from core with the year's own geography
