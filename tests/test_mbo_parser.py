@@ -274,9 +274,16 @@ def test_garbled_text_fails(tmp_path: Path) -> None:
     assert "h.csv" in msg and "row 2" in msg and "INSTELLINGSNAAM" in msg
 
 
-def test_empty_label_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"column 'LEERWEG': expected a label \(not empty\).*row 2: ''"):
-        parse_instroom(_write(tmp_path / "i.csv", [ROWS[0][:8] + [""] + ROWS[0][9:]], ",", quoted=True), 2024)
+def test_empty_label_is_the_label_leeg_and_blocks_until_mapped(tmp_path: Path, mbo_cfg: dict) -> None:
+    df, _ = parse_instroom(_write(tmp_path / "i.csv", [ROWS[0][:8] + [""] + ROWS[0][9:]], ",", quoted=True), 2024)
+    assert df["leerweg_label"].tolist() == ["(leeg)"]
+    with pytest.raises(
+        InputError, match=r"column 'LEERWEG' value '\(leeg\)' \(not in mbo.yaml leerwegen\): i.csv line 2"
+    ):
+        check_labels(df, mbo_cfg)
+    mapped = copy.deepcopy(mbo_cfg)
+    mapped["leerwegen"].append({"label": "(leeg)", "leerweg": "BOL", "certainty": "uncertain"})
+    check_labels(df, mapped)
 
 
 # ---------------------------------------------------------------------------------------------- diplomas
