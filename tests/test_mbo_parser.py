@@ -274,9 +274,16 @@ def test_garbled_text_fails(tmp_path: Path) -> None:
     assert "h.csv" in msg and "row 2" in msg and "INSTELLINGSNAAM" in msg
 
 
-def test_empty_label_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"column 'LEERWEG': expected a label \(not empty\).*row 2: ''"):
-        parse_instroom(_write(tmp_path / "i.csv", [ROWS[0][:8] + [""] + ROWS[0][9:]], ",", quoted=True), 2024)
+def test_empty_label_is_the_label_leeg_and_blocks_until_mapped(tmp_path: Path, mbo_cfg: dict) -> None:
+    df, _ = parse_instroom(_write(tmp_path / "i.csv", [ROWS[0][:8] + [""] + ROWS[0][9:]], ",", quoted=True), 2024)
+    assert df["leerweg_label"].tolist() == ["(leeg)"]
+    with pytest.raises(
+        InputError, match=r"column 'LEERWEG' value '\(leeg\)' \(not in mbo.yaml leerwegen\): i.csv line 2"
+    ):
+        check_labels(df, mbo_cfg)
+    mapped = copy.deepcopy(mbo_cfg)
+    mapped["leerwegen"].append({"label": "(leeg)", "leerweg": "BOL", "certainty": "uncertain"})
+    check_labels(df, mapped)
 
 
 # ---------------------------------------------------------------------------------------------- diplomas
@@ -365,3 +372,26 @@ def test_mbo_yaml_schema_refuses_unknown_code_and_duplicate_label(mbo_cfg: dict)
     src = copy.deepcopy(mbo_cfg)
     src["sources"]["instroom"].append("duo_mbo_instroom_2026")
     assert any("duo_mbo_instroom_2026" in m for m in _validate_mbo(src))
+
+
+# ---------------------------------------------------------------------------------------------- sample chain
+def test_sample_entrants_follow_the_vmbo_cohort_of_the_year_before() -> None:
+    """vo → mbo offline: the 2024 entrants from vmbo are 85-100% of the sample's vmbo leerjaar-4 pupils of
+    peiljaar 2023, per leerweg, and the technical share is plausible (20-35%)."""
+    from assets.duo_pupils.parser import parse_pupils
+
+    pupils, _ = parse_pupils(SAMPLE / "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-2023.csv", 2023)
+    lj4 = pupils[["lj4_m", "lj4_v"]].replace("<5", "2").astype(int).sum(axis=1)
+    cohort = lj4.groupby(pupils["onderwijstype_label"]).sum()
+    entrants, _ = parse_instroom(SAMPLE / NAME_2024, 2024)
+    n = entrants["instroom_opleiding"].replace("<5", "2").astype(int)
+    by_prior = n.groupby(entrants["vooropleiding_vo"]).sum()
+    for label, ot in {
+        "VMBO BB": "VMBO BL lj 3-4",
+        "VMBO KB": "VMBO KL lj 3-4",
+        "VMBO GL": "VMBO GL lj 3-4",
+        "VMBO TL": "VMBO TL lj 3-4",
+    }.items():
+        assert 0.85 <= by_prior[label] / cohort[ot] <= 1.0, label
+    technical = n[entrants["hoofdgroep_naam"] == "Techniek"].sum() / n.sum()
+    assert 0.20 <= technical <= 0.35

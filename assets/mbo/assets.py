@@ -108,7 +108,7 @@ def _empty(types: dict[str, str]) -> pd.DataFrame:
 
 def _find(context: dg.AssetExecutionContext, sto: StoResource, source_id: str) -> FetchedFile | None:
     """An optional mbo file: from a mirror or the cache, else (real mode, online) downloaded; None when
-    absent (logged: the mbo tables then lack it, the rest of the run is unaffected)."""
+    absent (the caller states it once for all its sources: `_warn_missing`)."""
     fetcher = sto.fetcher()
     fetched = fetcher.locate(source_id)
     if fetched is None and not sto.sample and not sto.offline:
@@ -116,12 +116,17 @@ def _find(context: dg.AssetExecutionContext, sto: StoResource, source_id: str) -
             fetched = fetcher.fetch(source_id)
         except FetchError as exc:
             context.log.warning(f"mbo source {source_id}: {exc}")
-    if fetched is None:
-        context.log.warning(
-            f"mbo source {source_id} ({fetcher.spec(source_id)['filename']}): not in the mirrors or the download "
-            "cache; its rows are absent from the mbo tables"
-        )
     return fetched
+
+
+def _warn_missing(context: dg.AssetExecutionContext, sto: StoResource, missing: list[str], table: str) -> None:
+    """One warning naming every optional mbo source the run did not find (a vo-only run is not broken)."""
+    if missing:
+        names = ", ".join(f"{sid} ({sto.config.source(sid)['filename']})" for sid in missing)
+        context.log.warning(
+            f"mbo: not in the mirrors or the download cache: {names}; {table} holds no rows of "
+            f"{'these files' if len(missing) > 1 else 'this file'} (optional sources: the rest of the run is unaffected)"
+        )
 
 
 def _write_raw(
@@ -170,6 +175,7 @@ def raw_duo_mbo_instroom(context: dg.AssetExecutionContext, sto: StoResource) ->
         frames.append(df)
         fetched_all.append(fetched)
         infos[Path(fetched.path).name] = info
+    _warn_missing(context, sto, missing, "raw.duo_mbo_instroom")
     out = pd.concat(frames, ignore_index=True) if frames else _empty(INSTROOM_RAW)
     check_labels(out, mbo)
     extra = {"files": dg.MetadataValue.json(infos), "missing_sources": dg.MetadataValue.json(missing)}
@@ -196,6 +202,7 @@ def raw_duo_mbo_gediplomeerden(context: dg.AssetExecutionContext, sto: StoResour
         frames.append(df)
         fetched_all.append(fetched)
         infos[Path(fetched.path).name] = info
+    _warn_missing(context, sto, missing, "raw.duo_mbo_gediplomeerden")
     out = pd.concat(frames, ignore_index=True) if frames else _empty(DIPLOMA_RAW)
     # a year in two files (a newer rolling file next to an older one): the newest file's rows only
     if len(frames) > 1:
@@ -216,6 +223,7 @@ def raw_duo_mbo_instellingen(context: dg.AssetExecutionContext, sto: StoResource
     sid = sto.config.mbo["sources"]["instellingen"]
     fetched = _find(context, sto, sid)
     if fetched is None:
+        _warn_missing(context, sto, [sid], "raw.duo_mbo_instellingen")
         out, info, got = _empty(INSTELLING_RAW), {}, []
     else:
         out, info = parse_instellingen(fetched.path)

@@ -70,6 +70,7 @@ COUNT_RE = re.compile(r"^(\d+|<5)$")
 BRIN_RE = re.compile(r"^[0-9]{2}[A-Z0-9]{2}$")
 CREBO_RE = re.compile(r"^[0-9]{5}$")
 PC6_RE = re.compile(r"^[1-9][0-9]{3} ?[A-Z]{2}$")
+EMPTY_LABEL = "(leeg)"  # an empty label cell, as mbo.yaml may map it
 KLEIN_VALUES = {"J": True, "JA": True, "N": False, "NEE": False}
 # label column (canonical raw name) → the mbo.yaml list that maps it, and the file's own column name
 LABEL_MAPS: dict[str, tuple[str, str]] = {
@@ -124,6 +125,14 @@ def _check_counts(path: Path | str, df: pd.DataFrame, columns: list[str]) -> str
     return "lt5"
 
 
+def _mark_empty_labels(df: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """An empty label cell becomes the label EMPTY_LABEL: like any label it must be mapped in mbo.yaml (DUO may
+    leave e.g. VOOROPLEIDING VO empty for entrants without vo education; what it means is a decision), so an
+    unmapped one blocks the run with its rows listed instead of joining nothing."""
+    for c in columns:
+        df[c] = df[c].mask(df[c].eq(""), EMPTY_LABEL)
+
+
 def _check_keys(path: Path | str, df: pd.DataFrame, brin_col: str, crebo_col: str | None) -> None:
     df[brin_col] = df[brin_col].str.upper()
     _raise_cells(path, df, ~df[brin_col].str.match(BRIN_RE), brin_col, "a 4-character instelling code like 25LX")
@@ -154,8 +163,7 @@ def parse_instroom(path: Path | str, jaar: int) -> tuple[pd.DataFrame, dict[str,
     _raise_cells(
         path, df, ~klein.isin(list(KLEIN_VALUES)), "INDICATIE KLEINE OPLEIDING", "'J' or 'N' (also 'Ja'/'Nee')"
     )
-    for c in ("VOOROPLEIDING VO", "NIVEAU", "LEERWEG", "HOOFDGROEP NAAM"):
-        _raise_cells(path, df, df[c].eq(""), c, "a label (not empty)")
+    _mark_empty_labels(df, ("VOOROPLEIDING VO", "NIVEAU", "LEERWEG", "HOOFDGROEP NAAM"))
     masking = _check_counts(path, df, INSTROOM_COUNTS)
     out = df.rename(columns=INSTROOM_COLUMNS)[["source_row", *INSTROOM_COLUMNS.values()]]
     out["kleine_opleiding"] = klein.map(KLEIN_VALUES).astype("boolean")
@@ -184,8 +192,7 @@ def parse_gediplomeerden(path: Path | str) -> tuple[pd.DataFrame, dict[str, str]
             "; the year columns are read for every year present, each as DIPMAN<jaar> and DIPVROUW<jaar>",
         )
     _check_keys(path, df, "INSTELLINGSCODE", "ERKENDE OPLEIDING CODE")
-    for c in ("LEERWEG", "NIVEAU", "HOOFDGROEP NAAM", "SECTORKAMER NAAM"):
-        _raise_cells(path, df, df[c].eq(""), c, "a label (not empty)")
+    _mark_empty_labels(df, ("LEERWEG", "NIVEAU", "HOOFDGROEP NAAM", "SECTORKAMER NAAM"))
     masking = _check_counts(path, df, value_cols)
     keys = df.rename(columns=DIPLOMA_KEYS)[["source_row", *DIPLOMA_KEYS.values()]]
     long = df[["source_row", *value_cols]].melt(id_vars="source_row", var_name="column", value_name="n_diplomas")

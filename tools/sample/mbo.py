@@ -279,7 +279,7 @@ def diploma_bytes(rng: random.Random, inst: list[Instelling]) -> tuple[bytes, in
     for i in inst:
         for p in PROGRAMMES:
             for leerweg, share in (("BOL", 0.8), ("BBL", 0.2)):
-                base = 130 * i.share * share * (1.4 if p.niveau in (2, 4) else 1.0)
+                base = 190 * i.share * share * (1.4 if p.niveau in (2, 4) else 1.0) * (0.45 if p.technical else 1.0)
                 cells = []
                 for _ in DIPLOMA_YEARS:
                     n = _split(rng, base)

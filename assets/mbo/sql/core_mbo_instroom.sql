@@ -11,16 +11,16 @@ CREATE OR REPLACE TABLE core.mbo_instroom AS
 WITH lab AS (SELECT kind, label_key, code, technical FROM core.mbo_labels),
 r AS (
     SELECT *,
-        CASE WHEN totaal_mbo = '<5' THEN $point_value ELSE TRY_CAST(totaal_mbo AS INTEGER) END AS n_tot,
-        CASE WHEN totaal_mbo = '<5' THEN $censored_lower ELSE TRY_CAST(totaal_mbo AS INTEGER) END AS n_tot_lo,
-        CASE WHEN totaal_mbo = '<5' THEN $censored_upper ELSE TRY_CAST(totaal_mbo AS INTEGER) END AS n_tot_hi,
-        CASE WHEN instroom_mbo = '<5' THEN $point_value ELSE TRY_CAST(instroom_mbo AS INTEGER) END AS n_mbo,
-        CASE WHEN instroom_mbo = '<5' THEN $censored_lower ELSE TRY_CAST(instroom_mbo AS INTEGER) END AS n_mbo_lo,
-        CASE WHEN instroom_mbo = '<5' THEN $censored_upper ELSE TRY_CAST(instroom_mbo AS INTEGER) END AS n_mbo_hi,
-        CASE WHEN instroom_opleiding = '<5' THEN $point_value ELSE TRY_CAST(instroom_opleiding AS INTEGER) END AS n_opl,
-        CASE WHEN instroom_opleiding = '<5' THEN $censored_lower ELSE TRY_CAST(instroom_opleiding AS INTEGER) END
+        CASE WHEN totaal_mbo = '<5' THEN $point_value ELSE CAST(totaal_mbo AS INTEGER) END AS n_tot,
+        CASE WHEN totaal_mbo = '<5' THEN $censored_lower ELSE CAST(totaal_mbo AS INTEGER) END AS n_tot_lo,
+        CASE WHEN totaal_mbo = '<5' THEN $censored_upper ELSE CAST(totaal_mbo AS INTEGER) END AS n_tot_hi,
+        CASE WHEN instroom_mbo = '<5' THEN $point_value ELSE CAST(instroom_mbo AS INTEGER) END AS n_mbo,
+        CASE WHEN instroom_mbo = '<5' THEN $censored_lower ELSE CAST(instroom_mbo AS INTEGER) END AS n_mbo_lo,
+        CASE WHEN instroom_mbo = '<5' THEN $censored_upper ELSE CAST(instroom_mbo AS INTEGER) END AS n_mbo_hi,
+        CASE WHEN instroom_opleiding = '<5' THEN $point_value ELSE CAST(instroom_opleiding AS INTEGER) END AS n_opl,
+        CASE WHEN instroom_opleiding = '<5' THEN $censored_lower ELSE CAST(instroom_opleiding AS INTEGER) END
             AS n_opl_lo,
-        CASE WHEN instroom_opleiding = '<5' THEN $censored_upper ELSE TRY_CAST(instroom_opleiding AS INTEGER) END
+        CASE WHEN instroom_opleiding = '<5' THEN $censored_upper ELSE CAST(instroom_opleiding AS INTEGER) END
             AS n_opl_hi
     FROM raw.duo_mbo_instroom
 )
