@@ -157,13 +157,26 @@ def test_masking_detected_and_mixed_conventions_refused(tmp_path: Path) -> None:
     assert "c.csv" in msg and "row 5 column 'TOTAAL MBO': found '3'" in msg and "'<5'" in msg
 
 
+def test_minus_one_is_a_suppressed_count(tmp_path: Path, mbo_cfg: dict) -> None:
+    rows = [ROWS[0], ROWS[1][:12] + ["-1", "-1"], ROWS[2]]
+    raw, info = parse_instroom(_write(tmp_path / NAME_2024, rows, ",", quoted=True), 2024)
+    assert info["masking"] == "minus_one"
+    out = _core(raw, mbo_cfg, "core_mbo_instroom", "raw.duo_mbo_instroom")
+    row = out.iloc[1]
+    assert (row["n_instroom_mbo"], row["n_instroom_mbo_lo"], row["n_instroom_mbo_hi"]) == (2, 1, 4)
+    assert out["n_censored"].tolist() == [False, True, False]
+    both = [ROWS[0], ROWS[1], ROWS[2][:11] + ["-1", "0", "0"]]
+    with pytest.raises(InputError, match=r"found both '<5' and '-1' \(e.g. '-1' at row 4 column 'TOTAAL MBO'\)"):
+        parse_instroom(_write(tmp_path / "both.csv", both, ",", quoted=True), 2024)
+
+
 def test_bad_count_located(tmp_path: Path) -> None:
     bad = [ROWS[0], ROWS[1][:13] + ["vijf"]]
     with pytest.raises(InputError) as exc:
         parse_instroom(_write(tmp_path / "d.csv", bad, ",", quoted=True), 2024)
     msg = str(exc.value)
     assert "d.csv" in msg and "column 'INSTROOM OPLEIDING'" in msg and "row 3: 'vijf'" in msg
-    assert "non-negative integer count or '<5'" in msg
+    assert "a non-negative integer count, '<5' or '-1'" in msg
 
 
 def test_bad_crebo_located(tmp_path: Path) -> None:
@@ -384,7 +397,7 @@ def test_sample_entrants_follow_the_vmbo_cohort_of_the_year_before() -> None:
     lj4 = pupils[["lj4_m", "lj4_v"]].replace("<5", "2").astype(int).sum(axis=1)
     cohort = lj4.groupby(pupils["onderwijstype_label"]).sum()
     entrants, _ = parse_instroom(SAMPLE / NAME_2024, 2024)
-    n = entrants["instroom_opleiding"].replace("<5", "2").astype(int)
+    n = entrants["instroom_opleiding"].replace({"<5": "2", "-1": "2"}).astype(int)
     by_prior = n.groupby(entrants["vooropleiding_vo"]).sum()
     for label, ot in {
         "VMBO BB": "VMBO BL lj 3-4",

@@ -9,7 +9,7 @@ from pipeline.checks import WARN, CheckDef, CheckRun, rows_metadata
 from pipeline.config_schema.mbo import PRIOR_VO_CODES
 from pipeline.validation import E
 
-RAW_COUNT = r"^(?:[0-9]+|<5)$"
+RAW_COUNT = r"^(?:[0-9]+|<5|-1)$"
 
 
 def _raw_instroom(cfg) -> list:
@@ -22,7 +22,7 @@ def _raw_instroom(cfg) -> list:
             E.ExpectColumnValuesToMatchRegex(column=c, regex=RAW_COUNT)
             for c in ("totaal_mbo", "instroom_mbo", "instroom_opleiding")
         ],
-        E.ExpectColumnValuesToBeInSet(column="masking", value_set=["none", "lt5"]),
+        E.ExpectColumnValuesToBeInSet(column="masking", value_set=["none", "lt5", "minus_one"]),
     ]
 
 
@@ -176,6 +176,23 @@ CHECKS = [
                 "hoofdgroep_naam": "hoofdgroepen",
             },
         ),
+    ),
+    CheckDef(
+        asset="core_mbo_instroom",
+        name="core_mbo_instroom_count_order",
+        description="Warning: in a row without a censored count, INSTROOM MBO <= INSTROOM OPLEIDING <= TOTAAL MBO "
+        "(whoever is new to mbo is new to the programme; every entrant is enrolled), as a third-party reading of "
+        "DUO's column explanation states for the real files; a row breaking it means the counts are read wrongly.",
+        blocking=False,
+        severity=WARN,
+        suite="count_order",
+        sql="""SELECT source_file, source_row, n_instroom_mbo <= n_instroom_opleiding AS mbo_within_opleiding,
+                      n_instroom_opleiding <= n_totaal_mbo AS opleiding_within_totaal
+               FROM core.mbo_instroom WHERE NOT n_censored""",
+        expectations=lambda cfg: [
+            E.ExpectColumnValuesToBeInSet(column="mbo_within_opleiding", value_set=[True]),
+            E.ExpectColumnValuesToBeInSet(column="opleiding_within_totaal", value_set=[True]),
+        ],
     ),
     CheckDef(
         asset="core_mbo_gediplomeerden",

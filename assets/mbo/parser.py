@@ -66,7 +66,10 @@ INSTELLING_COLUMNS: dict[str, list[str]] = {
     "gemeente_code": ["GEMEENTENUMMER"],
     "gemeente_name": ["GEMEENTENAAM"],
 }
-COUNT_RE = re.compile(r"^(\d+|<5)$")
+COUNT_RE = re.compile(r"^(\d+|<5|-1)$")
+# Censored count cells: "<5" (the duo.nl convention) and "-1" (reported for DUO's mbo entrants files by a third-party
+# reading of DUO's "Uitleg kolomnamen": a suppressed cell; what it hides is not verified, read as 1-4 like "<5").
+CENSORED_CELLS = {"<5": "lt5", "-1": "minus_one"}
 BRIN_RE = re.compile(r"^[0-9]{2}[A-Z0-9]{2}$")
 CREBO_RE = re.compile(r"^[0-9]{5}$")
 PC6_RE = re.compile(r"^[1-9][0-9]{3} ?[A-Z]{2}$")
@@ -104,13 +107,30 @@ def _raise_cells(path: Path | str, df: pd.DataFrame, mask: pd.Series, column: st
 
 
 def _check_counts(path: Path | str, df: pd.DataFrame, columns: list[str]) -> str:
-    """Counts are non-negative integers or '<5'; returns the masking convention ('lt5' or 'none'). A file
-    that masks 1-4 as '<5' and also holds an exact 1, 2 or 3 mixes two conventions: an error."""
+    """Counts are non-negative integers, '<5' or '-1'; returns the masking convention: 'lt5' ('<5'),
+    'minus_one' ('-1') or 'none'. Both marks in one file, or an exact 1, 2 or 3 next to '<5' (which hides
+    1-4), mix conventions: an error. Next to '-1' an exact 1-3 is accepted (what '-1' hides is not verified)."""
     for c in columns:
-        _raise_cells(path, df, ~df[c].str.match(COUNT_RE), c, "a non-negative integer count or '<5'")
+        _raise_cells(
+            path, df, ~df[c].str.match(COUNT_RE), c, "a non-negative integer count, '<5' or '-1' (a suppressed count)"
+        )
     cells = df[columns]
-    if not cells.isin(["<5"]).to_numpy().any():
+    marks = [m for m in CENSORED_CELLS if cells.isin([m]).to_numpy().any()]
+    if len(marks) > 1:
+        rows, cols = cells.isin(["-1"]).to_numpy().nonzero()
+        found = [
+            f"row {int(df['source_row'].iloc[r])} column {columns[c]!r}"
+            for r, c in list(zip(rows, cols, strict=True))[:5]
+        ]
+        raise InputError(
+            f"{path}: expected one small-number mark per file, found both '<5' and '-1' (e.g. '-1' at "
+            + "; ".join(found)
+            + ")"
+        )
+    if not marks:
         return "none"
+    if marks == ["-1"]:
+        return "minus_one"
     mixed = cells.isin(["1", "2", "3"])
     if mixed.to_numpy().any():
         rows, cols = mixed.to_numpy().nonzero()

@@ -58,7 +58,7 @@ STATEMENT_COUNT_BY = ("vestiging", "brin")
 FORECAST_STATISTICS = ("n_pupils",)
 PROFILE_KINDS = ("profile", "route", "afdeling_pre2016")
 VMBO_LEERWEGEN = ("BB", "KB", "GL", "TL")
-MASKING_CONVENTIONS = ("none", "lt5", "four_means_1_to_4")
+MASKING_CONVENTIONS = ("none", "lt5", "four_means_1_to_4", "minus_one")  # minus_one: the mbo files (assets/mbo)
 GEOCODE_METHODS = ("override", "address_point", "pc6_centroid", "pc4_centroid", "pdok")
 
 

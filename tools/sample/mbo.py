@@ -187,8 +187,8 @@ def _split(rng: random.Random, n: float) -> int:
     return max(0, round(n * rng.uniform(0.85, 1.15)))
 
 
-def _cell(value: int, masked: bool) -> str:
-    return "<5" if masked and 1 <= value <= 4 else str(value)
+def _cell(value: int, masked: bool, mark: str = "<5") -> str:
+    return mark if masked and 1 <= value <= 4 else str(value)
 
 
 def _entrant_rows(rng: random.Random, sample: Sample, jaar: int, inst: list[Instelling]) -> list[dict]:
@@ -239,9 +239,10 @@ def _entrant_rows(rng: random.Random, sample: Sample, jaar: int, inst: list[Inst
 
 
 def instroom_bytes(rows: list[dict], jaar: int) -> bytes:
-    """One entrants file. 2021: ';' Windows-1252 exact counts; 2022: ',' all quoted UTF-8 exact; 2023 and
-    2024: ',' all quoted UTF-8 with '<5' for 1-4 (as DUO's newer files)."""
+    """One entrants file. 2021: ';' Windows-1252 exact counts; 2022: ',' all quoted UTF-8 exact; 2023: ','
+    all quoted UTF-8 with '<5' for 1-4; 2024: the same with '-1' for 1-4 (the mark reported for DUO's mbo files)."""
     masked = jaar >= 2023
+    mark = "-1" if jaar >= 2024 else "<5"
     lines = []
     for r in rows:
         p, i = r["p"], r["i"]
@@ -260,9 +261,9 @@ def instroom_bytes(rows: list[dict], jaar: int) -> bytes:
                 r["leerweg"],
                 p.crebo,
                 f"{p.name} {SYNTH}",
-                _cell(total, masked),
-                _cell(r["n_mbo"], masked),
-                _cell(r["n"], masked),
+                _cell(total, masked, mark),
+                _cell(r["n_mbo"], masked, mark),
+                _cell(r["n"], masked, mark),
             ]
         )
     if jaar == 2021:

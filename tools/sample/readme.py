@@ -158,7 +158,7 @@ def readme_text(summary: Summary, files: dict[str, int]) -> str:
             INSTROOM_FILE.format(year=y): (
                 "DUO 'instromende mbo-studenten' layout (14 columns of the CKAN catalogue); "
                 + ("Windows-1252, `;`, exact counts" if y == 2021 else "UTF-8, `,` every field quoted, CRLF")
-                + ("" if y < 2023 else ", `<5`")
+                + ("" if y < 2023 else ", `<5`" if y == 2023 else ", `-1` for a suppressed count")
                 + (", NIVEAU `Entree` for level 1" if y == 2024 else ""),
                 "mbo entrants by prior vo education; chain from the vmbo leerjaar-4 pupils of the year before",
             )

@@ -2,7 +2,8 @@
 -- niveau × leerweg × geslacht, labels mapped by assets/mbo/config/mbo.yaml, with the technical flag.
 -- Inputs: raw.duo_mbo_gediplomeerden (assets/mbo/parser.py parse_gediplomeerden: already long, text counts),
 -- core.mbo_labels, core.mbo_crebo_overrides. jaar: the year of the column DIPMAN<jaar>/DIPVROUW<jaar>.
--- Censored: '<5' becomes $point_value with bounds $censored_lower..$censored_upper.
+-- Censored: '<5' or '-1' (assets/mbo/parser.py CENSORED_CELLS) becomes $point_value with bounds
+-- $censored_lower..$censored_upper.
 -- technical: the crebo override when mbo.yaml lists the crebo, else the hoofdgroep's flag; technical_sbb: the
 -- sectorkamer's flag (mbo.yaml sectorkamers, for comparison only).
 -- Parameters: $point_value, $censored_lower, $censored_upper.
@@ -21,10 +22,10 @@ SELECT
     r.hoofdgroep,
     hg.code AS hoofdgroep_code,
     r.geslacht,
-    CASE WHEN r.n_diplomas = '<5' THEN $point_value ELSE CAST(r.n_diplomas AS INTEGER) END AS n_diplomas,
-    CASE WHEN r.n_diplomas = '<5' THEN $censored_lower ELSE CAST(r.n_diplomas AS INTEGER) END AS n_diplomas_lo,
-    CASE WHEN r.n_diplomas = '<5' THEN $censored_upper ELSE CAST(r.n_diplomas AS INTEGER) END AS n_diplomas_hi,
-    r.n_diplomas = '<5' AS n_censored,
+    CASE WHEN r.n_diplomas IN ('<5', '-1') THEN $point_value ELSE CAST(r.n_diplomas AS INTEGER) END AS n_diplomas,
+    CASE WHEN r.n_diplomas IN ('<5', '-1') THEN $censored_lower ELSE CAST(r.n_diplomas AS INTEGER) END AS n_diplomas_lo,
+    CASE WHEN r.n_diplomas IN ('<5', '-1') THEN $censored_upper ELSE CAST(r.n_diplomas AS INTEGER) END AS n_diplomas_hi,
+    r.n_diplomas IN ('<5', '-1') AS n_censored,
     coalesce(o.technical, hg.technical) AS technical,
     CASE
         WHEN o.crebo IS NOT NULL THEN 'crebo override: ' || o.source || ' (' || o.date || ')'

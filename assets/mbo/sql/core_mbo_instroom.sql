@@ -3,24 +3,24 @@
 -- Inputs: raw.duo_mbo_instroom (assets/mbo/parser.py parse_instroom; text counts, '<5' kept), core.mbo_labels
 -- (every mbo.yaml label map; unknown labels were refused by the raw asset, so the joins below lose no row:
 -- core_mbo_instroom_valid checks it), core.mbo_crebo_overrides (mbo.yaml crebo_overrides).
--- Censored: a '<5' count becomes $point_value with bounds $censored_lower..$censored_upper (`_lo`/`_hi`);
--- an exact count has equal bounds. n_censored: any of the three counts of the row is censored.
+-- Censored: a '<5' or '-1' count (assets/mbo/parser.py CENSORED_CELLS) becomes $point_value with bounds
+-- $censored_lower..$censored_upper (`_lo`/`_hi`);-- an exact count has equal bounds. n_censored: any of the three counts of the row is censored.
 -- technical: the crebo override when mbo.yaml lists the crebo, else the hoofdgroep's flag (mbo.yaml technical).
 -- Parameters: $point_value, $censored_lower, $censored_upper.
 CREATE OR REPLACE TABLE core.mbo_instroom AS
 WITH lab AS (SELECT kind, label_key, code, technical FROM core.mbo_labels),
 r AS (
     SELECT *,
-        CASE WHEN totaal_mbo = '<5' THEN $point_value ELSE CAST(totaal_mbo AS INTEGER) END AS n_tot,
-        CASE WHEN totaal_mbo = '<5' THEN $censored_lower ELSE CAST(totaal_mbo AS INTEGER) END AS n_tot_lo,
-        CASE WHEN totaal_mbo = '<5' THEN $censored_upper ELSE CAST(totaal_mbo AS INTEGER) END AS n_tot_hi,
-        CASE WHEN instroom_mbo = '<5' THEN $point_value ELSE CAST(instroom_mbo AS INTEGER) END AS n_mbo,
-        CASE WHEN instroom_mbo = '<5' THEN $censored_lower ELSE CAST(instroom_mbo AS INTEGER) END AS n_mbo_lo,
-        CASE WHEN instroom_mbo = '<5' THEN $censored_upper ELSE CAST(instroom_mbo AS INTEGER) END AS n_mbo_hi,
-        CASE WHEN instroom_opleiding = '<5' THEN $point_value ELSE CAST(instroom_opleiding AS INTEGER) END AS n_opl,
-        CASE WHEN instroom_opleiding = '<5' THEN $censored_lower ELSE CAST(instroom_opleiding AS INTEGER) END
+        CASE WHEN totaal_mbo IN ('<5', '-1') THEN $point_value ELSE CAST(totaal_mbo AS INTEGER) END AS n_tot,
+        CASE WHEN totaal_mbo IN ('<5', '-1') THEN $censored_lower ELSE CAST(totaal_mbo AS INTEGER) END AS n_tot_lo,
+        CASE WHEN totaal_mbo IN ('<5', '-1') THEN $censored_upper ELSE CAST(totaal_mbo AS INTEGER) END AS n_tot_hi,
+        CASE WHEN instroom_mbo IN ('<5', '-1') THEN $point_value ELSE CAST(instroom_mbo AS INTEGER) END AS n_mbo,
+        CASE WHEN instroom_mbo IN ('<5', '-1') THEN $censored_lower ELSE CAST(instroom_mbo AS INTEGER) END AS n_mbo_lo,
+        CASE WHEN instroom_mbo IN ('<5', '-1') THEN $censored_upper ELSE CAST(instroom_mbo AS INTEGER) END AS n_mbo_hi,
+        CASE WHEN instroom_opleiding IN ('<5', '-1') THEN $point_value ELSE CAST(instroom_opleiding AS INTEGER) END AS n_opl,
+        CASE WHEN instroom_opleiding IN ('<5', '-1') THEN $censored_lower ELSE CAST(instroom_opleiding AS INTEGER) END
             AS n_opl_lo,
-        CASE WHEN instroom_opleiding = '<5' THEN $censored_upper ELSE CAST(instroom_opleiding AS INTEGER) END
+        CASE WHEN instroom_opleiding IN ('<5', '-1') THEN $censored_upper ELSE CAST(instroom_opleiding AS INTEGER) END
             AS n_opl_hi
     FROM raw.duo_mbo_instroom
 )
@@ -49,7 +49,7 @@ SELECT
     r.n_opl AS n_instroom_opleiding,
     r.n_opl_lo AS n_instroom_opleiding_lo,
     r.n_opl_hi AS n_instroom_opleiding_hi,
-    (r.totaal_mbo = '<5' OR r.instroom_mbo = '<5' OR r.instroom_opleiding = '<5') AS n_censored,
+    (r.totaal_mbo IN ('<5', '-1') OR r.instroom_mbo IN ('<5', '-1') OR r.instroom_opleiding IN ('<5', '-1')) AS n_censored,
     coalesce(o.technical, hg.technical) AS technical,
     CASE
         WHEN o.crebo IS NOT NULL THEN 'crebo override: ' || o.source || ' (' || o.date || ')'
