@@ -22,8 +22,8 @@ built in a hidden folder beside its target and renamed into place; the zip is wr
 and renamed. An existing release of the same name is left alone when its `sto.duckdb` has the same sha256
 (the same build: nothing to do), and refused otherwise unless `force`.
 
-Determinism: every file but `report/index.html` is a function of the published database, the code and the
-data dictionary: the workbook's document dates are the build time and its zip entries carry the build
+Determinism: every file but `report/index.html` (its banner names the minute it was rendered) is a function
+of the published database, the code and the data dictionary: the workbook's document dates are the build time and its zip entries carry the build
 time; the bundle zip has sorted entries with the build time as their date. `verify_bundle` re-checks a
 folder or zip against its manifest.
 """
@@ -61,8 +61,8 @@ SHEET_NAME_MAX = 31
 FETCH_ROWS = 10_000
 # Files whose bytes depend on when they were written, not only on the warehouse and the code (stated in README).
 TIMESTAMPED = {
-    "report/index.html": "the report states the time it was rendered, and plotly gives each chart a random "
-    "element id, so two renders of the same warehouse differ",
+    "report/index.html": "its banner states when it was rendered (to the minute), so two releases of the same "
+    "build made in different minutes differ in that line only",
 }
 FALLBACK_AUTHOR = "STO pipeline contributors"
 
@@ -401,7 +401,8 @@ def _seor_caveat() -> str:
     paras = [p.strip() for p in text.split("\n\n") if p.strip()]
     heading = next((p for p in paras if p.startswith("# ")), "")
     body = next((p for p in paras if not p.startswith("#")), "")
-    return (heading.removeprefix("# ") + ". " if heading else "") + " ".join(body.split())
+    body = re.sub(r"\[([^\]]+)\]\(#[^)]*\)", r"\1", " ".join(body.split()))  # in-page links of that README
+    return (heading.removeprefix("# ") + ". " if heading else "") + body + " (data_raw/seor2023/README.md)"
 
 
 def _spdx(licence: str) -> list[str]:
@@ -434,7 +435,8 @@ def citation(build: Build, sources: list[dict[str, Any]]) -> dict[str, Any]:
         "message": "If you use these figures, please cite this release as below, and attribute the sources "
         "as its README.md states (Bron: DUO; GeoNames CC BY 4.0; Bron: CBS, PDOK).",
         "type": "dataset",
-        "title": f"STO monitoring warehouse ({project.get('description') or 'STO pipeline'})",
+        "title": f"STO monitoring warehouse ({project.get('name') or 'sto-pipeline'})",
+        "abstract": str(project.get("description") or ""),
         "version": build.code_version,
         "date-released": build.date,
         "authors": authors,
@@ -514,7 +516,7 @@ def readme(
         "|---|---|---|---|---:|---|---|",
     ]
     for s in sources:
-        licence = str((cat.get(s["source_id"]) or {}).get("licence") or "see data_raw/sources.yaml")
+        licence = str((cat.get(s["source_id"]) or {}).get("licence") or "a project input, not in the catalogue")
         lines.append(
             f"| {s['source_id']} | {s['peiljaar'] if s['peiljaar'] is not None else ''} | `{s['file_name']}` | "
             f"{s['source_kind']} | {s['size'] if s['size'] is not None else ''} | `{s['sha256']}` | "
