@@ -47,7 +47,7 @@ import yaml
 
 from pipeline import dictionary, export, integrity
 from pipeline.paths import PROJECT_ROOT
-from pipeline.tables import ident, table_exists
+from pipeline.tables import ident, sql_literal, table_exists
 
 RELEASES_DIR = "releases"
 WAREHOUSE = "sto.duckdb"
@@ -65,6 +65,8 @@ TIMESTAMPED = {
     "build made in different minutes differ in that line only",
 }
 FALLBACK_AUTHOR = "STO pipeline contributors"
+CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # (RE2) not allowed in a worksheet's XML
+REPLACEMENT = "\ufffd"
 
 
 class ReleaseError(RuntimeError):
@@ -218,10 +220,12 @@ def _workbook_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
         "AND database_name = current_database() ORDER BY column_index",
         table.split("."),
     ).fetchall()
-    parts = [
-        ident(c) if t in plain or t.startswith("DECIMAL") else f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}"
-        for c, t in cols
-    ]
+    parts = []
+    for c, t in cols:
+        text = f"CAST({ident(c)} AS VARCHAR)" if t not in plain and not t.startswith("DECIMAL") else ident(c)
+        if text != ident(c) or t == "VARCHAR":  # XML 1.0 (the xlsx format) has no control characters but tab/newline/CR
+            text = f"regexp_replace({text}, {sql_literal(CONTROL_CHARS)}, {sql_literal(REPLACEMENT)}, 'g')"
+        parts.append(f"{text} AS {ident(c)}" if text != ident(c) else text)
     return f"SELECT {', '.join(parts)} FROM ({export.csv_select(con, table)})"
 
 
@@ -272,8 +276,8 @@ def write_workbook(
         [
             "One sheet per mart (table marts.<name>); the columns of every sheet are described below (from the "
             "project's data dictionary). Text cells that a spreadsheet would run as a formula (starting with "
-            "=, +, -, @, tab or carriage return) carry a leading ' as in the CSV files; the Parquet files hold "
-            "the values as they are."
+            "=, +, -, @, tab or carriage return) carry a leading ' as in the CSV files, and control characters "
+            "a worksheet cannot hold are shown as \ufffd; the CSV and Parquet files hold them as they are."
         ]
     )
     contents.append([])

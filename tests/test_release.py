@@ -245,16 +245,19 @@ def test_workbook_neutralises_formulas_and_refers_big_tables_to_csv(tmp_path: Pa
 
     con = duckdb.connect()
     con.execute("CREATE SCHEMA marts")
-    con.execute("CREATE TABLE marts.small AS SELECT * FROM (VALUES ('=1+1', 1), ('@x', 2), ('plain', 3)) t(a, n)")
+    con.execute(
+        "CREATE TABLE marts.small AS SELECT * FROM (VALUES ('=1+1', 1), ('@x', 2), ('plain', 3), "
+        "('a' || chr(1) || 'b', 4)) t(a, n)"
+    )
     con.execute("CREATE TABLE marts.big AS SELECT range AS n, map([1], [range]) AS m FROM range(5)")
-    monkeypatch.setattr(release, "EXCEL_MAX_ROWS", 5)  # 4 data rows fit
+    monkeypatch.setattr(release, "EXCEL_MAX_ROWS", 5)  # 4 data rows fit (marts.big has 5)
     target = tmp_path / "w.xlsx"
     info = release.write_workbook(con, ["marts.big", "marts.small"], target, _build())
     assert info["marts.big"] == {"sheet": None, "rows": 5, "in_workbook": False}
     wb = openpyxl.load_workbook(target)
     assert wb.sheetnames == ["Contents", "small"]
     cells = [c.value for c in wb["small"]["A"]]
-    assert cells == ["a", "'=1+1", "'@x", "plain"]
+    assert cells == ["a", "'=1+1", "'@x", "a\ufffdb", "plain"]  # a control character XML cannot hold: U+FFFD
     assert all(c.data_type == "s" for c in wb["small"]["A"])
     contents = [r for r in wb["Contents"].iter_rows(values_only=True)]
     assert any(r[1] == "marts.big" and "data/marts.big.csv" in str(r[0]) for r in contents if len(r) > 1)
