@@ -583,8 +583,10 @@ def readme(
         f"- `{WORKBOOK}` carries the build time ({build.finished_at:%Y-%m-%d %H:%M:%S} UTC) as its document "
         "created/modified dates and as the dates of its zip entries: fixed by the build, so byte-stable.",
         f"- `{WAREHOUSE}` is a byte copy of the published file; it holds its own build and check times in the "
-        "audit tables (the same for every copy). A rebuild of the same inputs is a different file (other run "
-        "ids and times, and DuckDB's internal block layout): releases of different builds differ, by design.",
+        "audit tables (the same in every copy, so two releases of one build hold identical bytes). A rebuild "
+        "of the same inputs is another build: its audit tables record other run ids and times, so its file, "
+        "and the release's name when the date differs, differ by design; its marts' CSV and Parquet files "
+        "do not when the figures are the same.",
         "- The release zip's entries are sorted and carry the build time as their date.",
         "",
         "## How to cite",
