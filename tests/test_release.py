@@ -265,3 +265,22 @@ def test_workbook_neutralises_formulas_and_refers_big_tables_to_csv(tmp_path: Pa
     again = tmp_path / "w2.xlsx"
     release.write_workbook(con, ["marts.big", "marts.small"], again, _build())
     assert again.read_bytes() == target.read_bytes()
+
+
+@pytest.mark.realdata
+@pytest.mark.full
+def test_real_2019_release_verifies_opens_and_names_every_source(real_out: Path, tmp_path: Path) -> None:
+    """The acceptance of issue 20 on the real 2019 files: manifest verifies (folder and zip), the workbook
+    opens with pandas, the README names every source file of audit."""
+    import pandas as pd
+
+    out = copy_out(real_out, tmp_path / "real")
+    done = release.make_release(out)
+    assert release.verify_bundle(done.folder).ok and release.verify_bundle(done.zip_path).ok
+    sheets = pd.read_excel(done.folder / release.WORKBOOK, sheet_name=None)
+    marts = _marts(done.folder / "sto.duckdb")
+    assert len(sheets) == len(marts) + 1
+    text = (done.folder / "README.md").read_text()
+    for name, sha in query(done.folder / "sto.duckdb", "SELECT DISTINCT file_name, sha256 FROM audit.loaded_sources"):
+        assert f"`{name}`" in text and sha in text, name
+    assert "Peiljaren: 2019" in text and "Bron: CBS, PDOK" in text
