@@ -225,6 +225,8 @@ def _workbook_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
         text = f"CAST({ident(c)} AS VARCHAR)" if t not in plain and not t.startswith("DECIMAL") else ident(c)
         if text != ident(c) or t == "VARCHAR":  # XML 1.0 (the xlsx format) has no control characters but tab/newline/CR
             text = f"regexp_replace({text}, {sql_literal(CONTROL_CHARS)}, {sql_literal(REPLACEMENT)}, 'g')"
+        elif t in ("DOUBLE", "FLOAT"):  # a worksheet has no NaN or infinity: an empty cell
+            text = f"CASE WHEN isfinite({text}) THEN {text} END"
         parts.append(f"{text} AS {ident(c)}" if text != ident(c) else text)
     return f"SELECT {', '.join(parts)} FROM ({export.csv_select(con, table)})"
 
@@ -277,7 +279,8 @@ def write_workbook(
             "One sheet per mart (table marts.<name>); the columns of every sheet are described below (from the "
             "project's data dictionary). Text cells that a spreadsheet would run as a formula (starting with "
             "=, +, -, @, tab or carriage return) carry a leading ' as in the CSV files, and control characters "
-            "a worksheet cannot hold are shown as \ufffd; the CSV and Parquet files hold them as they are."
+            "a worksheet cannot hold are shown as \ufffd, and NaN or infinite numbers as empty cells; the CSV "
+            "and Parquet files hold them as they are."
         ]
     )
     contents.append([])
@@ -285,7 +288,7 @@ def write_workbook(
     for table in tables:
         i = info[table]
         sheet = i["sheet"] or f"(none: over Excel's {EXCEL_MAX_ROWS - 1:,} rows; see {csv_dir}/{table}.csv)"
-        contents.append([sheet, table, i["rows"], dictionary.table_text(table) or ""])
+        contents.append([sheet, table, i["rows"], _as_text(dictionary.table_text(table) or "")])
     contents.append([])
     contents.append(heading("table", "sheet", "column", "type", "description", "unit", "codes", "source"))
     for table in tables:
@@ -295,18 +298,8 @@ def write_workbook(
             table.split("."),
         ).fetchall():
             e = _entry(table, col)
-            contents.append(
-                [
-                    table,
-                    info[table]["sheet"] or "",
-                    col,
-                    typ,
-                    e.get("description", ""),
-                    e.get("unit", ""),
-                    e.get("codes", ""),
-                    e.get("source", ""),
-                ]
-            )
+            texts = [e.get(k, "") for k in ("description", "unit", "codes", "source")]
+            contents.append([table, info[table]["sheet"] or "", col, typ, *map(_as_text, texts)])
     # openpyxl orders sheets by creation: Contents was created first, so it is the first sheet.
     when = build.finished_at.replace(microsecond=0, tzinfo=None)
     wb.properties.creator = wb.properties.lastModifiedBy = "sto release"
@@ -326,6 +319,11 @@ def write_workbook(
     finally:
         raw.unlink(missing_ok=True)
     return info
+
+
+def _as_text(value: str) -> str:
+    """A dictionary text as a text cell: openpyxl would store one starting with '=' as a formula."""
+    return "'" + value if value.startswith(export.FORMULA_STARTS) else value
 
 
 def _bold(ws: Any, value: Any, cell_cls: Any, font_cls: Any) -> Any:

@@ -246,8 +246,8 @@ def test_workbook_neutralises_formulas_and_refers_big_tables_to_csv(tmp_path: Pa
     con = duckdb.connect()
     con.execute("CREATE SCHEMA marts")
     con.execute(
-        "CREATE TABLE marts.small AS SELECT * FROM (VALUES ('=1+1', 1), ('@x', 2), ('plain', 3), "
-        "('a' || chr(1) || 'b', 4)) t(a, n)"
+        "CREATE TABLE marts.small AS SELECT * FROM (VALUES ('=1+1', 1, 1.5), ('@x', 2, 'nan'::DOUBLE), "
+        "('plain', 3, 'inf'::DOUBLE), ('a' || chr(1) || 'b', 4, NULL)) t(a, n, x)"
     )
     con.execute("CREATE TABLE marts.big AS SELECT range AS n, map([1], [range]) AS m FROM range(5)")
     monkeypatch.setattr(release, "EXCEL_MAX_ROWS", 5)  # 4 data rows fit (marts.big has 5)
@@ -259,6 +259,7 @@ def test_workbook_neutralises_formulas_and_refers_big_tables_to_csv(tmp_path: Pa
     cells = [c.value for c in wb["small"]["A"]]
     assert cells == ["a", "'=1+1", "'@x", "a\ufffdb", "plain"]  # a control character XML cannot hold: U+FFFD
     assert all(c.data_type == "s" for c in wb["small"]["A"])
+    assert [c.value for c in wb["small"]["C"]] == ["x", 1.5, None, None, None]  # NaN and inf: empty cells
     contents = [r for r in wb["Contents"].iter_rows(values_only=True)]
     assert any(r[1] == "marts.big" and "data/marts.big.csv" in str(r[0]) for r in contents if len(r) > 1)
     # byte-stable: written twice, identical bytes
