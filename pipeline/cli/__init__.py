@@ -8,8 +8,9 @@ warehouse's life.
     sto reset  [--out DIR] [--yes]
     sto export [--out DIR]
     sto report [--out DIR]
+    sto release [--out DIR] [--force] | sto release --verify FOLDER_OR_ZIP
 
-One small module per command (run, status, drop, reset, export, report), each calling pipeline.runner;
+One small module per command (run, status, drop, reset, export, report, release), each calling pipeline.runner;
 this module parses the command line and the environment once, guards the warehouse and maps errors to
 the exit codes README.md promises. Usage errors (years, mirrors, a warehouse that holds the other source
 kind, one file for two years) are answered before Dagster is imported.
@@ -21,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli import drop, export, report, reset, run, status
+from pipeline.cli import drop, export, release, report, reset, run, status
 from pipeline.cli.parsing import EPILOG, env_setup, parser
 from pipeline.config import ConfigError
 from pipeline.errors import (
@@ -58,7 +59,15 @@ __all__ = [
     "whole_steps",
 ]
 
-COMMANDS = {"run": run, "status": status, "drop": drop, "reset": reset, "export": export, "report": report}
+COMMANDS = {
+    "run": run,
+    "status": status,
+    "drop": drop,
+    "reset": reset,
+    "export": export,
+    "report": report,
+    "release": release,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

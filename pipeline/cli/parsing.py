@@ -24,6 +24,8 @@ examples:
   sto drop --years 2019                       remove a peiljaar and rebuild the marts
   sto reset                                   list what reset would delete (dry run, exit 0)
   sto reset --yes                             empty the output folder (warehouse, exports, report, history, lock)
+  sto release                                 versioned bundle of the published warehouse: <out>/releases/<name>/ and .zip
+  sto release --verify data_out/releases/sto-2026-01-31-0123456789ab.zip   re-check every sha256 of a bundle
 
 environment:
   STO_OUT      output folder (default data_out/)      STO_MIRROR   mirror folders, ':'-separated
@@ -84,6 +86,19 @@ def parser() -> argparse.ArgumentParser:
     rs.add_argument("--yes", action="store_true", help="really delete (without it: a dry run listing what would go)")
     rp = sub.add_parser("report", help="write the offline HTML report of the published database to <out>/report/")
     rp.add_argument("--out", type=Path, default=None)
+    rl = sub.add_parser(
+        "release",
+        help="write a versioned bundle (folder and zip) of the published, verified warehouse to <out>/releases/",
+    )
+    rl.add_argument("--out", type=Path, default=None)
+    rl.add_argument("--force", action="store_true", help="replace an existing release of the same name")
+    rl.add_argument(
+        "--verify",
+        type=Path,
+        default=None,
+        metavar="FOLDER_OR_ZIP",
+        help="re-check every sha256 of a release folder or zip against its manifest (exit 0 ok, 1 differs)",
+    )
     return p
 
 
