@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import UsageError
+from pipeline.history import is_entry, load_entry
 from pipeline.tables import sql_literal
 
 DIFF_SCHEMAS = ("marts", "core")  # compared when both sides hold them (a history entry holds marts only)
@@ -74,11 +75,13 @@ def _is_numeric(dtype: str) -> bool:
 def resolve_warehouse(path: Path, workdir: Path | None = None) -> Path:
     """The DuckDB file `path` stands for: the file itself, `sto.duckdb` at the top of a folder (an output
     folder or a release folder), or `sto.duckdb` in a release zip (at its top or in its one top folder;
-    extracted into `workdir`). Raises UsageError naming the path when it does not exist, holds no
+    extracted into `workdir`), or a kept publish (a history entry folder, returned as is). Raises UsageError naming the path when it does not exist, holds no
     warehouse, or is not a DuckDB file with a marts schema."""
     p = Path(path)
     if not p.exists():
         raise UsageError(f"{p}: no such file or folder (expected a warehouse file, an output folder or a release)")
+    if p.is_dir() and is_entry(p):  # a kept publish (<out>/history/<id>/: Parquet files, pipeline/history.py)
+        return p
     if p.is_dir():
         db = p / WAREHOUSE_NAME
         if not db.is_file():
@@ -144,6 +147,7 @@ class Causes:
 
     inputs: list[tuple[str, str, str, str]] = field(default_factory=list)  # source, peiljaar, old, new
     config: list[tuple[str, str, str, str]] = field(default_factory=list)  # file, key, old, new
+    config_compared: bool = False  # both sides record audit.config_values
     code_version: tuple[str, str] | None = None
     config_hash: tuple[str, str] | None = None
     rules_hash: tuple[str, str] | None = None
@@ -209,6 +213,9 @@ def _key_unique(con: duckdb.DuckDBPyConnection, side: str, table: str, key: list
 def _differs(i: int, ta: str, tb: str) -> str:
     """SQL: is column i of side a distinct from side b (floats with FLOAT_RTOL, see module doc)."""
     a, b = f"a{i}", f"b{i}"
+    if ta != tb and _is_numeric(ta) and _is_numeric(tb):  # e.g. INTEGER → BIGINT: compared as numbers
+        ta = tb = "DOUBLE"
+        a, b = f"{a}::DOUBLE", f"{b}::DOUBLE"
     if ta != tb:
         return f"({a}::VARCHAR IS DISTINCT FROM {b}::VARCHAR)"
     if ta.upper() in _FLOAT_TYPES:
@@ -376,6 +383,7 @@ def compare_causes(con: duckdb.DuckDBPyConnection) -> Causes:
     if _has(con, "a", "audit.config_values") and _has(con, "b", "audit.config_values"):
         sql = CONFIG_SQL.format(a=_ref("a", "audit.config_values"), b=_ref("b", "audit.config_values"))
         c.config = [tuple(map(str, r)) for r in con.execute(sql).fetchall()]
+        c.config_compared = True
     else:
         missing = [s.upper() for s in ("a", "b") if not _has(con, s, "audit.config_values")]
         c.notes.append(
@@ -412,12 +420,16 @@ def diff_warehouses(
     keys: dict[str, list[str]] | None = None,
     labels: tuple[str, str] | None = None,
 ) -> DiffResult:
-    """Compare warehouse files `a` (old) and `b` (new): every table of DIFF_SCHEMAS by its key, and the
-    causes. Both are opened read-only (ATTACH … READ_ONLY); nothing is written."""
+    """Compare warehouses `a` (old) and `b` (new), each a DuckDB file or a history entry folder: every table of
+    DIFF_SCHEMAS by its key, and the causes. Files are opened read-only (ATTACH … READ_ONLY), an entry's
+    Parquet files loaded into memory; nothing is written."""
     keys = load_keys() if keys is None else keys
     con = duckdb.connect()
     try:
         for side, path in (("a", a), ("b", b)):
+            if is_entry(path):
+                load_entry(con, path, side)
+                continue
             try:
                 con.execute(f"ATTACH {sql_literal(str(path))} AS {side} (READ_ONLY)")
             except duckdb.Error as exc:
@@ -525,7 +537,7 @@ def render(result: DiffResult, fmt: str = "text") -> str:
         out.append("\nconfig values that differ:")
         out.append(tabulate(c.config, headers=["file", "key", "A", "B"], tablefmt=tf))
     else:
-        out.append("config values: the same")
+        out.append("config values: " + ("the same" if c.config_compared else "not compared (see note)"))
     for label, pair in (("code version", c.code_version), ("config hash", c.config_hash), ("rules hash", c.rules_hash)):
         out.append(f"{label}: " + (f"{pair[0]} → {pair[1]}" if pair else "the same"))
     if c.packages:

@@ -1,11 +1,14 @@
 """History across publishes: every publish keeps what it replaced, so `sto diff` works against any earlier
 publish and a figure's values can be listed over time.
 
-Form (compact): one small DuckDB file per replaced publish, `<out>/history/<stamp>-<run_group>.duckdb`,
-holding every `marts.*` table and the audit tables the causes of a diff need (HISTORY_AUDIT: provenance,
-loaded_sources, config_values, build_state, table_hashes) of the warehouse that was replaced. `stamp` is
-that publish's build time (UTC, `YYYYmmddTHHMMSS`), `run_group` its audit.provenance id, so names sort by
-time. Raw and core tables are not kept (they are rebuilt from the inputs, which the entry names by sha256).
+Form (compact): one folder per replaced publish, `<out>/history/<stamp>-<run_group>/`, holding every
+`marts.*` table and the audit tables the causes of a diff need (HISTORY_AUDIT: provenance, loaded_sources,
+config_values, build_state, table_hashes) of the warehouse that was replaced, as Parquet (zstd; a tenth of
+a DuckDB file of the same tables), and `entry.json` (run group, build time, code version, peiljaren, row
+counts). `stamp` is that publish's build time (UTC, `YYYYmmddTHHMMSS`), `run_group` its audit.provenance
+id, so names sort by time. Raw and core tables are not kept (they are rebuilt from the inputs, which the
+entry names by sha256). A query over the kept figures can read the Parquet files directly, e.g.
+`SELECT * FROM read_parquet('data_out/history/*/marts.techniek_share.parquet', filename = true)`.
 
 Atomic: the entry is written into the output folder's staging directory before the swap (a failed or
 killed run leaves only a staging file, removed by the next command) and renamed into history/ after the
@@ -15,11 +18,13 @@ swap. Retention: the newest `keep` entries stay (pipeline.yaml `history.keep`, S
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -36,7 +41,7 @@ HISTORY_AUDIT = (
     "audit.build_state",
     "audit.table_hashes",
 )
-_NAME = re.compile(r"^(\d{8}T\d{6})-([0-9A-Za-z_-]+)\.duckdb$")
+_NAME = re.compile(r"^(\d{8}T\d{6})-([0-9A-Za-z_-]+)$")
 
 
 def history_dir(out: Path) -> Path:
@@ -47,85 +52,102 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+ENTRY_JSON = "entry.json"  # beside the Parquet files: the replaced publish's identity and row counts
+
+
 def snapshot_replaced(published: Path, tmp_dir: Path) -> Path | None:
     """Write the marts and HISTORY_AUDIT tables of the published warehouse (the one a publish is about to
-    replace) into a new DuckDB file in `tmp_dir` (the staging directory) and return it; None when there is no
-    published warehouse or it holds no marts. The caller renames it into history/ after the swap
-    (`commit_entry`) or deletes it. Raises duckdb.Error when the published file cannot be read."""
+    replace) as Parquet files `<schema>.<table>.parquet` (zstd) into a new folder in `tmp_dir` (the staging
+    directory), with ENTRY_JSON (run group, build time, code version, peiljaren, source mode, tables and row
+    counts), and return the folder; None when there is no published warehouse or it holds no marts. The
+    caller renames it into history/ after the swap (`commit_entry`) or deletes it. Raises duckdb.Error when
+    the published file cannot be read."""
     if not published.exists():
         return None
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    target = tmp_dir / f"history-{uuid.uuid4().hex[:12]}.duckdb"
-    con = duckdb.connect(str(target))
+    con = duckdb.connect(str(published), read_only=True)
+    target = Path(tmp_dir) / f"history-{uuid.uuid4().hex[:12]}"
     try:
-        con.execute(f"ATTACH {sql_literal(str(published))} AS old (READ_ONLY)")
         tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'old' "
-            "AND (schema_name = 'marts' OR schema_name || '.' || table_name IN (SELECT unnest(?::VARCHAR[]))) "
-            "ORDER BY 1, 2",
+            "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "OR schema_name || '.' || table_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2",
             [list(HISTORY_AUDIT)],
         ).fetchall()
-        if not any(s == "marts" for s, _ in tables):
-            con.close()
-            target.unlink(missing_ok=True)
+        if not any(s == "marts" for s, _, _ in tables):
             return None
-        for schema in sorted({s for s, _ in tables}):
-            con.execute(f"CREATE SCHEMA {_q(schema)}")
-        for s, t in tables:
-            con.execute(f"CREATE TABLE {_q(s)}.{_q(t)} AS SELECT * FROM old.{_q(s)}.{_q(t)}")
+        target.mkdir(parents=True)
+        counts = {}
+        for s, t, _ in tables:
+            file = target / f"{s}.{t}.parquet"
+            con.execute(f"COPY {_q(s)}.{_q(t)} TO {sql_literal(str(file))} (FORMAT parquet, COMPRESSION zstd)")
+            counts[f"{s}.{t}"] = con.execute(f"SELECT count(*) FROM {_q(s)}.{_q(t)}").fetchone()[0]
         row = None
-        if ("audit", "provenance") in tables:
+        if any((s, t) == ("audit", "provenance") for s, t, _ in tables):
             row = con.execute(
-                "SELECT run_group, finished_at FROM audit.provenance ORDER BY finished_at DESC LIMIT 1"
+                "SELECT run_group, strftime(finished_at, '%Y-%m-%d %H:%M:%S'), code_version, peiljaren, source_mode "
+                "FROM audit.provenance ORDER BY finished_at DESC LIMIT 1"
             ).fetchone()
-        con.execute("DETACH old")
-        con.execute("CREATE SCHEMA IF NOT EXISTS audit")
-        con.execute(
-            "CREATE TABLE audit.history_entry AS SELECT ?::VARCHAR AS run_group, ?::TIMESTAMP AS finished_at, "
-            "now()::TIMESTAMP AS replaced_at",
-            [row[0] if row else None, row[1] if row else None],
-        )
-        con.execute("CHECKPOINT")
+        keys = ("run_group", "finished_at", "code_version", "peiljaren", "source_mode")
+        meta = dict(zip(keys, row, strict=True)) if row else dict.fromkeys(keys)
+        meta |= {"replaced_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"), "tables": counts}
+        (target / ENTRY_JSON).write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
     except BaseException:
-        con.close()
-        target.unlink(missing_ok=True)
-        Path(str(target) + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(target, ignore_errors=True)
         raise
-    con.close()
+    finally:
+        con.close()
     return target
 
 
-def entry_name(entry_file: Path) -> str:
-    """The history file name of a snapshot: `<build time>-<run_group>.duckdb` of the replaced publish."""
-    con = duckdb.connect(str(entry_file), read_only=True)
+def _meta(entry_dir: Path) -> dict:
     try:
-        try:
-            group, finished = con.execute("SELECT run_group, finished_at FROM audit.history_entry").fetchone()
-        except duckdb.Error:
-            group, finished = None, None
-    finally:
-        con.close()
-    stamp = (finished or datetime.utcnow()).strftime("%Y%m%dT%H%M%S")
-    return f"{stamp}-{group or uuid.uuid4().hex[:12]}.duckdb"
+        return json.loads((Path(entry_dir) / ENTRY_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
-def commit_entry(entry_file: Path, out: Path, keep: int) -> Path:
-    """Rename a written snapshot into <out>/history/ (after the swap) and enforce the retention."""
+def entry_name(entry_dir: Path) -> str:
+    """The history folder name of a snapshot: `<build time>-<run_group>` of the replaced publish."""
+    meta = _meta(entry_dir)
+    finished = meta.get("finished_at") or meta.get("replaced_at") or datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    stamp = finished.replace("-", "").replace(":", "").replace(" ", "T")[:15]
+    return f"{stamp}-{meta.get('run_group') or uuid.uuid4().hex}"
+
+
+def commit_entry(entry_dir: Path, out: Path, keep: int) -> Path:
+    """Rename a written snapshot folder into <out>/history/ (after the swap) and enforce the retention."""
     hdir = history_dir(out)
     hdir.mkdir(parents=True, exist_ok=True)
-    target = hdir / entry_name(entry_file)
-    os.replace(entry_file, target)
+    target = hdir / entry_name(entry_dir)
+    if target.exists():  # the same publish replaced twice cannot happen; a leftover of a crash can
+        shutil.rmtree(target)
+    os.replace(entry_dir, target)
     prune(out, keep)
     return target
 
 
 def prune(out: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` history entries; returns the deleted files."""
-    files = [e.path for e in entries(out)]  # newest first
-    gone = files[max(keep, 0) :]
+    """Delete all but the newest `keep` history entries; returns the deleted folders."""
+    gone = [e.path for e in entries(out)][max(keep, 0) :]  # newest first
     for p in gone:
-        p.unlink(missing_ok=True)
+        shutil.rmtree(p, ignore_errors=True)
     return gone
+
+
+def load_entry(con: duckdb.DuckDBPyConnection, entry_dir: Path, alias: str) -> None:
+    """Attach an in-memory database `alias` on `con` holding the tables of history entry `entry_dir` (its
+    Parquet files), so that a kept publish reads like a warehouse (pipeline/diff.py)."""
+    con.execute(f"ATTACH ':memory:' AS {alias}")
+    for f in sorted(Path(entry_dir).glob("*.parquet")):
+        schema, table = f.name.removesuffix(".parquet").split(".", 1)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {alias}.{_q(schema)}")
+        con.execute(
+            f"CREATE TABLE {alias}.{_q(schema)}.{_q(table)} AS SELECT * FROM read_parquet({sql_literal(str(f))})"
+        )
+
+
+def is_entry(path: Path) -> bool:
+    """True for a history entry folder (it holds ENTRY_JSON)."""
+    return Path(path).is_dir() and (Path(path) / ENTRY_JSON).is_file()
 
 
 @dataclass(frozen=True)
@@ -144,35 +166,34 @@ class Entry:
         return self.path.stem
 
 
-def _describe(path: Path) -> tuple[str, str, str]:
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return "", "", ""
-    try:
-        row = con.execute(
-            "SELECT code_version, peiljaren, source_mode FROM audit.provenance ORDER BY finished_at DESC LIMIT 1"
-        ).fetchone()
-    except duckdb.Error:
-        row = None
-    finally:
-        con.close()
-    return tuple(str(x or "") for x in row) if row else ("", "", "")
-
-
-def entries(out: Path, describe: bool = False) -> list[Entry]:
-    """The kept publishes of output folder `out`, newest first (with provenance when `describe`)."""
+def entries(out: Path, describe: bool = True) -> list[Entry]:
+    """The kept publishes of output folder `out`, newest first (with their ENTRY_JSON facts)."""
     hdir = history_dir(out)
     if not hdir.is_dir():
         return []
     found = []
     for p in hdir.iterdir():
         m = _NAME.match(p.name)
-        if not m or not p.is_file():
+        if not m or not is_entry(p):
             continue
         stamp = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S").strftime("%Y-%m-%d %H:%M:%S")
-        found.append(Entry(p, m.group(2), stamp, *(_describe(p) if describe else ())))
+        meta = _meta(p) if describe else {}
+        found.append(
+            Entry(
+                p,
+                m.group(2),
+                stamp,
+                str(meta.get("code_version") or ""),
+                str(meta.get("peiljaren") or ""),
+                str(meta.get("source_mode") or ""),
+            )
+        )
     return sorted(found, key=lambda e: e.path.name, reverse=True)
+
+
+def entry_size(entry: Entry) -> int:
+    """Bytes of a history entry's files."""
+    return sum(f.stat().st_size for f in entry.path.iterdir() if f.is_file())
 
 
 def resolve_since(out: Path, spec: str) -> Entry:
@@ -197,19 +218,21 @@ def resolve_since(out: Path, spec: str) -> Entry:
             raise UsageError(f"--since {spec}: no kept publish built on or before that day ({listing})")
         return hits[0]
     hits = [e for e in kept if e.run_group.startswith(spec) or e.id == spec]
-    if not hits:
-        for e in kept:
-            con = duckdb.connect(str(e.path), read_only=True)
-            try:
-                n = con.execute(
-                    "SELECT count(*) FROM audit.provenance WHERE dagster_run_ids LIKE ?", [f'%"{spec}%']
-                ).fetchone()[0]
-            except duckdb.Error:
-                n = 0
-            finally:
-                con.close()
-            if n:
-                hits.append(e)
+    if not hits:  # a Dagster run id (or its prefix) of the publish's build
+        con = duckdb.connect()
+        try:
+            for e in kept:
+                prov = e.path / "audit.provenance.parquet"
+                if (
+                    prov.exists()
+                    and con.execute(
+                        f"SELECT count(*) FROM read_parquet({sql_literal(str(prov))}) WHERE dagster_run_ids LIKE ?",
+                        [f'%"{spec}%'],
+                    ).fetchone()[0]
+                ):
+                    hits.append(e)
+        finally:
+            con.close()
     if len(hits) != 1:
         what = "matches no" if not hits else "matches more than one"
         raise UsageError(f"--since {spec}: {what} kept publish ({listing})")
@@ -217,7 +240,7 @@ def resolve_since(out: Path, spec: str) -> Entry:
 
 
 FIGURE_SQL = """
-SELECT peiljaar, pct, n_techniek, n_total FROM {db}.marts.techniek_share
+SELECT peiljaar, pct, n_techniek, n_total FROM {src}
 WHERE indicator = ? AND scope_type = ? AND scope_code = ? ORDER BY peiljaar
 """
 
@@ -229,28 +252,28 @@ def figure_history(out: Path, indicator: str, scope: str) -> list[tuple]:
     if ":" not in scope:
         raise UsageError(f"--scope {scope!r}: expected <scope_type>:<scope_code>, e.g. national:NL")
     stype, scode = scope.split(":", 1)
-    sources = [(e.id, e.finished_at, e.path) for e in reversed(entries(out))]
-    current = Path(out) / "sto.duckdb"
-    if current.exists():
-        sources.append(("current", "", current))
     rows: list[tuple] = []
     con = duckdb.connect()
     try:
-        for i, (pid, built, path) in enumerate(sources):
-            con.execute(f"ATTACH {sql_literal(str(path))} AS h{i} (READ_ONLY)")
-            if pid == "current":
-                try:
-                    built = str(con.execute(f"SELECT max(finished_at) FROM h{i}.audit.provenance").fetchone()[0] or "")[
-                        :19
-                    ]
-                except duckdb.Error:
-                    built = ""
+        for e in reversed(entries(out)):
+            f = e.path / "marts.techniek_share.parquet"
+            if f.exists():
+                src = f"read_parquet({sql_literal(str(f))})"
+                got = con.execute(FIGURE_SQL.format(src=src), [indicator, stype, scode]).fetchall()
+                rows += [(e.id, e.finished_at, *r) for r in got]
+        current = Path(out) / "sto.duckdb"
+        if current.exists():
+            con.execute(f"ATTACH {sql_literal(str(current))} AS cur (READ_ONLY)")
             try:
-                got = con.execute(FIGURE_SQL.format(db=f"h{i}"), [indicator, stype, scode]).fetchall()
+                built = con.execute("SELECT strftime(max(finished_at), '%Y-%m-%d %H:%M:%S') FROM cur.audit.provenance")
+                built = built.fetchone()[0] or ""
             except duckdb.Error:
-                got = []
-            rows += [(pid, built, *r) for r in got]
-            con.execute(f"DETACH h{i}")
+                built = ""
+            try:
+                got = con.execute(FIGURE_SQL.format(src="cur.marts.techniek_share"), [indicator, stype, scode])
+                rows += [("current", built, *r) for r in got.fetchall()]
+            except duckdb.Error:
+                pass
     finally:
         con.close()
     return rows

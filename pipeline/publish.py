@@ -195,7 +195,7 @@ def publish(staging: Path, published: Path, history_keep: int = 0) -> list[Path]
                 os.close(dfd)
     except BaseException:
         if entry is not None:
-            entry.unlink(missing_ok=True)
+            shutil.rmtree(entry, ignore_errors=True)
         raise
     if entry is not None:
         history.commit_entry(entry, published.parent, history_keep)

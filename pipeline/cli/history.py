@@ -29,14 +29,14 @@ def command(args: argparse.Namespace, out: Path, env: EnvSettings) -> int:
         print(f"marts.techniek_share {args.indicator} {args.scope} across the kept publishes (oldest first):")
         print(tabulate(rows, headers=headers, tablefmt="simple", floatfmt=".4g"))
         return EXIT_OK
-    kept = history.entries(out, describe=True)
+    kept = history.entries(out)
     current = out / "sto.duckdb"
     print(f"publishes of {out} (newest first; kept in {history.history_dir(out)}):")
     rows = []
     if current.exists():
-        rows.append(["current", "", *_current(current), f"{current.stat().st_size / 1e6:.1f}"])
+        rows.append(["current", *_current(current), f"{current.stat().st_size / 1e6:.1f}"])
     rows += [
-        [e.id, e.finished_at, e.code_version[:12], e.peiljaren, e.source_mode, f"{e.path.stat().st_size / 1e6:.1f}"]
+        [e.id, e.finished_at, e.code_version[:12], e.peiljaren, e.source_mode, f"{history.entry_size(e) / 1e6:.2f}"]
         for e in kept
     ]
     print(tabulate(rows, headers=["publish", "built (UTC)", "code", "peiljaren", "source", "MB"], tablefmt="simple"))
@@ -51,13 +51,14 @@ def _current(path: Path) -> list[str]:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error:
-        return ["", "", ""]
+        return ["", "", "", ""]
     try:
         row = con.execute(
-            "SELECT code_version, peiljaren, source_mode FROM audit.provenance ORDER BY finished_at DESC LIMIT 1"
+            "SELECT strftime(finished_at, '%Y-%m-%d %H:%M:%S'), code_version, peiljaren, source_mode "
+            "FROM audit.provenance ORDER BY finished_at DESC LIMIT 1"
         ).fetchone()
     except duckdb.Error:
         row = None
     finally:
         con.close()
-    return [str(row[0])[:12], str(row[1]), str(row[2])] if row else ["", "", ""]
+    return [str(row[0]), str(row[1])[:12], str(row[2]), str(row[3])] if row else ["", "", "", ""]
