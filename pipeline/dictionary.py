@@ -9,7 +9,7 @@ a Parquet export (field metadata) or docs/data_dictionary.md must see the same t
 documentation, not a rule: it lives outside pipeline/config so editing it does not change the config hash.
 
 Shapes: `column_text(table, column)` → "description Unit: … Codes: … Source: …" or None when undocumented;
-`table_text(table)` → "description Grain: … Source: …" or None; `table_key(table)` → the key columns.
+`table_text(table)` → "description Grain: … Key: … Source: …" or None; `table_key(table)` → the key columns.
 """
 
 from __future__ import annotations
@@ -121,13 +121,15 @@ def column_unit(table: str, column: str) -> str | None:
 
 
 def table_text(table: str) -> str | None:
-    """Description of a table with its grain and source, or None when undocumented."""
+    """Description of a table with its grain, key and source, or None when undocumented."""
     spec = load_dictionary()["tables"].get(table)
     if spec is None:
         return None
     parts = [spec["description"].strip()]
     if spec.get("grain"):
         parts.append(f"Grain: {spec['grain']}.")
+    if spec.get("key"):
+        parts.append(f"Key: {', '.join(spec['key'])}.")
     if spec.get("source"):
         parts.append(f"Source: {spec['source']}.")
     return " ".join(parts)
