@@ -78,8 +78,8 @@ def snapshot_replaced(published: Path, tmp_dir: Path) -> Path | None:
         counts = {}
         for s, t, _ in tables:
             file = target / f"{s}.{t}.parquet"
-            con.execute(f"COPY {_q(s)}.{_q(t)} TO {sql_literal(str(file))} (FORMAT parquet, COMPRESSION zstd)")
-            counts[f"{s}.{t}"] = con.execute(f"SELECT count(*) FROM {_q(s)}.{_q(t)}").fetchone()[0]
+            copied = con.execute(f"COPY {_q(s)}.{_q(t)} TO {sql_literal(str(file))} (FORMAT parquet, COMPRESSION zstd)")
+            counts[f"{s}.{t}"] = copied.fetchone()[0]  # COPY returns the rows it wrote
         row = None
         if any((s, t) == ("audit", "provenance") for s, t, _ in tables):
             row = con.execute(
