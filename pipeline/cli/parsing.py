@@ -98,7 +98,9 @@ def parser() -> argparse.ArgumentParser:
         "publish kept in <out>/history/; `sto diff A`: A against the published warehouse; --since picks the "
         "kept publish. Exit 0 no difference, 1 differences, 2 usage.",
     )
-    df.add_argument("paths", nargs="*", metavar="A B", help="old and new warehouse (file, output folder, release)")
+    df.add_argument(
+        "paths", nargs="*", metavar="WAREHOUSE", help="A (old) and B (new): a file, an output folder or a release"
+    )
     df.add_argument("--out", type=Path, default=None, help="output folder whose published warehouse and history to use")
     df.add_argument("--since", default=None, help="a kept publish: N (1 = previous), a date YYYY-MM-DD, or a run id")
     df.add_argument("--top", type=int, default=5, help="largest changes shown per measure (default 5)")
