@@ -126,9 +126,14 @@ def commit_entry(entry_dir: Path, out: Path, keep: int) -> Path:
 
 
 def prune(out: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` history entries; returns the deleted folders."""
+    """Delete all but the newest `keep` history entries; returns the deleted folders. Each is first renamed
+    to `.deleting-<name>` (atomic), so a kill in the middle never leaves a half-deleted entry that reads as
+    a publish; such leftovers are removed by the next prune."""
+    hdir = history_dir(out)
     gone = [e.path for e in entries(out)][max(keep, 0) :]  # newest first
     for p in gone:
+        os.replace(p, hdir / f".deleting-{p.name}")
+    for p in hdir.glob(".deleting-*") if hdir.is_dir() else []:
         shutil.rmtree(p, ignore_errors=True)
     return gone
 
