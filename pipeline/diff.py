@@ -482,11 +482,12 @@ def render(result: DiffResult, fmt: str = "text") -> str:
     out: list[str] = []
     changed = [t for t in result.tables if t.status != "equal"]
     equal = len(result.tables) - len(changed)
-    out.append(f"{h1}sto diff\n\nA (old): {result.a}\nB (new): {result.b}\n")
+    li = "- " if md else ""  # markdown: one list item per line, so the lines do not run into one paragraph
+    out.append(f"{h1}sto diff\n\n{li}A (old): {result.a}\n{li}B (new): {result.b}\n")
     verdict = "DIFFERENT" if result.differs else "EQUAL: no table, row, input, config or code difference"
     out.append(f"{verdict}; {len(changed)} table(s) differ, {equal} equal\n")
     for n in result.notes:
-        out.append(f"note: {n}")
+        out.append(f"{li}note: {n}")
     if changed:
         rows = []
         for t in changed:
@@ -528,20 +529,21 @@ def render(result: DiffResult, fmt: str = "text") -> str:
     c = result.causes
     out.append(f"\n{h2}Causes\n")
     if c.inputs:
-        out.append("input files (sha256) that differ:")
+        out.append("input files (sha256) that differ:\n" if md else "input files (sha256) that differ:")
         inputs = c.inputs if md else [(s, y, _short(a), _short(b)) for s, y, a, b in c.inputs]
         out.append(tabulate(inputs, headers=["source", "peiljaar", "A", "B"], tablefmt=tf))
     else:
-        out.append("input files: the same (sha256)")
+        out.append(f"{li}input files: the same (sha256)")
     if c.config:
-        out.append("\nconfig values that differ:")
+        out.append("\nconfig values that differ:\n" if md else "\nconfig values that differ:")
         out.append(tabulate(c.config, headers=["file", "key", "A", "B"], tablefmt=tf))
     else:
-        out.append("config values: " + ("the same" if c.config_compared else "not compared (see note)"))
+        out.append(f"{li}config values: " + ("the same" if c.config_compared else "not compared (see note)"))
     for label, pair in (("code version", c.code_version), ("config hash", c.config_hash), ("rules hash", c.rules_hash)):
-        out.append(f"{label}: " + (f"{pair[0]} → {pair[1]}" if pair else "the same"))
+        out.append(f"{li}{label}: " + (f"{pair[0]} → {pair[1]}" if pair else "the same"))
     if c.packages:
-        out.append("packages: " + "; ".join(f"{p} {x} → {y}" for p, x, y in c.packages))
+        out.append(f"{li}packages: " + "; ".join(f"{p} {x} → {y}" for p, x, y in c.packages))
     for n in c.notes:
-        out.append(f"note: {n}")
-    return "\n".join(out) + "\n"
+        out.append(f"{li}note: {n}")
+    text = "\n".join(out) + "\n"
+    return text.replace("|\n- ", "|\n\n- ") if md else text  # markdown: a blank line ends a table
