@@ -9,7 +9,7 @@ a Parquet export (field metadata) or docs/data_dictionary.md must see the same t
 documentation, not a rule: it lives outside pipeline/config so editing it does not change the config hash.
 
 Shapes: `column_text(table, column)` → "description Unit: … Codes: … Source: …" or None when undocumented;
-`table_text(table)` → "description Grain: … Source: …" or None.
+`table_text(table)` → "description Grain: … Key: … Source: …" or None; `table_key(table)` → the key columns.
 """
 
 from __future__ import annotations
@@ -69,6 +69,24 @@ def _check_tables(path: Path, tables: dict[str, Any]) -> None:
     for table, spec in tables.items():
         if "." not in table or not isinstance(spec, dict) or not spec.get("description"):
             raise DictionaryError(f"{path}: table {table!r} needs 'schema.table' and a description")
+        key = spec.get("key")
+        if key is not None and (
+            not isinstance(key, list)
+            or not key
+            or not all(isinstance(k, str) and k for k in key)
+            or len(set(key)) != len(key)
+        ):
+            raise DictionaryError(
+                f"{path}: table {table!r} key: expected a list of distinct column names (the columns that identify "
+                f"one row, e.g. [peiljaar, vestiging_code]), found {key!r}"
+            )
+
+
+def table_key(table: str) -> list[str] | None:
+    """The key of `table` (`key:` in its dictionary entry: the columns that identify one row; `sto diff`
+    compares rows by it), or None when the entry declares none."""
+    spec = load_dictionary()["tables"].get(table) or {}
+    return list(spec["key"]) if spec.get("key") else None
 
 
 def _render_column(entry: str | dict[str, Any]) -> str:
@@ -103,13 +121,15 @@ def column_unit(table: str, column: str) -> str | None:
 
 
 def table_text(table: str) -> str | None:
-    """Description of a table with its grain and source, or None when undocumented."""
+    """Description of a table with its grain, key and source, or None when undocumented."""
     spec = load_dictionary()["tables"].get(table)
     if spec is None:
         return None
     parts = [spec["description"].strip()]
     if spec.get("grain"):
         parts.append(f"Grain: {spec['grain']}.")
+    if spec.get("key"):
+        parts.append(f"Key: {', '.join(spec['key'])}.")
     if spec.get("source"):
         parts.append(f"Source: {spec['source']}.")
     return " ".join(parts)

@@ -84,6 +84,50 @@ CREATE TABLE IF NOT EXISTS audit.provenance (
 """
 
 
+CONFIG_VALUES_DDL = """
+CREATE TABLE IF NOT EXISTS audit.config_values (
+    file VARCHAR, key VARCHAR, value VARCHAR, run_group VARCHAR
+)
+"""
+
+
+def flatten_config(cfg: Config) -> list[tuple[str, str, str]]:
+    """(file, key, value) for every leaf of every configuration file the build read (`cfg.parts()`: the
+    CONFIG_FILES and data_raw/sources.yaml). Keys are dotted paths, list items of mappings `[i]`; a list of
+    plain values is one leaf (its whole JSON), so a changed code list reads old list → new list; values are
+    JSON text (strings quoted, so `1` and `"1"` differ)."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(file: str, prefix: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for k, v in value.items():
+                walk(file, f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+            for i, v in enumerate(value):
+                walk(file, f"{prefix}[{i}]", v)
+        else:
+            rows.append((file, prefix, json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)))
+
+    for name, part in cfg.parts().items():
+        walk(f"{name}.yaml", "", part)
+    return rows
+
+
+def record_config_values(con: duckdb.DuckDBPyConnection, run_group: str, cfg: Config) -> int:
+    """Replace audit.config_values with the flattened configuration of this build (`flatten_config`): what
+    `sto diff` compares key by key (old → new value). Returns the number of values."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    con.execute(CONFIG_VALUES_DDL)
+    con.execute("DELETE FROM audit.config_values")
+    rows = pd.DataFrame(flatten_config(cfg), columns=["file", "key", "value"]).assign(run_group=run_group)
+    con.register("_cfg_values", rows)
+    try:
+        con.execute("INSERT INTO audit.config_values BY NAME SELECT * FROM _cfg_values")
+    finally:
+        con.unregister("_cfg_values")
+    return len(rows)
+
+
 def record_run(
     con: duckdb.DuckDBPyConnection,
     run_group: str,
@@ -94,7 +138,7 @@ def record_run(
     cfg: Config | None = None,
 ) -> None:
     """Append the run's provenance row: code, packages, config (`cfg`, the run's: the resource passes its
-    own), input files (sha256) and asset lineage."""
+    own), input files (sha256) and asset lineage; replace audit.config_values with the config's values."""
     cfg = cfg or default_config()
     con.execute(PROVENANCE_DDL)
     inputs = (
@@ -130,6 +174,7 @@ def record_run(
         con.execute("INSERT INTO audit.provenance BY NAME SELECT * FROM _prov")
     finally:
         con.unregister("_prov")
+    record_config_values(con, run_group, cfg)  # the values behind config_hash, for `sto diff`
     # Last write before publish: every core/marts/audit table gets its data-dictionary comments (tables
     # written outside an asset's table_metadata, such as the audit tables, included).
     apply_comments(con)

@@ -143,7 +143,7 @@ def prepare_staging(published: Path) -> Path:
     return staging
 
 
-def publish(staging: Path, published: Path) -> list[Path]:
+def publish(staging: Path, published: Path, history_keep: int = 0) -> list[Path]:
     """Record the content hash of every table (pipeline/integrity.py), checkpoint the staging database,
     flush it to disk and atomically replace the published file.
 
@@ -151,7 +151,12 @@ def publish(staging: Path, published: Path) -> list[Path]:
     published file belongs to the old file (a writer that was killed, or an evaluator's session): it is
     removed *before* the swap, so no reader ever replays it onto the new database. Returns the journal
     files removed. Raises PublishBlockedError when a writer holds the published file.
+
+    With `history_keep` > 0 the marts and audit tables of the file being replaced are first written to a
+    history entry in the staging directory (pipeline/history.py) and renamed into <out>/history/ after the
+    swap, keeping the newest `history_keep`; a failure before the swap removes the entry again.
     """
+    from pipeline import history
     from pipeline.integrity import record_hashes
 
     con = duckdb.connect(str(staging))
@@ -169,17 +174,33 @@ def publish(staging: Path, published: Path) -> list[Path]:
     finally:
         os.close(fd)
     removed: list[Path] = []
-    with no_writer(published):
-        old_wal = Path(str(published) + ".wal")
-        if old_wal.exists():  # no writer holds the file (we hold a lock): an orphaned journal
-            old_wal.unlink()
-            removed.append(old_wal)
-        os.replace(staging, published)
-        dfd = os.open(published.parent, os.O_RDONLY)
+    entry = None
+    if history_keep > 0 and published.exists():
+        check_no_writer(published)  # a writer's file is neither read for history nor replaced
         try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+            entry = history.snapshot_replaced(published, staging.parent)
+        except duckdb.IOException as exc:  # a writer took the file meanwhile
+            raise PublishBlockedError(_blocked_message(published, str(exc).strip().splitlines()[0])) from exc
+    try:
+        with no_writer(published):
+            old_wal = Path(str(published) + ".wal")
+            if old_wal.exists():  # no writer holds the file (we hold a lock): an orphaned journal
+                old_wal.unlink()
+                removed.append(old_wal)
+            os.replace(staging, published)
+            dfd = os.open(published.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+    except BaseException:
+        if entry is not None:
+            shutil.rmtree(entry, ignore_errors=True)
+        raise
+    if entry is not None:
+        history.commit_entry(entry, published.parent, history_keep)
+    else:  # no entry written (first publish, or history off): the retention still holds
+        history.prune(published.parent, history_keep)
     return removed
 
 

@@ -46,6 +46,7 @@ class StoResource(dg.ConfigurableResource):
     sample: bool = True
     atomic_publish: bool = False
     drop_years: list[int] = []
+    history_keep: int | None = None  # publishes kept in <out>/history/ (None: pipeline.yaml history.keep)
     _staging: str | None = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default=None)
     _con: Any = PrivateAttr(default=None)
@@ -146,7 +147,7 @@ class StoResource(dg.ConfigurableResource):
                 return
             self._record_run(context, staging)
             try:
-                removed = publish.publish(staging, published)
+                removed = publish.publish(staging, published, self._history_keep())
             except publish.PublishBlockedError as exc:
                 publish.discard(staging)
                 _record_outcome(context, f"blocked: {exc}")
@@ -214,6 +215,15 @@ class StoResource(dg.ConfigurableResource):
             record_run(con, group, [run.run_id], years, "sample" if self.sample else "real", lineage, self.config)
         finally:
             con.close()
+
+    def _history_keep(self) -> int:
+        """Publishes to keep in <out>/history/: STO_HISTORY_KEEP (this resource's history_keep) over
+        pipeline.yaml history.keep (default pipeline.history.DEFAULT_KEEP)."""
+        from pipeline.history import DEFAULT_KEEP
+
+        if self.history_keep is not None:
+            return self.history_keep
+        return int((self.config.pipeline.get("history") or {}).get("keep", DEFAULT_KEEP))
 
     @property
     def warehouse_path(self) -> str:

@@ -21,7 +21,8 @@ TRUE = ("1", "true", "yes")
 
 @dataclass(frozen=True)
 class EnvSettings:
-    """STO_OUT, STO_MIRROR (':'-separated), STO_ONLINE, STO_OFFLINE, STO_CACHE and STO_DAGSTER_DIR."""
+    """STO_OUT, STO_MIRROR (':'-separated), STO_ONLINE, STO_OFFLINE, STO_CACHE, STO_DAGSTER_DIR and
+    STO_HISTORY_KEEP (publishes kept under <out>/history/; overrides pipeline.yaml history.keep)."""
 
     out: Path
     mirrors: tuple[str, ...]
@@ -29,6 +30,19 @@ class EnvSettings:
     offline: bool
     cache_dir: str
     dagster_dir: str | None
+    history_keep_text: str = ""
+
+    @property
+    def history_keep(self) -> int | None:
+        """STO_HISTORY_KEEP as a number (None when unset); UsageError for anything but a whole number >= 0."""
+        text = self.history_keep_text.strip()
+        if not text:
+            return None
+        if not text.isdigit():
+            from pipeline.errors import UsageError
+
+            raise UsageError(f"STO_HISTORY_KEEP={text!r}: expected a whole number >= 0 (publishes kept in history/)")
+        return int(text)
 
     def history_dir(self, out: Path) -> Path:
         """The Dagster run history of output folder `out` (STO_DAGSTER_DIR, default OUT/dagster)."""
@@ -43,6 +57,7 @@ class EnvSettings:
             "cache_dir": self.cache_dir,
             "offline": bool(offline) or self.offline,
             "sample": not chosen and not (online or self.online),
+            "history_keep": self.history_keep,
         }
 
     def resource_settings(self) -> dict[str, Any]:
@@ -53,6 +68,7 @@ class EnvSettings:
             "cache_dir": self.cache_dir,
             "offline": self.offline,
             "sample": not self.mirrors and not self.online,
+            "history_keep": self.history_keep,
         }
 
 
@@ -66,4 +82,5 @@ def env_settings(environ: Mapping[str, str] | None = None) -> EnvSettings:
         offline=env.get("STO_OFFLINE", "") in TRUE,
         cache_dir=env.get("STO_CACHE", str(DOWNLOAD_DIR)),
         dagster_dir=env.get("STO_DAGSTER_DIR") or None,
+        history_keep_text=env.get("STO_HISTORY_KEEP", ""),
     )

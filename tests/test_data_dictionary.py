@@ -173,3 +173,25 @@ def test_a_table_described_twice_is_refused(tmp_path: Path):
     dictionary.load_dictionary.cache_clear()
     with pytest.raises(dictionary.DictionaryError, match="one top-level mapping 'tables'"):
         dictionary.load_dictionary(index, tmp_path)
+
+
+def test_every_marts_table_declares_a_key_of_its_own_columns():
+    """`sto diff` compares rows by each table's key: every marts table declares one (`key:`), and every key
+    column is a column the table documents (its own entry or a shared column). Uniqueness on the sample and
+    the real 2019 warehouse: tests/test_table_keys.py."""
+    data = dictionary.load_dictionary()
+    marts = [t for t in data["tables"] if t.startswith("marts.")]
+    assert marts and [t for t in marts if not dictionary.table_key(t)] == []
+    for table, spec in data["tables"].items():
+        for col in spec.get("key") or []:
+            assert dictionary.column_entry(table, col, data) is not None, (table, col)
+
+
+def test_a_malformed_key_is_refused(tmp_path: Path):
+    index = tmp_path / "index.yaml"
+    for bad in ("peiljaar", "[]", "[a, a]"):
+        index.write_text(f"columns: {{}}\ntables:\n  marts.a: {{description: A, key: {bad}}}\n", encoding="utf-8")
+        dictionary.load_dictionary.cache_clear()
+        with pytest.raises(dictionary.DictionaryError, match=r"table 'marts.a' key: expected a list of distinct"):
+            dictionary.load_dictionary(index, tmp_path)
+    dictionary.load_dictionary.cache_clear()

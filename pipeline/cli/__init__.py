@@ -9,8 +9,11 @@ warehouse's life.
     sto export [--out DIR]
     sto report [--out DIR]
     sto release [--out DIR] [--force] | sto release --verify FOLDER_OR_ZIP
+    sto diff   [A [B]] [--out DIR] [--since N|DATE|RUN_ID] [--top N] [--report PATH]
+    sto history [--out DIR] [--indicator ID --scope TYPE:CODE]
 
-One small module per command (run, status, drop, reset, export, report, release), each calling pipeline.runner;
+One small module per command (run, status, drop, reset, export, report, release, diff, history), each calling
+pipeline.runner or its own platform module (pipeline/release.py, pipeline/diff.py, pipeline/history.py);
 this module parses the command line and the environment once, guards the warehouse and maps errors to
 the exit codes README.md promises. Usage errors (years, mirrors, a warehouse that holds the other source
 kind, one file for two years) are answered before Dagster is imported.
@@ -22,7 +25,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli import drop, export, release, report, reset, run, status
+from pipeline.cli import diff, drop, export, history, release, report, reset, run, status
 from pipeline.cli.parsing import EPILOG, env_setup, parser
 from pipeline.config import ConfigError
 from pipeline.errors import (
@@ -67,7 +70,10 @@ COMMANDS = {
     "export": export,
     "report": report,
     "release": release,
+    "diff": diff,
+    "history": history,
 }
+READ_ONLY = ("diff", "history")  # commands that only read warehouses (their own usage errors; no guard)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +113,7 @@ def _main(args: argparse.Namespace, env: EnvSettings) -> int:
     from pipeline import publish as pub
 
     try:
-        if args.command != "reset":
+        if args.command != "reset" and args.command not in READ_ONLY:
             _guard_warehouse(args.command, out, env)
         return COMMANDS[args.command].command(args, out, env)
     except (UsageError, integrity.PreflightError) as exc:

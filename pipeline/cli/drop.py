@@ -63,4 +63,5 @@ def warehouse_mode(published: Path, env: EnvSettings) -> dict[str, Any]:
         "cache_dir": env.cache_dir,
         "offline": True,
         "sample": KIND_SAMPLE in kinds or not kinds,
+        "history_keep": env.history_keep,  # STO_HISTORY_KEEP (None: pipeline.yaml history.keep)
     }

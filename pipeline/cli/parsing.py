@@ -26,12 +26,17 @@ examples:
   sto reset --yes                             empty the output folder (warehouse, exports, report, history, lock)
   sto release                                 versioned bundle of the published warehouse: <out>/releases/<name>/ and .zip
   sto release --verify data_out/releases/sto-2026-01-31-0123456789ab.zip   re-check every sha256 of a bundle
+  sto diff                                    the published warehouse against the previous publish
+  sto diff A B --report diff.md               two warehouses (files, output folders, releases); exit 0 equal, 1 not
+  sto history                                 the publishes kept in <out>/history/
+  sto history --indicator vmbo_bkg_lj3_techniek --scope national:NL   a figure across the kept publishes
 
 environment:
   STO_OUT      output folder (default data_out/)      STO_MIRROR   mirror folders, ':'-separated
   STO_ONLINE   1 = real sources, download allowed     STO_OFFLINE  1 = never download
   STO_CACHE    download cache (data_raw/downloads)    STO_DAGSTER_DIR  Dagster run history (OUT/dagster)
   STO_INVENTORY_MAPPING, STO_INVENTORY   another SEOR inventory (see README)
+  STO_HISTORY_KEEP publishes kept in OUT/history/ (default pipeline.yaml history.keep: 10; 0 keeps none)
 
 exit codes:
   0 ok   1 run failed (published database unchanged)   2 usage error or refused input
@@ -41,6 +46,7 @@ exit codes:
   5 warehouse changed outside the pipeline since its build (content hashes differ): `sto status` shows
     NOT VERIFIED; export, report, drop and `run --select` refuse; `sto run` rebuilds instead of skipping
   6 published, but a step after the publish failed (exports or report not written; the message says which)
+  sto diff: 0 no difference, 1 differences, 2 usage (a path that does not exist or is not a warehouse)
 """
 
 
@@ -99,6 +105,28 @@ def parser() -> argparse.ArgumentParser:
         metavar="FOLDER_OR_ZIP",
         help="re-check every sha256 of a release folder or zip against its manifest (exit 0 ok, 1 differs)",
     )
+    df = sub.add_parser(
+        "diff",
+        help="what changed between two warehouses (rows by key, measures, causes); exit 0 equal, 1 different",
+        description="Compare warehouse A (old) with B (new): a warehouse file, an output folder (its sto.duckdb) "
+        "or a release folder or zip. `sto diff` alone: the published warehouse of --out against the previous "
+        "publish kept in <out>/history/; `sto diff A`: A against the published warehouse; --since picks the "
+        "kept publish. Exit 0 no difference, 1 differences, 2 usage.",
+    )
+    df.add_argument(
+        "paths", nargs="*", metavar="WAREHOUSE", help="A (old) and B (new): a file, an output folder or a release"
+    )
+    df.add_argument("--out", type=Path, default=None, help="output folder whose published warehouse and history to use")
+    df.add_argument("--since", default=None, help="a kept publish: N (1 = previous), a date YYYY-MM-DD, or a run id")
+    df.add_argument("--top", type=int, default=5, help="largest changes shown per measure (default 5)")
+    df.add_argument("--report", default=None, help="also write the diff as a markdown file to this path")
+    hi = sub.add_parser(
+        "history",
+        help="the publishes kept in <out>/history/; with --indicator and --scope a figure's values across them",
+    )
+    hi.add_argument("--out", type=Path, default=None)
+    hi.add_argument("--indicator", default=None, help="marts.techniek_share indicator, e.g. vmbo_bkg_lj3_techniek")
+    hi.add_argument("--scope", default=None, help="<scope_type>:<scope_code>, e.g. national:NL or gemeente:0363")
     return p
 
 

@@ -1,5 +1,5 @@
-"""`sto reset`: empty the output folder (warehouse, exports, report, run history, lock); a dry run without
---yes."""
+"""`sto reset`: empty the output folder (warehouse, history of publishes, exports, report, run history, lock);
+a dry run without --yes."""
 
 from __future__ import annotations
 
@@ -13,15 +13,17 @@ from pipeline.settings import EnvSettings
 
 
 def command(args: argparse.Namespace, out: Path, env: EnvSettings) -> int:
-    """`sto reset --yes`: remove the warehouse (and any journal), staging, exports, report, the project-local
-    Dagster run history under the output folder and the run lock file; under the run lock, never under a
-    writer. Without --yes a dry run: lists what would go and exits 0."""
+    """`sto reset --yes`: remove the warehouse (and any journal), the kept publishes (history/), staging,
+    exports, report, the project-local Dagster run history under the output folder and the run lock file;
+    under the run lock, never under a writer. Without --yes a dry run: lists what would go and exits 0."""
     from pipeline import publish as pub
+    from pipeline.history import history_dir
 
     published = out / "sto.duckdb"
     dagster_dir = env.history_dir(out).resolve()
     lock = out / pub.LOCK_NAME
     targets = [published, Path(str(published) + ".wal"), out / ".staging", out / "exports", out / "report"]
+    targets.append(history_dir(out))  # the kept publishes (pipeline/history.py)
     if dagster_dir.is_relative_to(out):
         targets.append(dagster_dir)
     present = [t for t in [*targets, lock] if t.exists()]

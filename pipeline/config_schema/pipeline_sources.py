@@ -89,6 +89,13 @@ class Reach(Spec):
         return self
 
 
+class History(Spec):
+    """What every publish keeps of the warehouse it replaces (pipeline/history.py): the newest `keep`
+    entries under <out>/history/ (0: none). STO_HISTORY_KEEP overrides it for one environment."""
+
+    keep: Annotated[int, Field(ge=0, le=1000)] = 10
+
+
 class PipelineFile(Spec):
     version: int
     peiljaren: Peiljaren
@@ -97,6 +104,7 @@ class PipelineFile(Spec):
     validation: Coverage
     geocoding: Geocoding
     reach: Reach
+    history: History | None = None
 
     @model_validator(mode="after")
     def _baseline_loadable(self) -> PipelineFile:
