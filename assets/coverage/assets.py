@@ -59,6 +59,11 @@ def sql_params(cfg: Config) -> dict[str, dict[str, Any]]:
             "leerjaren": leerjaren,
             "unknown": str(mon["unknown_scope_code"]),
         },
+        "core_coverage_origins_home": {
+            "onderwijstypes": onderwijstypes,
+            "leerjaren": [int(x) for x in cv["home_basis"]["leerjaren"]],
+            "unknown": str(mon["unknown_scope_code"]),
+        },
         "core_origin_offer_distance": {
             "earth_radius_km": float(cfg.pipeline["geocoding"]["earth_radius_km"]),
             "box_km": float(cv["search_box_km"]),
@@ -107,7 +112,10 @@ def core_offer(sto: StoResource) -> dg.MaterializeResult:
 
 @checked_asset(
     CHECKS,
-    also_writes=[("core_coverage_origins", "core.coverage_origins")],
+    also_writes=[
+        ("core_coverage_origins", "core.coverage_origins"),
+        ("core_coverage_origins_home", "core.coverage_origins_home"),
+    ],
     deps=[
         "core_offer",
         "core_offer_groups",
@@ -115,19 +123,22 @@ def core_offer(sto: StoResource) -> dg.MaterializeResult:
         *PUPIL_DEPS,
         "core_pupil_locations",
         "raw_sto_region_map",
+        "core_duo_vo_pupils_postcode",
+        "raw_geonames_pc4",
     ],
     description="The origins of the coverage distances (core.coverage_origins; basis 'school' = every vmbo "
     "location with B/K/G bovenbouw pupils per peiljaar at its coordinates of that peiljaar, with pupils, bounds "
-    "and regions) and the distance from each to the nearest location offering each offer group under each "
+    "and regions; basis 'home' = every home postcode area (PC4) of the DUO 02 file at its GeoNames centroid with "
+    "the estimated B/K/G bovenbouw pupils living there, core.coverage_origins_home) and the distance from each to the nearest location offering each offer group under each "
     "offer rule in the same peiljaar (core.origin_offer_distance): one DuckDB pass, bounding-box prefilter and "
     "exact haversine, full comparison only for origins with nothing close. SQL: "
-    "assets/coverage/sql/core_coverage_origins.sql, core_origin_offer_distance.sql.",
+    "assets/coverage/sql/core_coverage_origins_home.sql, core_coverage_origins.sql, core_origin_offer_distance.sql.",
     **CORE,
 )
 def core_origin_offer_distance(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
         db.run_sql(con, "mart_monitoring_macros")  # haversine_km, named by the header of the distance file
-        _run(sto, con, "core_coverage_origins", "core_origin_offer_distance")
+        _run(sto, con, "core_coverage_origins_home", "core_coverage_origins", "core_origin_offer_distance")
         return _result(con, sto, "core.origin_offer_distance")
 
 

@@ -4,7 +4,7 @@ great-expectations on that one-row frame; the first offending rows are listed in
 
 from collections.abc import Callable
 
-from pipeline.checks import CheckDef, CheckRun, rows_metadata
+from pipeline.checks import WARN, CheckDef, CheckRun, rows_metadata
 from pipeline.config import PARTITIONING_SCOPES
 from pipeline.validation import E
 
@@ -190,6 +190,53 @@ def _counts_rules(r: CheckRun) -> dict[str, str]:
     }
 
 
+# ---- basis 'home' (core.coverage_origins_home, the DUO 02 file) ---------------------------------------------
+def _home_rules(r: CheckRun) -> dict[str, str]:
+    lj = ", ".join(str(int(x)) for x in r.cfg.coverage["home_basis"]["leerjaren"])
+    return {
+        "duplicate_key": _unique("core.coverage_origins_home", "peiljaar, origin_id"),
+        # every pupil of the 02 file in the home leerjaren is in exactly one home origin (unplaced ones too)
+        "pupils_differ_from_02_file": f"""
+            WITH f AS (SELECT peiljaar, sum(n) AS n, sum(n_lo) AS lo, sum(n_hi) AS hi
+                       FROM core.duo_vo_pupils_postcode WHERE leerjaar IN ({lj}) GROUP BY ALL),
+                 h AS (SELECT peiljaar, sum(n_pupils_02) AS n, sum(n_pupils_02_lo) AS lo, sum(n_pupils_02_hi) AS hi
+                       FROM core.coverage_origins_home GROUP BY ALL)
+            SELECT * FROM f FULL JOIN h USING (peiljaar)
+            WHERE f.n IS DISTINCT FROM h.n OR f.lo IS DISTINCT FROM h.lo OR f.hi IS DISTINCT FROM h.hi""",
+        "estimate_exceeds_pupils_or_bounds": "SELECT * FROM core.coverage_origins_home WHERE NOT (0 <= n_pupils_lo "
+        "AND n_pupils_lo <= n_pupils AND n_pupils <= n_pupils_hi AND n_pupils <= n_pupils_02)",
+        "placed_wrong": "SELECT * FROM core.coverage_origins_home WHERE placed IS DISTINCT FROM (lat IS NOT NULL) "
+        "OR (pc4 IS NULL AND placed)",
+        # the home rows of core.coverage_origins are exactly those with an estimated population
+        "origins_differ": """
+            WITH a AS (SELECT peiljaar, count(*) AS k, sum(n_pupils) AS n FROM core.coverage_origins_home
+                       WHERE n_pupils > 0 GROUP BY ALL),
+                 b AS (SELECT peiljaar, count(*) AS k, sum(n_pupils) AS n FROM core.coverage_origins
+                       WHERE basis = 'home' GROUP BY ALL)
+            SELECT * FROM a FULL JOIN b USING (peiljaar) WHERE a.k IS DISTINCT FROM b.k OR a.n IS DISTINCT FROM b.n""",
+    }
+
+
+def _home_unplaced(r: CheckRun) -> dict[str, str]:
+    return {
+        "unplaced_home_postcodes": "SELECT peiljaar, origin_id, pc4, n_pupils, n_pupils_02, n_vestigingen "
+        "FROM core.coverage_origins_home WHERE NOT placed ORDER BY peiljaar, origin_id",
+    }
+
+
+def _home_vs_school(r: CheckRun) -> dict[str, str]:
+    return {
+        # the estimated home population and the school population are the same pupils: bounds must overlap
+        "home_and_school_totals_disagree": """
+            WITH h AS (SELECT peiljaar, sum(n_pupils) AS home, sum(n_pupils_lo) AS home_lo,
+                              sum(n_pupils_hi) AS home_hi FROM core.coverage_origins_home GROUP BY ALL),
+                 s AS (SELECT peiljaar, sum(n_pupils) AS school, sum(n_pupils_lo) AS school_lo,
+                              sum(n_pupils_hi) AS school_hi FROM core.coverage_origins WHERE basis = 'school'
+                       GROUP BY ALL)
+            SELECT * FROM h JOIN s USING (peiljaar) WHERE h.home_lo > s.school_hi OR s.school_lo > h.home_hi""",
+    }
+
+
 CHECKS = [
     CheckDef(
         asset="core_offer_groups",
@@ -248,5 +295,32 @@ CHECKS = [
         "the national count without a hard profile equals the locations listed in "
         "marts.locations_without_hard_profile.",
         run=_zero_check("valid", _counts_rules),
+    ),
+    CheckDef(
+        asset="core_coverage_origins_home",
+        name="core_coverage_origins_home_valid",
+        description="basis 'home': one row per peiljaar × home postcode; every pupil of the DUO 02 file in the home "
+        "leerjaren is in one home origin (per peiljaar, point value and bounds); the estimate within its bounds and "
+        "never above the pupils living there; placed exactly when the PC4 has a centroid; the home rows of "
+        "core.coverage_origins are those with an estimated population.",
+        run=_zero_check("valid", _home_rules),
+    ),
+    CheckDef(
+        asset="core_coverage_origins_home",
+        name="core_coverage_origins_home_unplaced",
+        description="Warning: lists the home postcodes without a GeoNames PC4 centroid (or published postcodes that "
+        "are not one): their pupils count in n_pupils but never within a radius.",
+        blocking=False,
+        severity=WARN,
+        run=_zero_check("unplaced", _home_unplaced),
+    ),
+    CheckDef(
+        asset="core_coverage_origins_home",
+        name="core_coverage_origins_home_vs_school",
+        description="Warning: per peiljaar the estimated home population (B/K/G bovenbouw by home postcode) and the "
+        "school population (basis 'school') agree within their bounds.",
+        blocking=False,
+        severity=WARN,
+        run=_zero_check("totals", _home_vs_school),
     ),
 ]

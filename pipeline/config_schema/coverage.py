@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from pipeline.config_schema.base import (
+    Leerjaren,
     Onderwijstypes,
     ProfileFlag,
     Radius,
@@ -48,6 +49,13 @@ class TlGroup(Spec):
     sector: Text
 
 
+class HomeBasis(Spec):
+    """basis 'home' (DUO 02 file, no onderwijstype): per vestiging its B/K/G share of its pupils in `leerjaren`
+    (01 file) applied to its pupils in the same leerjaren per home PC4 (02 file)."""
+
+    leerjaren: Leerjaren
+
+
 class CoverageFile(Spec):
     version: int
     offer_rules: OfferRules
@@ -57,6 +65,7 @@ class CoverageFile(Spec):
     hard_group: GroupName
     radii_km: Annotated[_nonempty_list(Radius), _unique()]
     search_box_km: Radius
+    home_basis: HomeBasis
 
     @model_validator(mode="after")
     def _groups(self) -> CoverageFile:

@@ -3,14 +3,15 @@
 -- pupils of $onderwijstypes (B/K/G) in leerjaren $leerjaren (monitoring.yaml profile_offer: the bovenbouw),
 -- origin_id = vestiging_code, at the location's coordinates of that peiljaar (core.pupil_locations: each
 -- peiljaar resolved against its own best address snapshot, so a newer snapshot leaves earlier years as they
--- were). Other bases (basis 'home', origin_id = the pupils' four-digit postcode) add their rows here with
--- the same columns; core.origin_offer_distance measures every origin of this table.
+-- were). basis 'home' (origin_id = the pupils' four-digit home postcode, PC4): the rows of
+-- core.coverage_origins_home (assets/coverage/sql/core_coverage_origins_home.sql) with an estimated population
+-- (n_pupils > 0), same columns; core.origin_offer_distance measures every origin of this table.
 -- n_pupils counts '<5' cells with the configured point value; n_pupils_lo/_hi are the bounds (1 and 4).
 -- Regions: the peiljaar's own address snapshot (core.pupil_locations); a level the address file cannot give
 -- gets code $unknown, so every level sums to the national total (provincie falls back to the pupils file).
 -- sto_region: raw.sto_region_map (NULL when no mapping file is given; $unknown for locations it lacks).
 -- placed = false: no coordinates (lat/lon NULL); such origins get no distance and are listed as unplaced.
--- Inputs: core.duo_vo_students, core.pupil_locations, raw.sto_region_map.
+-- Inputs: core.duo_vo_students, core.pupil_locations, raw.sto_region_map, core.coverage_origins_home.
 -- Parameters: $onderwijstypes, $leerjaren, $unknown.
 CREATE OR REPLACE TABLE core.coverage_origins AS
 WITH pop AS (
@@ -23,7 +24,8 @@ WITH pop AS (
 ),
 mapped AS (
     SELECT count(*) > 0 AS has_map FROM raw.sto_region_map
-)
+),
+school AS (
 SELECT
     p.peiljaar,
     'school' AS basis,
@@ -53,4 +55,11 @@ FROM pop p
 CROSS JOIN mapped mp
 LEFT JOIN core.pupil_locations g ON g.peiljaar = p.peiljaar AND g.vestiging_code = p.vestiging_code
 LEFT JOIN raw.sto_region_map m ON m.vestiging_code = p.vestiging_code
-ORDER BY p.peiljaar, p.vestiging_code;
+)
+SELECT * FROM school
+UNION ALL BY NAME
+SELECT * EXCLUDE (pc4, region_source, n_pupils_02, n_pupils_02_lo, n_pupils_02_hi, n_vestigingen,
+                  n_vestigingen_not_in_01)
+FROM core.coverage_origins_home
+WHERE n_pupils > 0
+ORDER BY peiljaar, basis DESC, origin_id;
