@@ -29,6 +29,7 @@ ORDER = [
     "core_offer_rules",
     "core_offer_groups",
     "core_offer",
+    "core_coverage_origins_home",
     "core_coverage_origins",
     "core_origin_offer_distance",
     "mart_offer_distance",
@@ -135,6 +136,11 @@ def build_tiny(path: Path) -> duckdb.DuckDBPyConnection:
     con.execute(
         "CREATE TABLE raw.sto_region_map (vestiging_code VARCHAR, sto_region_code VARCHAR, sto_region_name VARCHAR)"
     )
+    # basis 'home' inputs, empty here (the home origins have their own tests: tests/test_coverage_home.py)
+    con.execute("""CREATE TABLE core.duo_vo_pupils_postcode (peiljaar INTEGER, vestiging_code VARCHAR, pc4 VARCHAR,
+                   leerjaar INTEGER, n INTEGER, n_censored BOOLEAN, n_lo INTEGER, n_hi INTEGER)""")
+    con.execute("""CREATE TABLE raw.geonames_pc4 (pc4 VARCHAR, place VARCHAR, provincie VARCHAR, gemeente VARCHAR,
+                   gemeente_code VARCHAR, lat DOUBLE, lon DOUBLE, source_row BIGINT)""")
     con.execute("""CREATE TABLE core.peiljaar_calendar AS
                    SELECT * FROM (VALUES (2018, NULL, 2018), (2019, 2018, 2018)) t(peiljaar, prev_peiljaar, baseline_peiljaar)""")
     params = sql_params(default_config())
