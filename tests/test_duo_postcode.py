@@ -329,3 +329,25 @@ def test_a_new_or_changed_02_file_reloads_its_year_and_a_missing_one_does_not(sa
     f.write_bytes(f.read_bytes().replace(b'"<5"', b'"5"', 1))
     p = plan([2021, 2022])
     assert (p.kind, p.years) == ("years", [2022])
+
+
+def test_raw_and_core_checks_on_a_file_with_a_flagged_postcode(tmp_path: Path) -> None:
+    from assets.duo_pupils.checks import CHECKS
+    from pipeline.checks import evaluate
+
+    rows = [["00AA", "00", pc, "D", "0503", "D", "13", "0", "<5", "0", "0", "0"] for pc in ["2611", "2612", ""]]
+    df, _ = parse_pupils_postcode(_write(tmp_path / "pc.csv", OLD_HEADER, rows), 2023)
+    con = _core([df])
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    cfg = default_config()
+    by_name = {c.name: c for c in CHECKS}
+    assert evaluate(by_name["raw_duo_vo_pupils_postcode_valid"], con, cfg, 2023).passed
+    assert evaluate(by_name["raw_duo_vo_pupils_postcode_present"], con, cfg, 2023).passed
+    assert evaluate(by_name["core_duo_vo_pupils_postcode_valid"], con, cfg, 2023).passed
+    flagged = evaluate(by_name["raw_duo_vo_pupils_postcode_postcodes"], con, cfg, 2023)
+    assert not flagged.passed and flagged.metadata["invalid_postcode_rows"].value == 1
+    # a year without a 02 file: no rows, the warning says so
+    assert not evaluate(by_name["raw_duo_vo_pupils_postcode_present"], con, cfg, 2022).passed
+    # a core total that no longer equals the raw file's fails the blocking check
+    con.execute("UPDATE core.duo_vo_pupils_postcode SET n = n + 1 WHERE NOT n_censored AND pc4 = '2611'")
+    assert not evaluate(by_name["core_duo_vo_pupils_postcode_valid"], con, cfg, 2023).passed
