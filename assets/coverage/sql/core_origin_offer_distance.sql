@@ -23,7 +23,7 @@ WITH rules AS (
 groups_ AS (
     SELECT DISTINCT offer_group FROM core.offer_groups
 ),
-cand AS (
+cand AS MATERIALIZED (
     SELECT DISTINCT o.peiljaar, g.offer_group, r.offer_rule, o.vestiging_code, l.lat, l.lon
     FROM core.offer o
     JOIN core.offer_groups g ON g.profile_code = o.profile_code
@@ -37,20 +37,21 @@ orig AS (
 box AS (
     SELECT degrees($box_km / $earth_radius_km) AS dlat
 ),
-in_box AS (
-    SELECT o.peiljaar, o.basis, o.origin_id, c.offer_group, c.offer_rule,
-           min(haversine_km(o.lat, o.lon, c.lat, c.lon, $earth_radius_km)) AS distance_km,
-           arg_min(c.vestiging_code, struct_pack(
-               d := haversine_km(o.lat, o.lon, c.lat, c.lon, $earth_radius_km),
-               other := NOT (o.basis = 'school' AND c.vestiging_code = o.origin_id),
-               code := c.vestiging_code)) AS nearest_vestiging_code
-    FROM orig o
-    CROSS JOIN box
-    JOIN cand c
-      ON c.peiljaar = o.peiljaar
-     AND c.lat BETWEEN o.lat - box.dlat AND o.lat + box.dlat
-     AND c.lon BETWEEN o.lon - box.dlat / cos(radians(abs(o.lat) + box.dlat))
-                   AND o.lon + box.dlat / cos(radians(abs(o.lat) + box.dlat))
+in_box AS MATERIALIZED (
+    SELECT peiljaar, basis, origin_id, offer_group, offer_rule, min(d) AS distance_km,
+           arg_min(vestiging_code, struct_pack(d := d, other := other, code := vestiging_code)) AS nearest_vestiging_code
+    FROM (
+        SELECT o.peiljaar, o.basis, o.origin_id, c.offer_group, c.offer_rule, c.vestiging_code,
+               haversine_km(o.lat, o.lon, c.lat, c.lon, $earth_radius_km) AS d,
+               NOT (o.basis = 'school' AND c.vestiging_code = o.origin_id) AS other
+        FROM orig o
+        CROSS JOIN box
+        JOIN cand c
+          ON c.peiljaar = o.peiljaar
+         AND c.lat BETWEEN o.lat - box.dlat AND o.lat + box.dlat
+         AND c.lon BETWEEN o.lon - box.dlat / cos(radians(abs(o.lat) + box.dlat))
+                       AND o.lon + box.dlat / cos(radians(abs(o.lat) + box.dlat))
+    )
     GROUP BY ALL
 ),
 settled AS (
@@ -64,14 +65,15 @@ rest AS (
      AND s.offer_group = g.offer_group AND s.offer_rule = r.offer_rule
 ),
 full_ AS (
-    SELECT o.peiljaar, o.basis, o.origin_id, o.offer_group, o.offer_rule,
-           min(haversine_km(o.lat, o.lon, c.lat, c.lon, $earth_radius_km)) AS distance_km,
-           arg_min(c.vestiging_code, struct_pack(
-               d := haversine_km(o.lat, o.lon, c.lat, c.lon, $earth_radius_km),
-               other := NOT (o.basis = 'school' AND c.vestiging_code = o.origin_id),
-               code := c.vestiging_code)) AS nearest_vestiging_code
-    FROM rest o
-    JOIN cand c ON c.peiljaar = o.peiljaar AND c.offer_group = o.offer_group AND c.offer_rule = o.offer_rule
+    SELECT peiljaar, basis, origin_id, offer_group, offer_rule, min(d) AS distance_km,
+           arg_min(vestiging_code, struct_pack(d := d, other := other, code := vestiging_code)) AS nearest_vestiging_code
+    FROM (
+        SELECT o.peiljaar, o.basis, o.origin_id, o.offer_group, o.offer_rule, c.vestiging_code,
+               haversine_km(o.lat, o.lon, c.lat, c.lon, $earth_radius_km) AS d,
+               NOT (o.basis = 'school' AND c.vestiging_code = o.origin_id) AS other
+        FROM rest o
+        JOIN cand c ON c.peiljaar = o.peiljaar AND c.offer_group = o.offer_group AND c.offer_rule = o.offer_rule
+    )
     GROUP BY ALL
 ),
 found AS (

@@ -54,7 +54,7 @@ scoped AS (
     SELECT peiljaar, basis, origin_id, 'sto_region', sto_region_code, sto_region_name
     FROM core.coverage_origins WHERE list_contains($scopes::VARCHAR[], 'sto_region') AND sto_region_code IS NOT NULL
 ),
-dist AS (
+dist AS MATERIALIZED (
     -- each origin × group × rule once, with the smallest radius of the grid its nearest offer lies within
     SELECT d.peiljaar, d.basis, d.origin_id, d.offer_group, d.offer_rule,
            o.n_pupils, o.n_pupils_lo, o.n_pupils_hi, o.placed,
@@ -99,7 +99,7 @@ agg AS (
      AND b.first_radius_km <= r.radius_km
     GROUP BY ALL
 ),
-pct AS (
+pct AS MATERIALIZED (
     -- bounds: the pupils within at their lower and the others at their upper bound, and the reverse
     SELECT *,
         100.0 * n_pupils_within / nullif(n_pupils, 0) AS pct_within,

@@ -20,7 +20,7 @@ WITH offers AS (
     JOIN core.offer_rules r
       ON (r.offer_rule = 'default' AND o.offered_default) OR (r.offer_rule = 'strict' AND o.offered_strict)
 ),
-names AS (
+names AS MATERIALIZED (
     SELECT l.peiljaar, l.vestiging_code, coalesce(h.name, l.name) AS name, coalesce(h.brin, left(l.vestiging_code, 4)) AS brin
     FROM core.pupil_locations l
     LEFT JOIN core.school_location_history h ON h.snapshot_id = l.snapshot_id AND h.vestiging_code = l.vestiging_code
