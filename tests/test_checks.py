@@ -202,7 +202,8 @@ def test_every_check_declared_on_its_asset() -> None:
     # the description as the UI's Markdown needs it ("'<5'" would lose "<5")
     expected = {(c.asset, c.name, markdown_text(c.description), c.blocking) for c in ALL_CHECKS}
     assert declared == expected
-    assert len(ALL_CHECKS) == len(BY_NAME) == 39 + 5 + 1 + 3 + 17 + 6 + 8  # + 8: the coverage domain
+    # + 8: the coverage domain; + 5: the DUO 02 file (duo_pupils); + 3: coverage basis 'home'
+    assert len(ALL_CHECKS) == len(BY_NAME) == 39 + 5 + 1 + 3 + 17 + 6 + 8 + 5 + 3
     assert all((c.severity == dg.AssetCheckSeverity.ERROR) == c.blocking for c in ALL_CHECKS)
 
 
