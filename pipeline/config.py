@@ -47,6 +47,7 @@ CONFIG_FILES: tuple[str, ...] = (
     "targets",
     "statements",
     "mbo",
+    "coverage",
 )
 # Where load_config() reads the files when no directory is given: None = every file in its home
 # (config_files()); a directory = a flat copy holding every file (tests and the bad-input corpus point it at
@@ -97,6 +98,7 @@ class Config:
     targets: dict[str, Any]
     statements: dict[str, Any]
     mbo: dict[str, Any]
+    coverage: dict[str, Any]
     sources: dict[str, Any]
     files: tuple[Path, ...] = ()  # the files read, in field order
     file_sha256: dict[str, str] = field(default_factory=dict)  # stem (or 'sources') → sha256 of the file bytes

@@ -42,7 +42,9 @@ def load_assets_and_checks(
 
 duo_year_job = dg.define_asset_job(
     "duo_year_job",
-    selection=dg.AssetSelection.assets("raw_duo_vo_students", "core_duo_vo_students"),
+    selection=dg.AssetSelection.assets(
+        "raw_duo_vo_students", "core_duo_vo_students", "raw_duo_vo_pupils_postcode", "core_duo_vo_pupils_postcode"
+    ),
     partitions_def=PEILJAAR,
     description="Load one DUO peiljaar (raw and core pupils). Downstream marts: run `sto run` or the all-assets job.",
 )

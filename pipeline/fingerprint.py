@@ -203,11 +203,23 @@ def plan_build(
     if changed:
         return BuildPlan("full", years, f"input file(s) changed since {finished}: {', '.join(changed)}", changed)
     todo = []
+    optional_yearly = [
+        sid for sid, spec in sorted(catalogue.get("sources", {}).items()) if spec.get("yearly") and spec.get("optional")
+    ]
     for y in years:
         was = loaded.get(("duo_vo_students", y))
         now = fetcher.locate("duo_vo_students", y)
         if was is None or now is None or now.sha256 != was[0]:
             todo.append(y)
+            continue
+        # An optional yearly file (DUO 02 pupils per postcode) new or changed for a loaded year reloads that
+        # year; one no longer offered by this run's mirrors keeps what was loaded (as a reference file does).
+        for sid in optional_yearly:
+            now_opt = fetcher.locate(sid, y)
+            was_opt = loaded.get((sid, y))
+            if now_opt is not None and (was_opt is None or now_opt.sha256 != was_opt[0]):
+                todo.append(y)
+                break
     if not todo and not check.recorded:
         return BuildPlan("full", years, "the warehouse holds no content hashes to verify it by: full build")
     if not todo:

@@ -14,7 +14,13 @@ import dagster as dg
 PEILJAAR_PARTITIONS = "peiljaar"
 PEILJAAR = dg.DynamicPartitionsDefinition(name=PEILJAAR_PARTITIONS)
 # Tables the peiljaar-partitioned assets write, one slice per peiljaar (`sto drop` deletes from these).
-YEARLY_TABLES = ("raw.duo_vo_students", "core.duo_vo_students")
+# core.duo_vo_students stays last: `sto drop` reads the loaded years from it.
+YEARLY_TABLES = (
+    "raw.duo_vo_pupils_postcode",
+    "core.duo_vo_pupils_postcode",
+    "raw.duo_vo_students",
+    "core.duo_vo_students",
+)
 # Every requested peiljaar in one step of one run (a partition range), so that Dagster's bookkeeping
 # scales with the work and not with the number of years (issue 11): 8 years cost one run, not ten.
 YEARLY_BACKFILL = dg.BackfillPolicy.single_run()

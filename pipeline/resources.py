@@ -86,8 +86,12 @@ class StoResource(dg.ConfigurableResource):
         staging copy before any step runs; the run then rebuilds what depends on them."""
         con = duckdb.connect(self._staging)
         try:
+            have = {
+                r[0] for r in con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()
+            }
             for table in (*YEARLY_TABLES, "audit.loaded_sources"):
-                con.execute(f"DELETE FROM {table} WHERE list_contains(?, peiljaar)", [list(self.drop_years)])
+                if table in have:  # a warehouse built before a yearly table existed lacks it
+                    con.execute(f"DELETE FROM {table} WHERE list_contains(?, peiljaar)", [list(self.drop_years)])
         finally:
             con.close()
 

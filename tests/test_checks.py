@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+import assets.coverage.checks
 import assets.duo_pupils.checks
 import assets.exams.checks
 import assets.locations.checks
@@ -34,6 +35,7 @@ ALL_CHECKS = [
     *assets.seor.checks.DIM_CHECKS,
     *assets.mbo.checks.CHECKS,
     *assets.mbo.marts_checks.CHECKS,
+    *assets.coverage.checks.CHECKS,
 ]
 BY_NAME = {c.name: c for c in ALL_CHECKS}
 
@@ -204,7 +206,9 @@ def test_every_check_declared_on_its_asset() -> None:
     # the description as the UI's Markdown needs it ("'<5'" would lose "<5")
     expected = {(c.asset, c.name, markdown_text(c.description), c.blocking) for c in ALL_CHECKS}
     assert declared == expected
-    assert len(ALL_CHECKS) == len(BY_NAME) == 39 + 5 + 1 + 3 + 17 + 6 + 11 + 10
+    # + 11 + 10: the mbo domain (sources, marts); + 8: the coverage domain; + 5: the DUO 02 file (duo_pupils);
+    # + 3: coverage basis 'home'
+    assert len(ALL_CHECKS) == len(BY_NAME) == 39 + 5 + 1 + 3 + 17 + 6 + 11 + 10 + 8 + 5 + 3
     assert all((c.severity == dg.AssetCheckSeverity.ERROR) == c.blocking for c in ALL_CHECKS)
 
 

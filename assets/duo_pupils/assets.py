@@ -3,7 +3,11 @@
 raw_duo_vo_students (assets/duo_pupils/parser.py parses every file form), the classification tables core_onderwijstype and
 core_vmbo_profile (assets/duo_pupils/config/onderwijstypes.yaml, profiles.yaml) and core_duo_vo_students
 (assets/duo_pupils/sql/core_duo_vo_students.sql). Every requested peiljaar is built in one step (single-run backfill policy).
-Their checks are declared as data in assets/duo_pupils/checks.py and run inside each asset's step."""
+Their checks are declared as data in assets/duo_pupils/checks.py and run inside each asset's step.
+
+Also DUO "02. leerlingen per vestiging naar postcode leerling en leerjaar" (optional per peiljaar):
+raw_duo_vo_pupils_postcode (assets/duo_pupils/postcode_parser.py) and core_duo_vo_pupils_postcode
+(assets/duo_pupils/sql/core_duo_vo_pupils_postcode.sql), where the pupils of each vestiging live."""
 
 import dagster as dg
 import pandas as pd
@@ -11,6 +15,7 @@ import pandas as pd
 from assets.common import CORE, RAW, finish_raw
 from assets.duo_pupils.checks import CHECKS
 from assets.duo_pupils.parser import declared_masking, parse_pupils
+from assets.duo_pupils.postcode_parser import parse_pupils_postcode, raw_postcode_frame
 from pipeline import db
 from pipeline.audit import record_built
 from pipeline.checks import checked_asset
@@ -131,3 +136,85 @@ def _core_students_year(sto: StoResource, year: int, run_id: str) -> dict:
             },
         )
     return meta
+
+
+POSTCODE_SOURCE = "duo_vo_pupils_postcode"
+
+
+@checked_asset(
+    CHECKS,
+    partitions_def=PEILJAAR,
+    backfill_policy=YEARLY_BACKFILL,
+    description="DUO '02. leerlingen per vestiging naar postcode leerling en leerjaar' for one peiljaar, parsed "
+    "(both header generations, cp1252/UTF-8, ';'/','), counts kept as text ('<5' preserved), the vestiging key "
+    "as in core.duo_vo_students. Optional per year: no file, no rows (a warning check says so). "
+    "Table raw.duo_vo_pupils_postcode.",
+    **RAW,
+)
+def raw_duo_vo_pupils_postcode(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    per_year = {}
+    fetcher = sto.fetcher()
+    for year in run_peiljaren(context):
+        fetched = fetcher.locate(POSTCODE_SOURCE, year)
+        if fetched is None and not sto.sample and not sto.offline and fetcher.is_published(POSTCODE_SOURCE, year):
+            fetched = fetcher.fetch(POSTCODE_SOURCE, year)
+        if fetched is None:
+            context.log.warning(
+                f"peiljaar {year}: no DUO 02 file (source {POSTCODE_SOURCE}, "
+                f"{fetcher.candidate_names(POSTCODE_SOURCE, year)[0]}) in the mirrors or the cache: no home-basis "
+                "rows for this year"
+            )
+            df, extra = raw_postcode_frame(), {"file_present": dg.MetadataValue.bool(False)}
+        else:
+            parsed, info = parse_pupils_postcode(fetched.path, year, declared_masking(sto.config, POSTCODE_SOURCE))
+            context.log.info(f"peiljaar {year}: {len(parsed)} rows from {fetched.origin} ({info})")
+            df = raw_postcode_frame(parsed)
+            extra = {k: dg.MetadataValue.text(v) for k, v in info.items()}
+            extra["file_present"] = dg.MetadataValue.bool(True)
+        per_year[year] = finish_raw(
+            context, sto, "raw.duo_vo_pupils_postcode", df, fetched, partition=year, extra=extra
+        ).metadata
+    return dg.MaterializeResult(metadata=merge_year_metadata(per_year))
+
+
+@checked_asset(
+    CHECKS,
+    partitions_def=PEILJAAR,
+    backfill_policy=YEARLY_BACKFILL,
+    deps=["raw_duo_vo_pupils_postcode", "core_duo_vo_students"],
+    description="Where the pupils of each vestiging live, long: one row per peiljaar × vestiging × home postcode "
+    "(PC4) × leerjaar, censored '<5' cells flagged with bounds 1–4 and the configured point value. SQL: "
+    "assets/duo_pupils/sql/core_duo_vo_pupils_postcode.sql. Table core.duo_vo_pupils_postcode.",
+    **CORE,
+)
+def core_duo_vo_pupils_postcode(context: dg.AssetExecutionContext, sto: StoResource) -> dg.MaterializeResult:
+    c = sto.config.pipeline["censored"]
+    per_year = {}
+    for year in run_peiljaren(context):
+        with sto.connect() as con:
+            db.run_sql(
+                con,
+                "core_duo_vo_pupils_postcode",
+                {
+                    "peiljaar": year,
+                    "point_value": int(c["point_value"]),
+                    "censored_lower": int(c["lower"]),
+                    "censored_upper": int(c["upper"]),
+                },
+            )
+            total, censored = con.execute(
+                "SELECT coalesce(sum(n), 0), count(*) FILTER (WHERE n_censored) FROM core.duo_vo_pupils_postcode "
+                "WHERE peiljaar = ?",
+                [year],
+            ).fetchone()
+            per_year[year] = db.table_metadata(
+                con,
+                "core.duo_vo_pupils_postcode",
+                "WHERE peiljaar = ?",
+                [year],
+                extra={
+                    "n_pupils": dg.MetadataValue.int(int(total)),
+                    "n_censored_cells": dg.MetadataValue.int(int(censored)),
+                },
+            )
+    return dg.MaterializeResult(metadata=merge_year_metadata(per_year))

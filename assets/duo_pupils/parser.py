@@ -71,9 +71,9 @@ def detect_masking(counts: pd.DataFrame) -> str:
     return "none"
 
 
-def declared_masking(cfg: Config) -> list[str]:
-    """Conventions data_raw/sources.yaml (in `cfg`) declares for the pupils source (all three when not declared)."""
-    declared = cfg.source("duo_vo_students").get("masking") or {}
+def declared_masking(cfg: Config, source_id: str = "duo_vo_students") -> list[str]:
+    """Conventions data_raw/sources.yaml (in `cfg`) declares for a pupils source (all three when not declared)."""
+    declared = cfg.source(source_id).get("masking") or {}
     return list(declared.get("conventions") or MASKING_CONVENTIONS)
 
 
@@ -122,53 +122,11 @@ def parse_pupils(
     else:
         out["lwoo"] = pd.Series(pd.NA, index=df.index, dtype="string")
 
-    # Keys: 4-char BRIN + 2-digit vestiging number, or a 6-char vestiging code that starts with the BRIN.
-    brin = out["brin"].str.upper()
-    vest = out["vestiging_nr"].str.upper()
-    code = vest.where(vest.str.len() == 6, brin + vest)
-    bad_key = ~brin.str.match(BRIN_RE) | ~code.str.match(VEST_RE) | (code.str[:4] != brin)
-    _raise_cells(
-        path,
-        out,
-        bad_key,
-        f"{mapping['brin']}/{mapping['vestiging_nr']}",
-        "a 4-character instelling code and a 2-digit (or 6-character) vestiging code",
-        brin + "/" + vest,
+    out["brin"], out["vestiging_code"] = vestiging_key(
+        path, out, out["brin"], out["vestiging_nr"], f"{mapping['brin']}/{mapping['vestiging_nr']}"
     )
-    out["vestiging_code"] = code
-    out["brin"] = brin
-
     counts = df[COUNT_COLUMNS]
-    bad = ~counts.apply(lambda s: s.str.match(COUNT_RE)).fillna(False)
-    if bad.to_numpy().any():
-        rows, cols = bad.to_numpy().nonzero()
-        cells = [
-            f"row {int(df['source_row'].iloc[r])} column {COUNT_COLUMNS[c]!r}: found {counts.iat[r, c]!r}"
-            for r, c in list(zip(rows, cols, strict=True))[:10]
-        ]
-        raise InputError(
-            f"{path}: expected a non-negative integer count or '<5', found {len(rows)} bad cell(s): " + "; ".join(cells)
-        )
-    masking = detect_masking(counts)
-    allowed = list(masking_allowed) if masking_allowed is not None else list(MASKING_CONVENTIONS)
-    if masking not in allowed:
-        raise InputError(
-            f"{path}: columns {COUNT_COLUMNS[0]!r}..{COUNT_COLUMNS[-1]!r}: expected one of the small-number "
-            f"conventions declared in data_raw/sources.yaml {allowed}, found {masking!r}"
-        )
-    if masking == "lt5":
-        # "<5" replaces 1–4; an exact 1, 2 or 3 next to it means two conventions mixed in one file.
-        mixed = counts.isin(["1", "2", "3"])
-        if mixed.to_numpy().any():
-            rows, cols = mixed.to_numpy().nonzero()
-            cells = [
-                f"row {int(df['source_row'].iloc[r])} column {COUNT_COLUMNS[c]!r}: found {counts.iat[r, c]!r}"
-                for r, c in list(zip(rows, cols, strict=True))[:10]
-            ]
-            raise InputError(
-                f"{path}: the file masks counts 1-4 as '<5', so no count 1, 2 or 3 can occur; found {len(rows)} "
-                "such cell(s) (two masking conventions mixed?): " + "; ".join(cells)
-            )
+    masking = checked_masking(path, df["source_row"], counts, masking_allowed)
     for c in COUNT_COLUMNS:
         lj, sex = re.match(r"LEER- OF VERBLIJFSJAAR (\d) - (MAN|VROUW)", c).groups()
         out[f"lj{lj}_{'m' if sex == 'MAN' else 'v'}"] = counts[c]
@@ -180,6 +138,69 @@ def parse_pupils(
     info["lwoo"] = "kept (column lwoo)" if lwoo_col else "absent"
     info["masking"] = masking
     return out, info
+
+
+def vestiging_key(
+    path: Path | str, df: pd.DataFrame, brin: pd.Series, vest: pd.Series, column: str
+) -> tuple[pd.Series, pd.Series]:
+    """(brin, vestiging_code) of every row, upper case: a 4-character BRIN + a 2-digit vestiging number, or a
+    6-character vestiging code that starts with the BRIN (the key core.duo_vo_students and every DUO file
+    of this domain use). `df` holds `source_row`; `column` names the key columns in the error. Raises
+    InputError naming the rows of a key of neither form."""
+    brin = brin.str.upper()
+    vest = vest.str.upper()
+    code = vest.where(vest.str.len() == 6, brin + vest)
+    bad_key = ~brin.str.match(BRIN_RE) | ~code.str.match(VEST_RE) | (code.str[:4] != brin)
+    _raise_cells(
+        path,
+        df,
+        bad_key,
+        column,
+        "a 4-character instelling code and a 2-digit (or 6-character) vestiging code",
+        brin + "/" + vest,
+    )
+    return brin, code
+
+
+def checked_masking(
+    path: Path | str, source_row: pd.Series, counts: pd.DataFrame, masking_allowed: list[str] | None = None
+) -> str:
+    """The small-number convention of a file's count cells (`counts`: rows × count columns, text, headed by
+    the file's column names), after checking every cell is a non-negative integer or '<5', the convention
+    is one sources.yaml declares (`masking_allowed`; all when None) and no '<5' file holds an exact 1-3.
+    Raises InputError naming row (`source_row`) and column of the first bad cells."""
+    names = list(counts.columns)
+    bad = ~counts.apply(lambda s: s.str.match(COUNT_RE)).fillna(False)
+    if bad.to_numpy().any():
+        rows, cols = bad.to_numpy().nonzero()
+        cells = [
+            f"row {int(source_row.iloc[r])} column {names[c]!r}: found {counts.iat[r, c]!r}"
+            for r, c in list(zip(rows, cols, strict=True))[:10]
+        ]
+        raise InputError(
+            f"{path}: expected a non-negative integer count or '<5', found {len(rows)} bad cell(s): " + "; ".join(cells)
+        )
+    masking = detect_masking(counts)
+    allowed = list(masking_allowed) if masking_allowed is not None else list(MASKING_CONVENTIONS)
+    if masking not in allowed:
+        raise InputError(
+            f"{path}: columns {names[0]!r}..{names[-1]!r}: expected one of the small-number "
+            f"conventions declared in data_raw/sources.yaml {allowed}, found {masking!r}"
+        )
+    if masking == "lt5":
+        # "<5" replaces 1–4; an exact 1, 2 or 3 next to it means two conventions mixed in one file.
+        mixed = counts.isin(["1", "2", "3"])
+        if mixed.to_numpy().any():
+            rows, cols = mixed.to_numpy().nonzero()
+            cells = [
+                f"row {int(source_row.iloc[r])} column {names[c]!r}: found {counts.iat[r, c]!r}"
+                for r, c in list(zip(rows, cols, strict=True))[:10]
+            ]
+            raise InputError(
+                f"{path}: the file masks counts 1-4 as '<5', so no count 1, 2 or 3 can occur; found {len(rows)} "
+                "such cell(s) (two masking conventions mixed?): " + "; ".join(cells)
+            )
+    return masking
 
 
 def _raise_cells(path, df: pd.DataFrame, mask: pd.Series, column: str, expected: str, found: pd.Series) -> None:

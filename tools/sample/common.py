@@ -20,6 +20,7 @@ GENERATOR = "tools/sample"
 GENERATOR_COMMAND = "python -m tools.sample"
 
 PUPIL_FILE = "01.-leerlingen-vo-per-vestiging-naar-onderwijstype-{year}.csv"
+HOME_FILE = "02.-leerlingen-per-vestiging-naar-postcode-en-leerjaar-{year}.csv"
 ADDRESS_FILE = "02.-alle-vestigingen-vo.csv"
 NL_FULL_FILE = "NL_full.txt"
 NL_PC4_FILE = "NL.txt"
@@ -40,6 +41,7 @@ MBO_FILES: tuple[str, ...] = (
 )
 GENERATED_FILES: tuple[str, ...] = (
     *(PUPIL_FILE.format(year=y) for y in PEILJAREN),
+    *(HOME_FILE.format(year=y) for y in PEILJAREN),
     ADDRESS_FILE,
     NL_FULL_FILE,
     NL_PC4_FILE,
@@ -207,6 +209,26 @@ ADDRESS_HEADER: tuple[str, ...] = tuple(
     "WGR-GEBIED CODE;WGR-GEBIED NAAM;COROPGEBIED CODE;COROPGEBIED NAAM;ONDERWIJSGEBIED CODE;ONDERWIJSGEBIED NAAM;"
     "RMC-REGIO CODE;RMC-REGIO NAAM".split(";")
 )
+HOME_COUNT_COLUMNS: tuple[str, ...] = tuple(f"LEER- OF VERBLIJFSJAAR {lj}" for lj in range(1, 7))
+HOME_HEADER_OLD: tuple[str, ...] = (
+    "BRIN NUMMER",
+    "VESTIGINGSNUMMER",
+    "POSTCODE LEERLING",
+    "PLAATSNAAM LEERLING",
+    "GEMEENTENUMMER LEERLING",
+    "GEMEENTENAAM LEERLING",
+    *HOME_COUNT_COLUMNS,
+)
+HOME_HEADER_NEW: tuple[str, ...] = (
+    "INSTELLINGSCODE",
+    "VESTIGINGSCODE",
+    "POSTCODE LEERLING",
+    "PLAATSNAAM LEERLING",
+    *HOME_COUNT_COLUMNS,
+)
+# Where the pupils of a location live (02 files): up to this many GeoNames PC4 areas within this radius.
+HOME_MAX_PC4 = 5
+HOME_RADIUS_KM = 12.0
 EXAM_OLD_YEARS: tuple[int, ...] = (2014, 2015, 2016, 2017, 2018)
 EXAM_OLD_FILLED: tuple[int, ...] = (2017, 2018)
 EXAM_NEW_YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023)

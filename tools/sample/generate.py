@@ -28,6 +28,7 @@ from tools.sample.common import (
     EXAM_NEW_FILE,
     EXAM_OLD_FILE,
     GENERATED_FILES,
+    HOME_FILE,
     NL_FULL_FILE,
     NL_PC4_FILE,
     OVERRIDE_FILE,
@@ -46,6 +47,7 @@ from tools.sample.files import (
     points_zip_bytes,
     pupil_file_bytes,
 )
+from tools.sample.home import design_homes, home_file_bytes
 from tools.sample.mbo import build_mbo
 from tools.sample.model import build_locations, build_pupils
 from tools.sample.readme import Summary, _distance_summary, _events_text, _pupil_totals, readme_text
@@ -63,6 +65,9 @@ def generate(out_dir: Path) -> Summary:
         contents[PUPIL_FILE.format(year=year)] = pupil_file_bytes(sample, year)
     contents[ADDRESS_FILE] = address_file_bytes(sample)
     contents[NL_FULL_FILE], contents[NL_PC4_FILE] = geonames_bytes(rng, sample)
+    homes = design_homes(sample, contents[NL_PC4_FILE])  # own random stream: the other files are unchanged
+    for year in PEILJAREN:
+        contents[HOME_FILE.format(year=year)] = home_file_bytes(sample, homes, year)
     contents[POINTS_FILE], point_codes = points_zip_bytes(rng, sample)
     contents[OVERRIDE_FILE] = override_bytes(sample)
     exams_old = build_exams(rng, sample, new_layout=False)
@@ -74,6 +79,7 @@ def generate(out_dir: Path) -> Summary:
 
     roles = ("missing_address", "pc4_only", "override", "new_2022", "closed_after_2021")
     edge = {role: [loc.code for loc in locations if loc.spec.role == role] for role in roles}
+    edge["home_pc4_unplaced"] = [f"{homes.unplaced[0]} (PC4 {homes.unplaced[1]})"] if homes.unplaced else []
     edge["renamed_2023"] = [loc.code for loc in locations if loc.spec.name_2023]
     address_locs = [loc for loc in locations if loc.spec.role != "missing_address"]
     bands, boundary = _distance_summary(address_locs)

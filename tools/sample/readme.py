@@ -12,6 +12,7 @@ from tools.sample.common import (
     EXAM_OLD_FILE,
     GENERATOR,
     GENERATOR_COMMAND,
+    HOME_FILE,
     NL_FULL_FILE,
     NL_PC4_FILE,
     OVERRIDE_FILE,
@@ -126,6 +127,21 @@ def readme_text(summary: Summary, files: dict[str, int]) -> str:
             " `OPLEIDINGSCODE`); UTF-8; `;`; CRLF; `<5`",
             "header-generation mapping, censoring, CRLF, one renamed location",
         ),
+        HOME_FILE.format(year=2021): (
+            "DUO 02 pupils per vestiging × home postcode (PC4) × leerjaar; old header (`BRIN NUMMER`, 2-digit"
+            " `VESTIGINGSNUMMER`, `POSTCODE LEERLING`, PLAATSNAAM/GEMEENTENUMMER/GEMEENTENAAM LEERLING,"
+            " `LEER- OF VERBLIJFSJAAR 1`..`6`); Windows-1252; `;`; plain counts",
+            "home basis: per vestiging and leerjaar the pupils equal the 01 file's; PC4s near the school from `NL.txt`",
+        ),
+        HOME_FILE.format(year=2022): (
+            "02 file, old header; UTF-8; `,` every field quoted; `<5`",
+            "02 parsing in the CKAN-style form, censoring",
+        ),
+        HOME_FILE.format(year=2023): (
+            "02 file, new header (`INSTELLINGSCODE`, 6-character `VESTIGINGSCODE`, `PLAATSNAAM LEERLING`); UTF-8;"
+            " `;`; CRLF; `<5`",
+            "02 header generation and the 6-character vestiging key",
+        ),
         ADDRESS_FILE: (
             "exact 31-column header of DUO `02.-alle-vestigingen-vo.csv`; Windows-1252; `;`;"
             " 6-character `VESTIGINGSNUMMER`",
@@ -191,6 +207,8 @@ def readme_text(summary: Summary, files: dict[str, int]) -> str:
         f"- **Closed after peiljaar 2021** (still in the address file, last exams 2021-2022):"
         f" {', '.join(ec['closed_after_2021'])}.",
         f"- **Renamed in 2023** (same code): {', '.join(ec['renamed_2023'])}.",
+        "- Home postcode **absent from `NL.txt`** (a few pupils of one location live in a PC4 of its town that"
+        f" the GeoNames PC4 file lacks; unplaced on the home basis): {', '.join(ec.get('home_pc4_unplaced', []))}.",
         "- Address file `GEMEENTENAAM` is `VOORNE AAN ZEE` (1992) for Brielle and"
         " Hellevoetsluis while `NL_full.txt`/`NL.txt` carry the 2022 municipalities (Brielle 0501,"
         " Hellevoetsluis 0530), as the real GeoNames snapshot does.",
