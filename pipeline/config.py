@@ -46,6 +46,7 @@ CONFIG_FILES: tuple[str, ...] = (
     "seor",
     "targets",
     "statements",
+    "nearby",
 )
 # Where load_config() reads the files when no directory is given: None = every file in its home
 # (config_files()); a directory = a flat copy holding every file (tests and the bad-input corpus point it at
@@ -95,6 +96,7 @@ class Config:
     seor: dict[str, Any]
     targets: dict[str, Any]
     statements: dict[str, Any]
+    nearby: dict[str, Any]
     sources: dict[str, Any]
     files: tuple[Path, ...] = ()  # the files read, in field order
     file_sha256: dict[str, str] = field(default_factory=dict)  # stem (or 'sources') → sha256 of the file bytes
