@@ -170,7 +170,8 @@ CHECKS = [
             r.validate(
                 "valid",
                 r.con.execute(
-                    """SELECT *, n_locations_small_nearby <= n_locations_small AND n_locations_small <= n_locations_offering
+                    f"""SELECT {", ".join([*MART_KEY, *COUNT_COLUMNS, "baseline_peiljaar"])},
+                              n_locations_small_nearby <= n_locations_small AND n_locations_small <= n_locations_offering
                                  AS nested,
                               n_pairs_crossing <= n_pairs AS crossing_le_pairs,
                               scope_type <> 'national' OR (n_pairs_crossing = 0

@@ -100,11 +100,16 @@ loc_counts AS (
      AND k.vestiging_code = c.vestiging_code
     GROUP BY c.peiljaar, s.scope_type, s.scope_code, c.profile_code, c.leerweg, c.max_distance_km, c.max_small_pupils
 ),
+pair_ends AS (
+    SELECT *, vestiging_a AS vestiging_code FROM pairs
+    UNION ALL
+    SELECT *, vestiging_b AS vestiging_code FROM pairs
+),
 pair_scopes AS (
     SELECT p.peiljaar, p.leerweg, p.profile_code, p.max_distance_km, p.max_small_pupils, p.vestiging_a,
            p.vestiging_b, p.same_instelling, p.counted, s.scope_type, s.scope_code, count(*) AS ends_in_scope
-    FROM pairs p
-    JOIN scopes s ON s.vestiging_code = p.vestiging_a OR s.vestiging_code = p.vestiging_b
+    FROM pair_ends p
+    JOIN scopes s ON s.vestiging_code = p.vestiging_code
     GROUP BY ALL
 ),
 pair_counts AS (
