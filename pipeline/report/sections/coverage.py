@@ -312,7 +312,7 @@ def answer(cov: dict[str, Any], hard: dict[str, Any], near: dict[str, Any], radi
     if h is not None:
         parts.append(
             f"{h['small_nearby']} locations offer a profile to at most {near['n']} pupils with another such location "
-            f"within {near['d']} km ({h['clusters']} clusters)"
+            f"within {near['d']} km ({h['clusters']} {'cluster' if h['clusters'] == 1 else 'clusters'})"
         )
     if not parts:
         return None
