@@ -46,6 +46,7 @@ CONFIG_FILES: tuple[str, ...] = (
     "seor",
     "targets",
     "statements",
+    "coverage",
     "nearby",
 )
 # Where load_config() reads the files when no directory is given: None = every file in its home
@@ -96,6 +97,7 @@ class Config:
     seor: dict[str, Any]
     targets: dict[str, Any]
     statements: dict[str, Any]
+    coverage: dict[str, Any]
     nearby: dict[str, Any]
     sources: dict[str, Any]
     files: tuple[Path, ...] = ()  # the files read, in field order

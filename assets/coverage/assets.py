@@ -1,8 +1,211 @@
-"""Coverage domain: its Dagster assets (found by pipeline/catalog.py through this module).
+"""Coverage ("dekkend"): the assets.
 
-The nearby-small-offer assets live in assets/coverage/nearby.py and are re-exported here."""
+core_offer_groups (+ core.offer_rules), core_offer, core_coverage_origins, core_origin_offer_distance,
+mart_offer_distance (+ marts.locations_without_hard_profile), mart_offer_coverage
+(+ marts.hard_profile_offer_counts). SQL: assets/coverage/sql/<table>.sql (each asset's description names its
+files). The parameters of every SQL file come from `sql_params` (configuration only), so a test binds exactly
+what the asset binds. Their checks are declared as data in assets/coverage/checks.py and run inside each step."""
 
-from assets.coverage.nearby import (  # noqa: F401  the assets, loaded with this module
+from typing import Any
+
+import dagster as dg
+
+from assets.common import CORE, MARTS, md_table
+from assets.coverage.checks import CHECKS
+from assets.coverage.nearby import (  # noqa: F401  the nearby-small-offer assets (DU2), loaded with this module
     mart_nearby_small_offer,
     mart_nearby_small_offer_pairs,
 )
+from pipeline import db
+from pipeline.checks import checked_asset
+from pipeline.config import Config
+from pipeline.resources import StoResource
+
+PUPIL_DEPS = ["core_duo_vo_students"]
+
+
+def sql_params(cfg: Config) -> dict[str, dict[str, Any]]:
+    """The parameters of every SQL file of the coverage domain, by file stem, from the configuration:
+    monitoring.yaml profile_offer (population and the SEOR rule), coverage.yaml (rules, groups, radii, search
+    box), monitoring.yaml scopes and unknown_scope_code, pipeline.yaml (earth radius, censored point value)."""
+    cv, po, mon = cfg.coverage, cfg.monitoring["profile_offer"], cfg.monitoring
+    onderwijstypes = [str(x) for x in po["onderwijstypes"]]
+    leerjaren = [int(x) for x in po["leerjaren"]]
+    min_offered = int(po["min_pupils_offered"])
+    min_intake = int(cv["offer_rules"]["strict"]["min_intake"])
+    tl = cv["tl_groups"]
+    tl_sectors = [str(g["sector"]) for g in tl.values()]
+    return {
+        "core_offer_rules": {
+            "min_offered": min_offered,
+            "min_intake": min_intake,
+            "default_id": str(cv["offer_rules"]["default"]["id"]),
+            "strict_id": str(cv["offer_rules"]["strict"]["id"]),
+        },
+        "core_offer_groups": {
+            "flag_group_names": list(cv["flag_groups"]),
+            "flag_group_flags": [str(f) for f in cv["flag_groups"].values()],
+            "single_kinds": [str(k) for k in cv["single_profile_kinds"]],
+            "tl_group_names": list(tl),
+            "tl_sectors": tl_sectors,
+        },
+        "core_offer": {
+            "onderwijstypes": onderwijstypes,
+            "leerjaren": leerjaren,
+            "min_offered": min_offered,
+            "min_intake": min_intake,
+            "tl_onderwijstypes": sorted({str(o) for g in tl.values() for o in g["onderwijstypes"]}),
+            "tl_sectors": tl_sectors,
+            "point_value": int(cfg.pipeline["censored"]["point_value"]),
+        },
+        "core_coverage_origins": {
+            "onderwijstypes": onderwijstypes,
+            "leerjaren": leerjaren,
+            "unknown": str(mon["unknown_scope_code"]),
+        },
+        "core_origin_offer_distance": {
+            "earth_radius_km": float(cfg.pipeline["geocoding"]["earth_radius_km"]),
+            "box_km": float(cv["search_box_km"]),
+        },
+        "mart_offer_distance": {},
+        "mart_locations_without_hard_profile": {"hard_group": str(cv["hard_group"])},
+        "mart_offer_coverage": {
+            "radii_km": [float(r) for r in cv["radii_km"]],
+            "scopes": [str(s) for s in mon["scopes"] if s != "campus_radius"],
+        },
+        "mart_hard_profile_offer_counts": {"hard_group": str(cv["hard_group"])},
+    }
+
+
+def _run(sto: StoResource, con: Any, *stems: str) -> None:
+    params = sql_params(sto.config)
+    for stem in stems:
+        db.run_sql(con, stem, params[stem])
+
+
+def _result(con: Any, sto: StoResource, table: str, extra: dict[str, Any] | None = None) -> dg.MaterializeResult:
+    """Table metadata plus the sha256 of coverage.yaml (the file; Config.hash() covers its content too)."""
+    more = {"coverage_config_sha256": dg.MetadataValue.text(sto.config.file_sha256["coverage"])}
+    return dg.MaterializeResult(metadata=db.table_metadata(con, table, extra={**more, **(extra or {})}))
+
+
+# ---- definitions and offer ----------------------------------------------------------------------------------
+@checked_asset(
+    CHECKS,
+    also_writes=[("core_offer_rules", "core.offer_rules")],
+    deps=["core_vmbo_profile", "core_profile_flags"],
+    description="The offer groups of the coverage domain (coverage.yaml flag_groups by profile flag, one group "
+    "per single profile, TL sector groups) as offer_group × profile_code (core.offer_groups), and the two offer "
+    "rules, default = SEOR and strict = intake (core.offer_rules). SQL: assets/coverage/sql/core_offer_groups.sql, "
+    "core_offer_rules.sql.",
+    **CORE,
+)
+def core_offer_groups(sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        _run(sto, con, "core_offer_rules", "core_offer_groups")
+        return _result(con, sto, "core.offer_groups")
+
+
+@checked_asset(
+    CHECKS,
+    deps=PUPIL_DEPS,
+    description="The offer of each vmbo profile (B/K/G bovenbouw) and each configured TL sector per peiljaar × "
+    "location: pupils in leerjaar 3, 4 and both, phasing_out, offered under the SEOR rule and the strict intake "
+    "rule. SQL: assets/coverage/sql/core_offer.sql.",
+    **CORE,
+)
+def core_offer(sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        _run(sto, con, "core_offer")
+        return _result(con, sto, "core.offer")
+
+
+@checked_asset(
+    CHECKS,
+    deps=[*PUPIL_DEPS, "core_pupil_locations", "raw_sto_region_map"],
+    description="The origins of the coverage distances: basis 'school' = every vmbo location with B/K/G "
+    "bovenbouw pupils per peiljaar, at its coordinates of that peiljaar, with pupils (bounds) and regions. "
+    "SQL: assets/coverage/sql/core_coverage_origins.sql.",
+    **CORE,
+)
+def core_coverage_origins(sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        _run(sto, con, "core_coverage_origins")
+        return _result(con, sto, "core.coverage_origins")
+
+
+@checked_asset(
+    CHECKS,
+    deps=["core_coverage_origins", "core_offer", "core_offer_groups", "core_offer_rules", "core_pupil_locations"],
+    description="Distance from every origin of core.coverage_origins to the nearest location offering each "
+    "offer group, under each offer rule, in the same peiljaar: one DuckDB pass (bounding-box prefilter, exact "
+    "haversine, full comparison only for origins with nothing close). SQL: "
+    "assets/coverage/sql/core_origin_offer_distance.sql.",
+    **CORE,
+)
+def core_origin_offer_distance(sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        db.run_sql(con, "mart_monitoring_macros")  # haversine_km, named by the file's header
+        _run(sto, con, "core_origin_offer_distance")
+        return _result(con, sto, "core.origin_offer_distance")
+
+
+# ---- marts --------------------------------------------------------------------------------------------------
+@checked_asset(
+    CHECKS,
+    also_writes=[("mart_locations_without_hard_profile", "marts.locations_without_hard_profile")],
+    deps=[
+        "core_origin_offer_distance",
+        "core_coverage_origins",
+        "core_offer",
+        "core_offer_groups",
+        "core_offer_rules",
+        "core_pupil_locations",
+        "core_school_locations",
+    ],
+    description="Distance from every vmbo B/K/G location to the nearest offer of each group per peiljaar and "
+    "offer rule, with its pupils and regions (marts.offer_distance), and the locations offering no STO-hard "
+    "profile with the distance to the nearest one (marts.locations_without_hard_profile). SQL: "
+    "assets/coverage/sql/mart_offer_distance.sql, mart_locations_without_hard_profile.sql.",
+    **MARTS,
+)
+def mart_offer_distance(sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        _run(sto, con, "mart_offer_distance", "mart_locations_without_hard_profile")
+        without = con.execute("""
+            SELECT peiljaar, offer_rule, count(*) AS locations_without_hard, sum(n_pupils) AS pupils,
+                   round(median(distance_km), 1) AS median_km_to_hard
+            FROM marts.locations_without_hard_profile GROUP BY ALL ORDER BY 1, 2""").df()
+        return _result(con, sto, "marts.offer_distance", {"without_hard_profile": md_table(without)})
+
+
+@checked_asset(
+    CHECKS,
+    also_writes=[("mart_hard_profile_offer_counts", "marts.hard_profile_offer_counts")],
+    deps=[
+        "core_origin_offer_distance",
+        "core_coverage_origins",
+        "core_offer",
+        "core_offer_groups",
+        "core_offer_rules",
+        "core_peiljaar_calendar",
+    ],
+    description="Share of pupils with an offer of each group within 5/10/15/20/25 km per peiljaar × scope × "
+    "basis × offer rule, with the change against the baseline 2017 (or the earliest loaded year, stated per "
+    "row) (marts.offer_coverage), and the locations with and without an STO-hard profile per scope "
+    "(marts.hard_profile_offer_counts). SQL: assets/coverage/sql/mart_offer_coverage.sql, "
+    "mart_hard_profile_offer_counts.sql.",
+    **MARTS,
+)
+def mart_offer_coverage(sto: StoResource) -> dg.MaterializeResult:
+    with sto.connect() as con:
+        _run(sto, con, "mart_offer_coverage", "mart_hard_profile_offer_counts")
+        nat = con.execute(
+            """
+            SELECT peiljaar, offer_group, radius_km, round(pct_within, 1) AS pct_within
+            FROM marts.offer_coverage
+            WHERE scope_type = 'national' AND basis = 'school' AND offer_rule = 'default' AND offer_group = ?
+            ORDER BY 1, 3""",
+            [str(sto.config.coverage["hard_group"])],
+        ).df()
+        return _result(con, sto, "marts.offer_coverage", {"national_hard_group": md_table(nat)})

@@ -27,6 +27,7 @@ Layout (the platform's package: it imports no domain):
   monitoring.py        monitoring.yaml
   programmes.py        targets.yaml and statements.yaml
   seor.py              seor.yaml
+  coverage.py          coverage.yaml
   validation.py        SCHEMAS (file stem → schema) and validate_parts
 """
 
