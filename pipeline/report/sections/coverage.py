@@ -189,12 +189,14 @@ def _without_hard(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     out: dict[str, Any] = {"n_without": None}
     if exists(con, "marts.hard_profile_offer_counts"):
         year = _latest(con, "marts.hard_profile_offer_counts")
+        where, params = _rule_filter(con, "marts.hard_profile_offer_counts")
         counts = df(
             con,
-            """SELECT scope_type, scope_name, n_locations_bkg, n_without_hard, pct_without
-               FROM marts.hard_profile_offer_counts WHERE peiljaar = ? AND scope_type IN ('national', 'provincie')
-               ORDER BY scope_type, scope_name""",
-            [year],
+            f"""SELECT scope_type, scope_name, n_locations_bkg, n_without_hard, pct_without
+                FROM marts.hard_profile_offer_counts
+                WHERE peiljaar = ? AND scope_type IN ('national', 'provincie'){where}
+                ORDER BY scope_type, scope_name""",
+            [year, *params],
         )
         nat = counts[counts["scope_type"] == "national"]
         out["n_without"] = None if nat.empty else int(nat["n_without_hard"].iloc[0])
@@ -226,11 +228,12 @@ def _without_hard(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             'distance_km AS "km to hard"',
             f'{near} AS "nearest hard offer"' if near else 'NULL AS "nearest hard offer"',
         ]
+        where, params = _rule_filter(con, "marts.locations_without_hard_profile")
         lst = df(
             con,
-            f"SELECT {', '.join(sel)} FROM marts.locations_without_hard_profile WHERE peiljaar = ? "
+            f"SELECT {', '.join(sel)} FROM marts.locations_without_hard_profile WHERE peiljaar = ?{where} "
             "ORDER BY 1, 4 DESC NULLS FIRST, 2",
-            [year],
+            [year, *params],
         )
         out["list"] = table(lst, "coverage-without-hard-list", precision=1, wide=["location", "nearest hard offer"])
         out["n_listed"] = len(lst)
