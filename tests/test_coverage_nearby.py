@@ -352,3 +352,36 @@ def test_distance_classes_follow_the_radii() -> None:
 
     labels = [c[0] for c in distance_classes((5.0, 10.0, 15.0))]
     assert labels == ["0 km: offers it itself", "up to 5 km", "5–10 km", "10–15 km", "more than 15 km"]
+
+
+def test_report_section_on_the_sample(sample_out: Path) -> None:
+    """With every coverage mart built (the sample run): the answer names the coverage, the locations without a
+    hard profile and the nearby offer, each from its mart; the map and the narrow tables are there."""
+    from pipeline.report.sections import coverage
+    from tests.conftest import query
+
+    wh = sample_out / "sto.duckdb"
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        d = coverage.build(con, _settings())
+    finally:
+        con.close()
+    year = query(wh, "SELECT max(peiljaar) FROM marts.offer_coverage")[0][0]
+    pct, n = query(
+        wh,
+        "SELECT pct_within, n_pupils FROM marts.offer_coverage WHERE peiljaar = ? AND scope_type = 'national' "
+        "AND basis = 'school' AND offer_group = 'sto_hard' AND radius_km = 10 AND offer_rule = 'default'",
+        [year],
+    )[0]
+    without = query(
+        wh,
+        "SELECT n_without_hard FROM marts.hard_profile_offer_counts WHERE peiljaar = ? AND scope_type = 'national' "
+        "AND offer_rule = 'default'",
+        [year],
+    )[0][0]
+    assert d["answer"].startswith(f"{pct:.1f}% of the {int(n):,} vmbo B/K/G bovenbouw pupils")
+    assert f"; {without} of the " in d["answer"]
+    assert 'id="coverage-map"' in str(d["map"]["map"]) and d["map"]["n_placed"] > 0
+    for part in (d["coverage"]["provincie"], d["hard"]["counts"], d["nearby"]["profiles"], d["nearby"]["grid"]):
+        assert "<table" in str(part) and "not built" not in str(part)
+    assert len(d["nearby"]["grid"].split("<th")) - 1 <= 8  # narrow: distance + three size thresholds
