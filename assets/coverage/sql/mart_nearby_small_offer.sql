@@ -21,8 +21,9 @@
 -- Rows: every scope × key where the profile is offered in the scope that year. Change against the baseline:
 -- baseline_peiljaar from core.peiljaar_calendar (the configured baseline 2017 when loaded, else the earliest
 -- loaded peiljaar; stated per row); a scope × key with no row at the baseline counts 0 there.
--- Clusters: connected components computed set-based: a recursive CTE builds, per key, the transitive closure
--- of the undirected counted pairs; a cluster is named by its smallest vestiging code.
+-- Clusters: connected components computed set-based over the undirected counted pairs of each key, by
+-- min-label propagation in a recursive CTE (USING KEY: one row per location, updated while its label
+-- shrinks); a cluster is named by its smallest vestiging code.
 -- Scopes: core.scope_membership, the scope types $scope_types (one scope per partitioning level).
 -- Inputs: marts.profile_offer_location, marts.nearby_small_offer_pairs, core.pupil_locations,
 --   core.scope_membership, core.peiljaar_calendar.
@@ -59,46 +60,70 @@ pairs AS (
            same_instelling, counted
     FROM marts.nearby_small_offer_pairs
 ),
-edges AS (
-    SELECT peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils, vestiging_a AS v, vestiging_b AS w
-    FROM pairs WHERE counted
-    UNION ALL
-    SELECT peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils, vestiging_b AS v, vestiging_a AS w
-    FROM pairs WHERE counted
+cell_keys AS (
+    SELECT peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils,
+           row_number() OVER (ORDER BY peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils) AS k
+    FROM (SELECT DISTINCT peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils FROM pairs WHERE counted)
 ),
-reach(peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils, v, w) AS (
-    SELECT DISTINCT peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils, v, v FROM edges
+edges AS (
+    SELECT c.k, p.vestiging_a AS v, p.vestiging_b AS w
+    FROM pairs p JOIN cell_keys c USING (peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils)
+    WHERE p.counted
+    UNION ALL
+    SELECT c.k, p.vestiging_b AS v, p.vestiging_a AS w
+    FROM pairs p JOIN cell_keys c USING (peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils)
+    WHERE p.counted
+),
+-- min-label propagation: every location starts with its own code as label; each round, the locations whose
+-- label changed pass it to their neighbours, which take it when it is smaller; it stops when no label changes.
+-- The label is then the smallest vestiging code of the connected component (the cluster).
+labels(k, v, label) USING KEY (k, v) AS (
+    SELECT DISTINCT k, v, v FROM edges
     UNION
-    SELECT r.peiljaar, r.leerweg, r.profile_code, r.max_distance_km, r.max_small_pupils, r.v, e.w
-    FROM reach r
-    JOIN edges e
-      ON e.peiljaar = r.peiljaar AND e.leerweg = r.leerweg AND e.profile_code = r.profile_code
-     AND e.max_distance_km = r.max_distance_km AND e.max_small_pupils = r.max_small_pupils AND e.v = r.w
+    SELECT e.k, e.w, min(l.label)
+    FROM labels l
+    JOIN edges e ON e.k = l.k AND e.v = l.v
+    JOIN recurring.labels cur ON cur.k = e.k AND cur.v = e.w
+    GROUP BY e.k, e.w, cur.label
+    HAVING min(l.label) < cur.label
 ),
 clustered AS (
-    SELECT peiljaar, leerweg, profile_code, max_distance_km, max_small_pupils, v AS vestiging_code,
-           min(w) AS cluster_id
-    FROM reach GROUP BY ALL
+    SELECT c.peiljaar, c.leerweg, c.profile_code, c.max_distance_km, c.max_small_pupils, l.v AS vestiging_code,
+           l.label AS cluster_id
+    FROM labels l JOIN cell_keys c USING (k)
 ),
 scopes AS (
     SELECT vestiging_code, scope_type, scope_code, scope_name
     FROM core.scope_membership WHERE list_contains($scope_types, scope_type)
 ),
-loc_counts AS (
-    SELECT c.peiljaar, s.scope_type, s.scope_code, min(s.scope_name) AS scope_name, c.profile_code, c.leerweg,
-           c.max_distance_km, c.max_small_pupils, min(c.min_pupils_offered) AS min_pupils_offered,
-           count(*)::BIGINT AS n_locations_offering,
-           count(*) FILTER (WHERE c.small)::BIGINT AS n_locations_small,
-           count(*) FILTER (WHERE c.unplaced)::BIGINT AS n_locations_unplaced,
-           count(k.vestiging_code)::BIGINT AS n_locations_small_nearby,
-           count(DISTINCT k.cluster_id)::BIGINT AS n_clusters
+cells_clustered AS (
+    SELECT c.*, k.cluster_id
     FROM cells c
-    JOIN scopes s ON s.vestiging_code = c.vestiging_code
     LEFT JOIN clustered k
       ON k.peiljaar = c.peiljaar AND k.leerweg = c.leerweg AND k.profile_code = c.profile_code
      AND k.max_distance_km = c.max_distance_km AND k.max_small_pupils = c.max_small_pupils
      AND k.vestiging_code = c.vestiging_code
+),
+loc_counts AS (
+    SELECT c.peiljaar, s.scope_type, s.scope_code, c.profile_code, c.leerweg, c.max_distance_km, c.max_small_pupils,
+           min(s.scope_name) AS scope_name, min(c.min_pupils_offered) AS min_pupils_offered,
+           count(*)::BIGINT AS n_locations_offering,
+           count(*) FILTER (WHERE c.small)::BIGINT AS n_locations_small,
+           count(*) FILTER (WHERE c.unplaced)::BIGINT AS n_locations_unplaced,
+           count(c.cluster_id)::BIGINT AS n_locations_small_nearby
+    FROM cells_clustered c
+    JOIN scopes s ON s.vestiging_code = c.vestiging_code
     GROUP BY c.peiljaar, s.scope_type, s.scope_code, c.profile_code, c.leerweg, c.max_distance_km, c.max_small_pupils
+),
+cluster_counts AS (
+    SELECT peiljaar, scope_type, scope_code, profile_code, leerweg, max_distance_km, max_small_pupils,
+           count(*)::BIGINT AS n_clusters
+    FROM (
+        SELECT DISTINCT k.peiljaar, s.scope_type, s.scope_code, k.profile_code, k.leerweg, k.max_distance_km,
+               k.max_small_pupils, k.cluster_id
+        FROM clustered k JOIN scopes s ON s.vestiging_code = k.vestiging_code
+    )
+    GROUP BY ALL
 ),
 pair_ends AS (
     SELECT *, vestiging_a AS vestiging_code FROM pairs
@@ -121,10 +146,13 @@ pair_counts AS (
 ),
 agg AS (
     SELECT l.*,
+           coalesce(cc.n_clusters, 0) AS n_clusters,
            coalesce(p.n_pairs, 0) AS n_pairs,
            coalesce(p.n_pairs_crossing, 0) AS n_pairs_crossing,
            coalesce(p.n_pairs_same_instelling, 0) AS n_pairs_same_instelling
     FROM loc_counts l
+    LEFT JOIN cluster_counts cc USING (peiljaar, scope_type, scope_code, profile_code, leerweg, max_distance_km,
+                                       max_small_pupils)
     LEFT JOIN pair_counts p USING (peiljaar, scope_type, scope_code, profile_code, leerweg, max_distance_km,
                                    max_small_pupils)
 ),
