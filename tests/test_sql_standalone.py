@@ -99,6 +99,10 @@ PARAMS: dict[str, Callable[[Config, duckdb.DuckDBPyConnection], dict[str, Any]]]
         "override_all_radii": bool(cfg.seor["reach"]["override_all_radii"]),
         "default_radius_km": float(cfg.pipeline["reach"]["default_radius_km"]),
     },
+    "mart_hard_profile_offer_counts": lambda cfg, con: _coverage(cfg)["mart_hard_profile_offer_counts"],
+    "mart_locations_without_hard_profile": lambda cfg, con: _coverage(cfg)["mart_locations_without_hard_profile"],
+    "mart_offer_coverage": lambda cfg, con: _coverage(cfg)["mart_offer_coverage"],
+    "mart_offer_distance": lambda cfg, con: _coverage(cfg)["mart_offer_distance"],
     "mart_exam_national_series": lambda cfg, con: {"point_value": _shared(cfg)["point_value"]},
     "mart_exam_results": lambda cfg, con: {
         "point_value": int(cfg.pipeline["censored"]["point_value"]),
@@ -176,6 +180,12 @@ def _nearby(cfg: Config, which: str) -> dict[str, Any]:
     if which == "pairs":
         return {"earth_radius_km": _shared(cfg)["earth_radius_km"], **{k: p[k] for k in nearby.PAIR_PARAMS}}
     return {k: p[k] for k in nearby.MART_PARAMS}
+
+
+def _coverage(cfg: Config) -> dict[str, dict[str, Any]]:
+    from assets.coverage.assets import sql_params
+
+    return sql_params(cfg)
 
 
 def _few_pupils(cfg: Config) -> int:

@@ -1,8 +1,8 @@
 """Coverage ("dekkend"): the assets.
 
-core_offer_groups (+ core.offer_rules), core_offer, core_coverage_origins, core_origin_offer_distance,
-mart_offer_distance (+ marts.locations_without_hard_profile), mart_offer_coverage
-(+ marts.hard_profile_offer_counts). SQL: assets/coverage/sql/<table>.sql (each asset's description names its
+core_offer (+ core.offer_groups, core.offer_rules), core_origin_offer_distance (+ core.coverage_origins),
+mart_offer_coverage (+ marts.offer_distance, marts.locations_without_hard_profile,
+marts.hard_profile_offer_counts). SQL: assets/coverage/sql/<table>.sql (each asset's description names its
 files). The parameters of every SQL file come from `sql_params` (configuration only), so a test binds exactly
 what the asset binds. Their checks are declared as data in assets/coverage/checks.py and run inside each step."""
 
@@ -89,71 +89,60 @@ def _result(con: Any, sto: StoResource, table: str, extra: dict[str, Any] | None
     return dg.MaterializeResult(metadata=db.table_metadata(con, table, extra={**more, **(extra or {})}))
 
 
-# ---- definitions and offer ----------------------------------------------------------------------------------
+# ---- offer, origins, distances ------------------------------------------------------------------------------
+# Three steps (each a Dagster step with its own overhead; the tables of a step come from SQL files run in
+# order, every table its own asset key so lineage and checks name it).
 @checked_asset(
     CHECKS,
-    also_writes=[("core_offer_rules", "core.offer_rules")],
-    deps=["core_vmbo_profile", "core_profile_flags"],
-    description="The offer groups of the coverage domain (coverage.yaml flag_groups by profile flag, one group "
-    "per single profile, TL sector groups) as offer_group × profile_code (core.offer_groups), and the two offer "
-    "rules, default = SEOR and strict = intake (core.offer_rules). SQL: assets/coverage/sql/core_offer_groups.sql, "
-    "core_offer_rules.sql.",
-    **CORE,
-)
-def core_offer_groups(sto: StoResource) -> dg.MaterializeResult:
-    with sto.connect() as con:
-        _run(sto, con, "core_offer_rules", "core_offer_groups")
-        return _result(con, sto, "core.offer_groups")
-
-
-@checked_asset(
-    CHECKS,
-    deps=PUPIL_DEPS,
+    also_writes=[("core_offer_groups", "core.offer_groups"), ("core_offer_rules", "core.offer_rules")],
+    deps=[*PUPIL_DEPS, "core_vmbo_profile", "core_profile_flags"],
     description="The offer of each vmbo profile (B/K/G bovenbouw) and each configured TL sector per peiljaar × "
     "location: pupils in leerjaar 3, 4 and both, phasing_out, offered under the SEOR rule and the strict intake "
-    "rule. SQL: assets/coverage/sql/core_offer.sql.",
+    "rule (core.offer); the offer groups (coverage.yaml flag_groups by profile flag, one group per single "
+    "profile, TL sector groups) as offer_group × profile_code (core.offer_groups); the two offer rules "
+    "(core.offer_rules). SQL: assets/coverage/sql/core_offer.sql, core_offer_groups.sql, core_offer_rules.sql.",
     **CORE,
 )
 def core_offer(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
-        _run(sto, con, "core_offer")
+        _run(sto, con, "core_offer_rules", "core_offer_groups", "core_offer")
         return _result(con, sto, "core.offer")
 
 
 @checked_asset(
     CHECKS,
-    deps=[*PUPIL_DEPS, "core_pupil_locations", "raw_sto_region_map"],
-    description="The origins of the coverage distances: basis 'school' = every vmbo location with B/K/G "
-    "bovenbouw pupils per peiljaar, at its coordinates of that peiljaar, with pupils (bounds) and regions. "
-    "SQL: assets/coverage/sql/core_coverage_origins.sql.",
-    **CORE,
-)
-def core_coverage_origins(sto: StoResource) -> dg.MaterializeResult:
-    with sto.connect() as con:
-        _run(sto, con, "core_coverage_origins")
-        return _result(con, sto, "core.coverage_origins")
-
-
-@checked_asset(
-    CHECKS,
-    deps=["core_coverage_origins", "core_offer", "core_offer_groups", "core_offer_rules", "core_pupil_locations"],
-    description="Distance from every origin of core.coverage_origins to the nearest location offering each "
-    "offer group, under each offer rule, in the same peiljaar: one DuckDB pass (bounding-box prefilter, exact "
-    "haversine, full comparison only for origins with nothing close). SQL: "
-    "assets/coverage/sql/core_origin_offer_distance.sql.",
+    also_writes=[("core_coverage_origins", "core.coverage_origins")],
+    deps=[
+        "core_offer",
+        "core_offer_groups",
+        "core_offer_rules",
+        *PUPIL_DEPS,
+        "core_pupil_locations",
+        "raw_sto_region_map",
+    ],
+    description="The origins of the coverage distances (core.coverage_origins; basis 'school' = every vmbo "
+    "location with B/K/G bovenbouw pupils per peiljaar at its coordinates of that peiljaar, with pupils, bounds "
+    "and regions) and the distance from each to the nearest location offering each offer group under each "
+    "offer rule in the same peiljaar (core.origin_offer_distance): one DuckDB pass, bounding-box prefilter and "
+    "exact haversine, full comparison only for origins with nothing close. SQL: "
+    "assets/coverage/sql/core_coverage_origins.sql, core_origin_offer_distance.sql.",
     **CORE,
 )
 def core_origin_offer_distance(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
-        db.run_sql(con, "mart_monitoring_macros")  # haversine_km, named by the file's header
-        _run(sto, con, "core_origin_offer_distance")
+        db.run_sql(con, "mart_monitoring_macros")  # haversine_km, named by the header of the distance file
+        _run(sto, con, "core_coverage_origins", "core_origin_offer_distance")
         return _result(con, sto, "core.origin_offer_distance")
 
 
 # ---- marts --------------------------------------------------------------------------------------------------
 @checked_asset(
     CHECKS,
-    also_writes=[("mart_locations_without_hard_profile", "marts.locations_without_hard_profile")],
+    also_writes=[
+        ("mart_offer_distance", "marts.offer_distance"),
+        ("mart_locations_without_hard_profile", "marts.locations_without_hard_profile"),
+        ("mart_hard_profile_offer_counts", "marts.hard_profile_offer_counts"),
+    ],
     deps=[
         "core_origin_offer_distance",
         "core_coverage_origins",
@@ -162,50 +151,34 @@ def core_origin_offer_distance(sto: StoResource) -> dg.MaterializeResult:
         "core_offer_rules",
         "core_pupil_locations",
         "core_school_locations",
-    ],
-    description="Distance from every vmbo B/K/G location to the nearest offer of each group per peiljaar and "
-    "offer rule, with its pupils and regions (marts.offer_distance), and the locations offering no STO-hard "
-    "profile with the distance to the nearest one (marts.locations_without_hard_profile). SQL: "
-    "assets/coverage/sql/mart_offer_distance.sql, mart_locations_without_hard_profile.sql.",
-    **MARTS,
-)
-def mart_offer_distance(sto: StoResource) -> dg.MaterializeResult:
-    with sto.connect() as con:
-        _run(sto, con, "mart_offer_distance", "mart_locations_without_hard_profile")
-        without = con.execute("""
-            SELECT peiljaar, offer_rule, count(*) AS locations_without_hard, sum(n_pupils) AS pupils,
-                   round(median(distance_km), 1) AS median_km_to_hard
-            FROM marts.locations_without_hard_profile GROUP BY ALL ORDER BY 1, 2""").df()
-        return _result(con, sto, "marts.offer_distance", {"without_hard_profile": md_table(without)})
-
-
-@checked_asset(
-    CHECKS,
-    also_writes=[("mart_hard_profile_offer_counts", "marts.hard_profile_offer_counts")],
-    deps=[
-        "core_origin_offer_distance",
-        "core_coverage_origins",
-        "core_offer",
-        "core_offer_groups",
-        "core_offer_rules",
         "core_peiljaar_calendar",
     ],
-    description="Share of pupils with an offer of each group within 5/10/15/20/25 km per peiljaar × scope × "
-    "basis × offer rule, with the change against the baseline 2017 (or the earliest loaded year, stated per "
-    "row) (marts.offer_coverage), and the locations with and without an STO-hard profile per scope "
-    "(marts.hard_profile_offer_counts). SQL: assets/coverage/sql/mart_offer_coverage.sql, "
-    "mart_hard_profile_offer_counts.sql.",
+    description="STO 'dekkend': share of pupils with an offer of each group within 5/10/15/20/25 km per "
+    "peiljaar × scope × basis × offer rule, with the change against the baseline 2017 (or the earliest loaded "
+    "year, stated per row) (marts.offer_coverage); the distance from every B/K/G location to the nearest offer "
+    "of each group (marts.offer_distance); the locations offering no STO-hard profile with the distance to "
+    "the nearest one (marts.locations_without_hard_profile) and their counts per scope "
+    "(marts.hard_profile_offer_counts). SQL: assets/coverage/sql/mart_offer_distance.sql, "
+    "mart_locations_without_hard_profile.sql, mart_offer_coverage.sql, mart_hard_profile_offer_counts.sql.",
     **MARTS,
 )
 def mart_offer_coverage(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
-        _run(sto, con, "mart_offer_coverage", "mart_hard_profile_offer_counts")
+        _run(
+            sto,
+            con,
+            "mart_offer_distance",
+            "mart_locations_without_hard_profile",
+            "mart_offer_coverage",
+            "mart_hard_profile_offer_counts",
+        )
         nat = con.execute(
             """
-            SELECT peiljaar, offer_group, radius_km, round(pct_within, 1) AS pct_within
+            SELECT peiljaar, radius_km, round(pct_within, 1) AS pct_within, n_locations - n_locations_offering
+                   AS locations_without
             FROM marts.offer_coverage
             WHERE scope_type = 'national' AND basis = 'school' AND offer_rule = 'default' AND offer_group = ?
-            ORDER BY 1, 3""",
+            ORDER BY 1, 2""",
             [str(sto.config.coverage["hard_group"])],
         ).df()
         return _result(con, sto, "marts.offer_coverage", {"national_hard_group": md_table(nat)})

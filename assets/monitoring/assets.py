@@ -461,6 +461,10 @@ def mart_reconciliation(context: dg.AssetExecutionContext, sto: StoResource) -> 
 
 
 CATALOG_DEPS = [
+    "mart_offer_coverage",
+    "mart_offer_distance",
+    "mart_hard_profile_offer_counts",
+    "mart_locations_without_hard_profile",
     "mart_profile_offer_location",
     "mart_profile_offer_region",
     "mart_profile_supply_campus",

@@ -14,6 +14,7 @@
 -- nearest_vestiging_code NULL.
 -- Macros: assets/monitoring/sql/mart_monitoring_macros.sql (haversine_km).
 -- Inputs: core.coverage_origins, core.offer, core.offer_groups, core.offer_rules, core.pupil_locations.
+-- Row order: none (a large table; readers and the exports sort, pipeline/export.py ORDER BY ALL).
 -- Parameters: $earth_radius_km, $box_km.
 CREATE OR REPLACE TABLE core.origin_offer_distance AS
 WITH rules AS (
@@ -82,5 +83,4 @@ CROSS JOIN groups_ g
 CROSS JOIN rules r
 LEFT JOIN found f
   ON f.peiljaar = a.peiljaar AND f.basis = a.basis AND f.origin_id = a.origin_id
- AND f.offer_group = g.offer_group AND f.offer_rule = r.offer_rule
-ORDER BY a.peiljaar, a.basis, a.origin_id, g.offer_group, r.offer_rule;
+ AND f.offer_group = g.offer_group AND f.offer_rule = r.offer_rule;

@@ -19,9 +19,13 @@
 -- scope has no row in the baseline year; change_pct_points = pct_within - pct_within_baseline.
 -- Inputs: core.origin_offer_distance, core.coverage_origins, core.offer, core.offer_groups, core.offer_rules,
 -- core.peiljaar_calendar.
+-- Row order: none (a large table; readers and the exports sort, pipeline/export.py ORDER BY ALL).
 -- Parameters: $radii_km, $scopes.
 CREATE OR REPLACE TABLE marts.offer_coverage AS
-WITH offers AS (
+WITH radii AS (
+    SELECT unnest($radii_km::DOUBLE[]) AS radius_km
+),
+offers AS (
     SELECT DISTINCT o.peiljaar, o.vestiging_code, g.offer_group, r.offer_rule
     FROM core.offer o
     JOIN core.offer_groups g ON g.profile_code = o.profile_code
@@ -51,44 +55,56 @@ scoped AS (
     FROM core.coverage_origins WHERE list_contains($scopes::VARCHAR[], 'sto_region') AND sto_region_code IS NOT NULL
 ),
 dist AS (
-    SELECT d.peiljaar, d.basis, d.origin_id, d.offer_group, d.offer_rule, d.distance_km,
+    -- each origin × group × rule once, with the smallest radius of the grid its nearest offer lies within
+    SELECT d.peiljaar, d.basis, d.origin_id, d.offer_group, d.offer_rule,
            o.n_pupils, o.n_pupils_lo, o.n_pupils_hi, o.placed,
-           d.basis = 'school' AND f.vestiging_code IS NOT NULL AS offers_itself
+           d.basis = 'school' AND f.vestiging_code IS NOT NULL AS offers_itself,
+           (SELECT min(r.radius_km) FROM radii r WHERE d.distance_km <= r.radius_km) AS first_radius_km
     FROM core.origin_offer_distance d
     JOIN core.coverage_origins o ON o.peiljaar = d.peiljaar AND o.basis = d.basis AND o.origin_id = d.origin_id
     LEFT JOIN offers f
       ON f.peiljaar = d.peiljaar AND f.vestiging_code = d.origin_id AND f.offer_group = d.offer_group
      AND f.offer_rule = d.offer_rule
 ),
-radii AS (
-    SELECT unnest($radii_km::DOUBLE[]) AS radius_km
-),
-agg AS (
-    SELECT
-        s.peiljaar, s.scope_type, s.scope_code, s.scope_name, d.offer_group, r.radius_km, d.basis, d.offer_rule,
-        sum(d.n_pupils)::BIGINT AS n_pupils,
-        coalesce(sum(d.n_pupils) FILTER (WHERE d.distance_km <= r.radius_km), 0)::BIGINT AS n_pupils_within,
-        sum(d.n_pupils_lo)::BIGINT AS n_pupils_lo,
-        sum(d.n_pupils_hi)::BIGINT AS n_pupils_hi,
-        coalesce(sum(d.n_pupils_lo) FILTER (WHERE d.distance_km <= r.radius_km), 0)::BIGINT AS n_pupils_within_lo,
-        coalesce(sum(d.n_pupils_hi) FILTER (WHERE d.distance_km <= r.radius_km), 0)::BIGINT AS n_pupils_within_hi,
-        coalesce(sum(d.n_pupils_lo) FILTER (WHERE d.distance_km IS NULL OR d.distance_km > r.radius_km), 0)::BIGINT
-            AS n_pupils_outside_lo,
-        coalesce(sum(d.n_pupils_hi) FILTER (WHERE d.distance_km IS NULL OR d.distance_km > r.radius_km), 0)::BIGINT
-            AS n_pupils_outside_hi,
-        count(*) AS n_locations,
-        count(*) FILTER (WHERE d.offers_itself) AS n_locations_offering,
-        count(*) FILTER (WHERE NOT d.placed) AS n_unplaced
+totals AS (
+    SELECT s.peiljaar, s.scope_type, s.scope_code, s.scope_name, d.offer_group, d.basis, d.offer_rule,
+           sum(d.n_pupils)::BIGINT AS n_pupils, sum(d.n_pupils_lo)::BIGINT AS n_pupils_lo,
+           sum(d.n_pupils_hi)::BIGINT AS n_pupils_hi,
+           count(*) AS n_locations,
+           count(*) FILTER (WHERE d.offers_itself) AS n_locations_offering,
+           count(*) FILTER (WHERE NOT d.placed) AS n_unplaced
     FROM dist d
     JOIN scoped s ON s.peiljaar = d.peiljaar AND s.basis = d.basis AND s.origin_id = d.origin_id
+    GROUP BY ALL
+),
+by_first AS (
+    -- pupils per smallest radius they are within (origins within no radius of the grid are left out)
+    SELECT s.peiljaar, s.scope_type, s.scope_code, d.offer_group, d.basis, d.offer_rule, d.first_radius_km,
+           sum(d.n_pupils) AS n, sum(d.n_pupils_lo) AS n_lo, sum(d.n_pupils_hi) AS n_hi
+    FROM dist d
+    JOIN scoped s ON s.peiljaar = d.peiljaar AND s.basis = d.basis AND s.origin_id = d.origin_id
+    WHERE d.first_radius_km IS NOT NULL
+    GROUP BY ALL
+),
+agg AS (
+    SELECT t.*, r.radius_km,
+           coalesce(sum(b.n), 0)::BIGINT AS n_pupils_within,
+           coalesce(sum(b.n_lo), 0)::BIGINT AS n_pupils_within_lo,
+           coalesce(sum(b.n_hi), 0)::BIGINT AS n_pupils_within_hi
+    FROM totals t
     CROSS JOIN radii r
+    LEFT JOIN by_first b
+      ON b.peiljaar = t.peiljaar AND b.scope_type = t.scope_type AND b.scope_code = t.scope_code
+     AND b.offer_group = t.offer_group AND b.basis = t.basis AND b.offer_rule = t.offer_rule
+     AND b.first_radius_km <= r.radius_km
     GROUP BY ALL
 ),
 pct AS (
+    -- bounds: the pupils within at their lower and the others at their upper bound, and the reverse
     SELECT *,
         100.0 * n_pupils_within / nullif(n_pupils, 0) AS pct_within,
-        100.0 * n_pupils_within_lo / nullif(n_pupils_within_lo + n_pupils_outside_hi, 0) AS pct_within_lo,
-        100.0 * n_pupils_within_hi / nullif(n_pupils_within_hi + n_pupils_outside_lo, 0) AS pct_within_hi
+        100.0 * n_pupils_within_lo / nullif(n_pupils_within_lo + (n_pupils_hi - n_pupils_within_hi), 0) AS pct_within_lo,
+        100.0 * n_pupils_within_hi / nullif(n_pupils_within_hi + (n_pupils_lo - n_pupils_within_lo), 0) AS pct_within_hi
     FROM agg
 )
 SELECT
@@ -103,5 +119,4 @@ FROM pct p
 JOIN core.peiljaar_calendar c ON c.peiljaar = p.peiljaar
 LEFT JOIN pct b
   ON b.peiljaar = c.baseline_peiljaar AND b.scope_type = p.scope_type AND b.scope_code = p.scope_code
- AND b.offer_group = p.offer_group AND b.radius_km = p.radius_km AND b.basis = p.basis AND b.offer_rule = p.offer_rule
-ORDER BY p.peiljaar, p.scope_type, p.scope_code, p.offer_group, p.radius_km, p.basis, p.offer_rule;
+ AND b.offer_group = p.offer_group AND b.radius_km = p.radius_km AND b.basis = p.basis AND b.offer_rule = p.offer_rule;

@@ -10,6 +10,7 @@
 -- n_pupils: B/K/G bovenbouw pupils ('<5' cells at the configured point value; bounds n_pupils_lo/_hi).
 -- Inputs: core.origin_offer_distance, core.coverage_origins, core.offer, core.offer_groups, core.offer_rules,
 -- core.pupil_locations, core.school_location_history.
+-- Row order: none (a large table; readers and the exports sort, pipeline/export.py ORDER BY ALL).
 -- Parameters: none.
 CREATE OR REPLACE TABLE marts.offer_distance AS
 WITH offers AS (
@@ -53,5 +54,4 @@ LEFT JOIN offers f
  AND f.offer_rule = d.offer_rule
 LEFT JOIN names n ON n.peiljaar = d.peiljaar AND n.vestiging_code = d.origin_id
 LEFT JOIN names nn ON nn.peiljaar = d.peiljaar AND nn.vestiging_code = d.nearest_vestiging_code
-WHERE d.basis = 'school'
-ORDER BY d.peiljaar, d.origin_id, d.offer_group, d.offer_rule;
+WHERE d.basis = 'school';
