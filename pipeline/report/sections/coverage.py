@@ -262,7 +262,7 @@ def _nearby(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any
         [year],
     )
     if nat.empty:
-        return {"headline": None, "profiles": table(nat, "coverage-nearby"), "grid": ""}
+        return {"headline": None, "profiles": table(nat, "coverage-nearby-table"), "grid": ""}
     d, n = nearby_cell(nat, settings.default_radius)
     cell = nat[(nat["max_distance_km"] == d) & (nat["max_small_pupils"] == n)]
     shown = {
@@ -295,7 +295,7 @@ def _nearby(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any
             "excluded": bool(cell["exclude_same_instelling"].all()),
             "baseline": int(cell["baseline_peiljaar"].iloc[0]),
         },
-        "profiles": table(cell[list(shown)].rename(columns=shown), "coverage-nearby", "marts.nearby_small_offer"),
+        "profiles": table(cell[list(shown)].rename(columns=shown), "coverage-nearby-table", "marts.nearby_small_offer"),
         "grid": table(grid, "coverage-nearby-grid"),
     }
 
