@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+import assets.coverage.nearby
 import assets.duo_pupils.checks
 import assets.exams.checks
 import assets.locations.checks
@@ -30,6 +31,7 @@ ALL_CHECKS = [
     *assets.monitoring.dim_checks.DIM_CHECKS,
     *assets.seor.checks.CHECKS,
     *assets.seor.checks.DIM_CHECKS,
+    *assets.coverage.nearby.CHECKS,
 ]
 BY_NAME = {c.name: c for c in ALL_CHECKS}
 
@@ -200,7 +202,7 @@ def test_every_check_declared_on_its_asset() -> None:
     # the description as the UI's Markdown needs it ("'<5'" would lose "<5")
     expected = {(c.asset, c.name, markdown_text(c.description), c.blocking) for c in ALL_CHECKS}
     assert declared == expected
-    assert len(ALL_CHECKS) == len(BY_NAME) == 39 + 5 + 1 + 3 + 17 + 6
+    assert len(ALL_CHECKS) == len(BY_NAME) == 39 + 5 + 1 + 3 + 17 + 6 + 3  # + 3 coverage nearby (issue 18)
     assert all((c.severity == dg.AssetCheckSeverity.ERROR) == c.blocking for c in ALL_CHECKS)
 
 
