@@ -176,5 +176,4 @@ CROSS JOIN base b
 LEFT JOIN agg z
   ON z.peiljaar = b.baseline_peiljaar AND z.scope_type = a.scope_type AND z.scope_code = a.scope_code
  AND z.profile_code = a.profile_code AND z.leerweg = a.leerweg AND z.max_distance_km = a.max_distance_km
- AND z.max_small_pupils = a.max_small_pupils
-ORDER BY a.peiljaar, a.scope_type, a.scope_code, a.profile_code, a.leerweg, a.max_distance_km, a.max_small_pupils;
+ AND z.max_small_pupils = a.max_small_pupils;
