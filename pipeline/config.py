@@ -48,6 +48,7 @@ CONFIG_FILES: tuple[str, ...] = (
     "statements",
     "mbo",
     "coverage",
+    "nearby",
 )
 # Where load_config() reads the files when no directory is given: None = every file in its home
 # (config_files()); a directory = a flat copy holding every file (tests and the bad-input corpus point it at
@@ -99,6 +100,7 @@ class Config:
     statements: dict[str, Any]
     mbo: dict[str, Any]
     coverage: dict[str, Any]
+    nearby: dict[str, Any]
     sources: dict[str, Any]
     files: tuple[Path, ...] = ()  # the files read, in field order
     file_sha256: dict[str, str] = field(default_factory=dict)  # stem (or 'sources') → sha256 of the file bytes

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 import assets.coverage.checks
+import assets.coverage.nearby
 import assets.duo_pupils.checks
 import assets.exams.checks
 import assets.locations.checks
@@ -36,6 +37,7 @@ ALL_CHECKS = [
     *assets.mbo.checks.CHECKS,
     *assets.mbo.marts_checks.CHECKS,
     *assets.coverage.checks.CHECKS,
+    *assets.coverage.nearby.CHECKS,
 ]
 BY_NAME = {c.name: c for c in ALL_CHECKS}
 
@@ -207,8 +209,8 @@ def test_every_check_declared_on_its_asset() -> None:
     expected = {(c.asset, c.name, markdown_text(c.description), c.blocking) for c in ALL_CHECKS}
     assert declared == expected
     # + 11 + 10: the mbo domain (sources, marts); + 8: the coverage domain; + 5: the DUO 02 file (duo_pupils);
-    # + 3: coverage basis 'home'
-    assert len(ALL_CHECKS) == len(BY_NAME) == 39 + 5 + 1 + 3 + 17 + 6 + 11 + 10 + 8 + 5 + 3
+    # + 3: coverage basis 'home'; + 3: coverage nearby small offer
+    assert len(ALL_CHECKS) == len(BY_NAME) == 39 + 5 + 1 + 3 + 17 + 6 + 11 + 10 + 8 + 5 + 3 + 3
     assert all((c.severity == dg.AssetCheckSeverity.ERROR) == c.blocking for c in ALL_CHECKS)
 
 

@@ -124,6 +124,8 @@ PARAMS: dict[str, Callable[[Config, duckdb.DuckDBPyConnection], dict[str, Any]]]
         "max_small": int(cfg.monitoring["nearby_offer"]["max_small_pupils"]),
         "profile_kinds": list(cfg.monitoring["nearby_offer"]["profile_kinds"]),
     },
+    "mart_nearby_small_offer": lambda cfg, con: _nearby(cfg, "counts"),
+    "mart_nearby_small_offer_pairs": lambda cfg, con: _nearby(cfg, "pairs"),
     "mart_profile_offer_location": lambda cfg, con: {
         "point_value": _shared(cfg)["point_value"],
         "onderwijstypes": list(cfg.monitoring["profile_offer"]["onderwijstypes"]),
@@ -181,6 +183,15 @@ PARAMS: dict[str, Callable[[Config, duckdb.DuckDBPyConnection], dict[str, Any]]]
     },
     "seor_reconciliation": lambda cfg, con: _seor_reconciliation(cfg, con),
 }
+
+
+def _nearby(cfg: Config, which: str) -> dict[str, Any]:
+    from assets.coverage import nearby
+
+    p = nearby.nearby_params(cfg)
+    if which == "pairs":
+        return {"earth_radius_km": _shared(cfg)["earth_radius_km"], **{k: p[k] for k in nearby.PAIR_PARAMS}}
+    return {k: p[k] for k in nearby.MART_PARAMS}
 
 
 def _coverage(cfg: Config) -> dict[str, dict[str, Any]]:

@@ -12,6 +12,10 @@ import dagster as dg
 
 from assets.common import CORE, MARTS, md_table
 from assets.coverage.checks import CHECKS
+from assets.coverage.nearby import (  # noqa: F401  the nearby-small-offer assets (DU2), loaded with this module
+    mart_nearby_small_offer,
+    mart_nearby_small_offer_pairs,
+)
 from pipeline import db
 from pipeline.checks import checked_asset
 from pipeline.config import Config

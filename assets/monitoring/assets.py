@@ -485,6 +485,7 @@ CATALOG_DEPS = [
     "mart_techniek_share",
     "mart_techniekarm",
     "mart_nearby_offer",
+    "mart_nearby_small_offer",  # coverage domain: DU2 (sto_nearby_offer)
     "mart_pupil_trend",
     "mart_exam_results",
     "mart_exam_national_series",

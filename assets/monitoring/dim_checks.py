@@ -27,14 +27,15 @@ DIM_CHECKS = [
         asset="core_share_indicators",
         name="core_share_indicators_valid",
         description="One row per configured techniek_share indicator with a population and a numerator: "
-        "a profile flag, or the havo/vwo n_profile.",
+        "a profile flag, the havo/vwo n_profile, or a vmbo sector (TL).",
         sql="""SELECT *, len(onderwijstypes) AS n_onderwijstypes, len(leerjaren) AS n_leerjaren,
-                      (numerator_kind = 'profile_flag') = (profile_flag IS NOT NULL) AS numerator_consistent
+                      (numerator_kind = 'profile_flag') = (profile_flag IS NOT NULL)
+                      AND (numerator_kind = 'sector') = (sector IS NOT NULL) AS numerator_consistent
                FROM core.share_indicators""",
         expectations=lambda cfg: [
             E.ExpectTableRowCountToEqual(value=len(cfg.monitoring["techniek_share"]["indicators"])),
             E.ExpectColumnValuesToBeUnique(column="indicator"),
-            E.ExpectColumnValuesToBeInSet(column="numerator_kind", value_set=["profile_flag", "n_profile"]),
+            E.ExpectColumnValuesToBeInSet(column="numerator_kind", value_set=["profile_flag", "n_profile", "sector"]),
             E.ExpectColumnValuesToBeBetween(column="n_onderwijstypes", min_value=1),
             E.ExpectColumnValuesToBeBetween(column="n_leerjaren", min_value=1),
             E.ExpectColumnValuesToBeInSet(column="numerator_consistent", value_set=[True]),

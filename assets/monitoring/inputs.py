@@ -90,20 +90,27 @@ def local_file(source_id: str, path: Path) -> FetchedFile:
 
 # ---- definition tables for the SQL (written by assets/monitoring/dims.py) --------------------------------------
 def share_indicator_frame(cfg: dict[str, Any]) -> pd.DataFrame:
-    """One row per techniek_share indicator: population filter and numerator (profile flag or n_profile)."""
+    """One row per techniek_share indicator: population filter and numerator (a profile flag, the havo/vwo
+    n_profile, or a VMBO SECTOR value of the DUO file: the TL pupils have a sector but no profile)."""
+
+    def kind(num: Any) -> str:
+        return "n_profile" if num == "n_profile" else next(iter(num))
+
     rows = [
         {
             "indicator": i["id"],
             "label": i["label"],
             "onderwijstypes": list(i["onderwijstypes"]),
             "leerjaren": [int(x) for x in i["leerjaren"]],
-            "numerator_kind": "n_profile" if i["numerator"] == "n_profile" else "profile_flag",
-            "profile_flag": None if i["numerator"] == "n_profile" else i["numerator"]["profile_flag"],
+            "numerator_kind": kind(i["numerator"]),
+            "profile_flag": i["numerator"]["profile_flag"] if kind(i["numerator"]) == "profile_flag" else None,
+            "sector": i["numerator"]["sector"] if kind(i["numerator"]) == "sector" else None,
         }
         for i in cfg["techniek_share"]["indicators"]
     ]
     df = pd.DataFrame(rows)
     df["profile_flag"] = df["profile_flag"].astype("string")
+    df["sector"] = df["sector"].astype("string")
     return df
 
 

@@ -60,7 +60,18 @@ class Indicator(Spec):
                     "unknown_ref", "unknown {kind}", {"kind": "profile_flag", "sub": "numerator.profile_flag"}
                 )
             return self
-        raise _invalid("expected 'n_profile' or {profile_flag: <flag of profiles.yaml>}", "numerator", num)
+        if isinstance(num, dict) and list(num) == ["sector"]:
+            sector = num["sector"]
+            if not isinstance(sector, str) or not sector.strip():
+                raise _invalid(
+                    "expected a VMBO SECTOR value of the DUO 01 file, e.g. Techniek", "numerator.sector", sector
+                )
+            return self
+        raise _invalid(
+            "expected 'n_profile', {profile_flag: <flag of profiles.yaml>} or {sector: <VMBO SECTOR value>}",
+            "numerator",
+            num,
+        )
 
 
 class TechniekShare(Spec):

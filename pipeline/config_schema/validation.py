@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from pipeline.config_schema.base import Parts, Spec, _field, _get, _items, reference_values
 from pipeline.config_schema.campuses import CampusesFile
 from pipeline.config_schema.coverage import CoverageFile
+from pipeline.config_schema.coverage_nearby import NearbyFile
 from pipeline.config_schema.duo_pupils import OnderwijstypesFile, ProfilesFile
 from pipeline.config_schema.mbo import MboFile
 from pipeline.config_schema.messages import _message
@@ -30,6 +31,7 @@ SCHEMAS: dict[str, type[Spec]] = {
     "statements": StatementsFile,
     "mbo": MboFile,
     "coverage": CoverageFile,
+    "nearby": NearbyFile,
     "sources": SourcesFile,
 }
 

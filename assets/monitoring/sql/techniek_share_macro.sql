@@ -5,13 +5,15 @@
 -- address file or geocoding) and assets/monitoring/sql/mart_techniek_share.sql (the regional scopes of core.scope_membership,
 -- plus the national rows). A caller names this file in its header ("-- Macros:").
 -- Indicators: core.share_indicators (population = onderwijstypes × leerjaren; numerator = a named flag of
--- core.profile_flags, or the havo/vwo n_profile of core.duo_vo_students). Year-on-year and baseline:
+-- core.profile_flags, the havo/vwo n_profile, or a VMBO SECTOR value (vmbo_sector; TL has a sector but no
+-- profile) of core.duo_vo_students). Year-on-year and baseline:
 -- core.peiljaar_calendar. point_value: pipeline.yaml censored.point_value (stated per row).
 CREATE OR REPLACE TEMP MACRO techniek_share_rows(scope_table, national_only, point_value) AS TABLE
 WITH pupils AS (
     SELECT
         s.peiljaar, s.vestiging_code, d.indicator, s.sex, s.n, s.n_lower, s.n_upper, s.n_censored,
         CASE WHEN d.numerator_kind = 'n_profile' THEN coalesce(s.n_profile, false)
+             WHEN d.numerator_kind = 'sector' THEN coalesce(s.vmbo_sector = d.sector, false)
              ELSE coalesce(f.value, false) END AS is_techniek
     FROM core.duo_vo_students s
     JOIN core.share_indicators d

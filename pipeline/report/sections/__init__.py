@@ -7,6 +7,7 @@ shown as "not in this warehouse" by the page, never as an error.
 """
 
 from pipeline.report.sections import (
+    coverage,
     geomap,
     legend,
     provenance,
@@ -19,4 +20,16 @@ from pipeline.report.sections import (
     trends,
 )
 
-SECTIONS = [legend, trends, techniekarm, targets, statements, reconciliation, supply, seor, geomap, provenance]
+SECTIONS = [
+    legend,
+    trends,
+    techniekarm,
+    targets,
+    statements,
+    reconciliation,
+    supply,
+    seor,
+    coverage,
+    geomap,
+    provenance,
+]

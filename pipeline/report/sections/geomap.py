@@ -62,7 +62,9 @@ def rings(geometry: str) -> list[list[list[float]]]:
     return []
 
 
-def _path(geometries: list[str]) -> tuple[list[float | None], list[float | None]]:
+def boundary_path(geometries: list[str]) -> tuple[list[float | None], list[float | None]]:
+    """The outer rings of GeoJSON geometries as one x (lon) and one y (lat) list, rings separated by None
+    (one plotly line trace draws them all; also used by the coverage section's map)."""
     xs: list[float | None] = []
     ys: list[float | None] = []
     for geom in geometries:
@@ -83,7 +85,9 @@ def division_year(available: list[int], snapshot_date: Any) -> int | None:
     return max(before) if before else min(available)
 
 
-def _boundaries(con: duckdb.DuckDBPyConnection, year: int | None) -> dict[str, Any]:
+def boundary_layers(con: duckdb.DuckDBPyConnection, year: int | None) -> dict[str, Any]:
+    """The boundary layers for peiljaar `year`: {'ok': False, 'why': …} without boundaries, else the gemeente
+    division in force at its address snapshot and the latest provincie division (also used by coverage.py)."""
     if not exists(con, "core.boundaries"):
         return {"ok": False, "why": "core.boundaries is not in this warehouse (built before the map had boundaries)"}
     layers = df(con, "SELECT level, division_year, count(*) AS n FROM core.boundaries GROUP BY ALL ORDER BY ALL")
@@ -153,12 +157,12 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         "AND scope_code <> ?",
         [year, settings.unknown_scope_code],
     )
-    b = _boundaries(con, year)
+    b = boundary_layers(con, year)
     fig = go.Figure()
     matched: list[str] = []
     unmatched = pd.DataFrame(columns=["code", "scope_name"])
     if b["ok"]:
-        xs, ys = _path(list(b["gemeenten"]["geometry"]))
+        xs, ys = boundary_path(list(b["gemeenten"]["geometry"]))
         fig.add_trace(
             go.Scatter(
                 x=xs,
@@ -172,7 +176,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
         shaded = arm.merge(b["gemeenten"], on="code", how="inner")
         unmatched = arm[~arm["code"].isin(shaded["code"])]
         for i, r in enumerate(shaded.itertuples()):
-            gx, gy = _path([r.geometry])
+            gx, gy = boundary_path([r.geometry])
             label = (
                 f"{esc(r.name)}: {r.pct_hard_bovenbouw:.1f}% STO-hard of {int(r.n_bovenbouw):,} bovenbouw B/K/G pupils"
             )
@@ -194,7 +198,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, Any]:
             )
             matched.append(r.code)
         if not b["provincies"].empty:
-            px, py = _path(list(b["provincies"]["geometry"]))
+            px, py = boundary_path(list(b["provincies"]["geometry"]))
             fig.add_trace(
                 go.Scatter(
                     x=px,
