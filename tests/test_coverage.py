@@ -205,6 +205,13 @@ def test_unplaced_location_listed_without_distance(tiny):
     assert coverage(tiny, "NL", 25, "default")[5] == 1  # n_unplaced
 
 
+def test_unplaced_location_offering_the_group_itself_is_at_distance_zero(tiny):
+    # E has no coordinates but offers E&O itself: its pupils have the offer at their own school (0 km, its own
+    # nearest), while for groups it does not offer it stays without a distance (above)
+    d, nearest, offers, placed = distance(tiny, "E", "profile:E&O", "default")
+    assert (d, nearest, offers, placed) == (0.0, code("E"), True, False)
+
+
 def test_phasing_out_and_strict_rule(tiny):
     rows = dict(
         ((c, p), (lj3, lj4, out, dflt, strict))

@@ -94,10 +94,12 @@ def _distance_rules(r: CheckRun) -> dict[str, str]:
             JOIN core.coverage_origins o USING (peiljaar, basis, origin_id)
             JOIN ({_OFFERED_SOMEWHERE}) s USING (peiljaar, offer_group, offer_rule)
             WHERE o.placed AND d.distance_km IS NULL""",
+        # an unplaced origin has no distance, except a school offering the group itself (0, its own nearest)
         "unplaced_with_distance": """
             SELECT d.* FROM core.origin_offer_distance d
             JOIN core.coverage_origins o USING (peiljaar, basis, origin_id)
-            WHERE NOT o.placed AND d.distance_km IS NOT NULL""",
+            WHERE NOT o.placed AND d.distance_km IS NOT NULL
+              AND NOT (o.basis = 'school' AND d.distance_km = 0 AND d.nearest_vestiging_code = o.origin_id)""",
     }
 
 
@@ -105,9 +107,9 @@ def _offer_distance_rules(r: CheckRun) -> dict[str, str]:
     return {
         "duplicate_key": _unique("marts.offer_distance", "peiljaar, vestiging_code, offer_group, offer_rule"),
         "negative_distance": "SELECT * FROM marts.offer_distance WHERE distance_km < 0",
-        # 0 exactly where the location offers the group: offering (and placed) → 0 and its own nearest ...
-        "offers_but_not_zero": "SELECT * FROM marts.offer_distance WHERE offers_group AND placed "
-        "AND (distance_km IS DISTINCT FROM 0 OR nearest_vestiging_code <> vestiging_code)",
+        # 0 exactly where the location offers the group: offering (placed or not) → 0 and its own nearest ...
+        "offers_but_not_zero": "SELECT * FROM marts.offer_distance WHERE offers_group "
+        "AND (distance_km IS DISTINCT FROM 0 OR nearest_vestiging_code IS DISTINCT FROM vestiging_code)",
         # ... and not offering → > 0, unless the nearest offer stands at the very same coordinates
         "zero_without_offer": """
             SELECT d.peiljaar, d.vestiging_code, d.offer_group, d.offer_rule, d.nearest_vestiging_code

@@ -10,7 +10,9 @@
 -- that has none in the box, is compared against every candidate of its peiljaar (a point outside the box is
 -- always farther than $box_km, so the result does not depend on $box_km). Ties: the origin itself first
 -- (a location offering the group has distance 0 and is its own nearest), then the lowest vestiging_code.
--- Origins without coordinates, and groups offered nowhere that peiljaar: distance_km and
+-- A school origin offering the group itself has distance 0 and is its own nearest offer, also when it has no
+-- coordinates (its pupils have the offer at their own school; issue 18: "0 when the location offers it
+-- itself"). Other origins without coordinates, and groups offered nowhere that peiljaar: distance_km and
 -- nearest_vestiging_code NULL.
 -- Macros: assets/monitoring/sql/mart_monitoring_macros.sql (haversine_km).
 -- Inputs: core.coverage_origins, core.offer, core.offer_groups, core.offer_rules, core.pupil_locations.
@@ -78,11 +80,23 @@ full_ AS (
 ),
 found AS (
     SELECT * FROM settled UNION ALL SELECT * FROM full_
+),
+-- school origins offering the group themselves under the rule (placed or not)
+self_ AS (
+    SELECT DISTINCT o.peiljaar, g.offer_group, r.offer_rule, o.vestiging_code
+    FROM core.offer o
+    JOIN core.offer_groups g ON g.profile_code = o.profile_code
+    JOIN rules r ON (r.offer_rule = 'default' AND o.offered_default) OR (r.offer_rule = 'strict' AND o.offered_strict)
 )
-SELECT a.peiljaar, a.basis, a.origin_id, g.offer_group, r.offer_rule, f.distance_km, f.nearest_vestiging_code
+SELECT a.peiljaar, a.basis, a.origin_id, g.offer_group, r.offer_rule,
+       CASE WHEN s.vestiging_code IS NOT NULL THEN 0.0 ELSE f.distance_km END AS distance_km,
+       coalesce(s.vestiging_code, f.nearest_vestiging_code) AS nearest_vestiging_code
 FROM core.coverage_origins a
 CROSS JOIN groups_ g
 CROSS JOIN rules r
 LEFT JOIN found f
   ON f.peiljaar = a.peiljaar AND f.basis = a.basis AND f.origin_id = a.origin_id
- AND f.offer_group = g.offer_group AND f.offer_rule = r.offer_rule;
+ AND f.offer_group = g.offer_group AND f.offer_rule = r.offer_rule
+LEFT JOIN self_ s
+  ON a.basis = 'school' AND s.peiljaar = a.peiljaar AND s.vestiging_code = a.origin_id
+ AND s.offer_group = g.offer_group AND s.offer_rule = r.offer_rule;

@@ -9,7 +9,8 @@
 --                     at their lower and the others at their upper bound; _hi the reverse)
 --   n_locations       origins in the scope (basis 'school': locations); n_locations_offering: of those, the
 --                     school locations offering the group themselves under the rule (core.offer)
---   n_unplaced        origins without coordinates: counted in n_pupils, never within (their distance is NULL)
+--   n_unplaced        origins without coordinates: counted in n_pupils, within only for a group they offer
+--                     themselves (distance 0), otherwise never (their distance is NULL)
 -- Scopes: national plus the partitioning region levels of $scopes (monitoring.yaml scopes: provincie, corop,
 -- rmc, onderwijsgebied, gemeente; sto_region when a mapping file is given), codes and names as in
 -- marts.techniek_share, from each origin's own peiljaar (core.coverage_origins). Radii: $radii_km

@@ -4,7 +4,7 @@
 -- the location offers it itself (offers_group), and that nearest location.
 -- Coordinates, names and regions come from the peiljaar's own address snapshot (core.pupil_locations →
 -- core.school_location_history), so a newer snapshot never changes an earlier year's rows. A location without
--- coordinates (placed = false) is listed with distance_km NULL, even when it offers the group itself.
+-- coordinates (placed = false) is listed with distance_km NULL, unless it offers the group itself (then 0).
 -- A location not offering the group can still have distance 0: another location at the same coordinates
 -- (a shared building) offers it.
 -- n_pupils: B/K/G bovenbouw pupils ('<5' cells at the configured point value; bounds n_pupils_lo/_hi).
