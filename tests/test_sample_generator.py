@@ -85,7 +85,9 @@ def test_only_generated_files_are_touched(tmp_path: Path) -> None:
 
 def test_total_size_is_small(generated: tuple[Path, object]) -> None:
     out, _ = generated
-    assert sum(p.stat().st_size for p in out.iterdir()) < 900_000
+    # 900 kB held the vo, address, geo and exam files; the DUO 02 (home postcode) and mbo files (issues 18, 19) add
+    # about 160 kB together: the budget grows by that, deliberately, and no more
+    assert sum(p.stat().st_size for p in out.iterdir()) < 1_000_000
 
 
 def test_pupil_files_encoding_and_header_generation(generated: tuple[Path, object]) -> None:
