@@ -343,6 +343,7 @@ def test_year_added_then_dropped_leaves_coverage_as_it_was(sample_out, tmp_path,
 
 
 @pytest.mark.slow
+@pytest.mark.full  # a long sequence: make test-full (CI runs both tiers); the fast tier keeps the 6-minute budget
 def test_newer_address_snapshot_keeps_earlier_distances(sample_out, tmp_path, monkeypatch):
     """A newer address file in which every second school is gone and the rest moved leaves the distances of
     the loaded years as they were (each year keeps its own snapshot)."""

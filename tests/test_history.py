@@ -138,6 +138,7 @@ def _diff(out: Path) -> diff.DiffResult:
 
 
 @pytest.mark.slow
+@pytest.mark.full  # a long sequence: make test-full (CI runs both tiers); the fast tier keeps the 6-minute budget
 def test_rebuild_sequence_names_what_changed_and_nothing_else(sample_out, tmp_path, monkeypatch, capsys):
     """Unchanged rebuild: equal (exit 0). A few counts changed in the sample's 2022 pupils file: the diff
     names that file (sha256 old → new) and the marts and keys that moved, no config or code. A config value

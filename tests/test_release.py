@@ -172,6 +172,7 @@ def test_citation_cff_parses(released: release.Outcome) -> None:
     assert "EUPL-1.2" in lic and all(re.fullmatch(r"[A-Za-z0-9.\-]+", x) for x in lic)
 
 
+@pytest.mark.full  # a long sequence: make test-full (CI runs both tiers); the fast tier keeps the 6-minute budget
 def test_two_releases_of_one_build_have_identical_data(
     released: release.Outcome, sample_out: Path, tmp_path: Path
 ) -> None:
@@ -190,6 +191,7 @@ def test_two_releases_of_one_build_have_identical_data(
     assert len(data) > 40 and not set(data) & set(differ)
 
 
+@pytest.mark.full  # a long sequence: make test-full (CI runs both tiers); the fast tier keeps the 6-minute budget
 def test_existing_release_unchanged_refused_or_forced(
     released: release.Outcome, sample_out: Path, tmp_path: Path
 ) -> None:

@@ -1,7 +1,7 @@
 """Coverage ("dekkend"): the assets.
 
-core_offer (+ core.offer_groups, core.offer_rules), core_origin_offer_distance (+ core.coverage_origins),
-mart_offer_coverage (+ marts.offer_distance, marts.locations_without_hard_profile,
+core_origin_offer_distance (+ core.offer, core.offer_groups, core.offer_rules, core.coverage_origins,
+core.coverage_origins_home), mart_offer_coverage (+ marts.offer_distance, marts.locations_without_hard_profile,
 marts.hard_profile_offer_counts). SQL: assets/coverage/sql/<table>.sql (each asset's description names its
 files). The parameters of every SQL file come from `sql_params` (configuration only), so a test binds exactly
 what the asset binds. Their checks are declared as data in assets/coverage/checks.py and run inside each step."""
@@ -12,10 +12,7 @@ import dagster as dg
 
 from assets.common import CORE, MARTS, md_table
 from assets.coverage.checks import CHECKS
-from assets.coverage.nearby import (  # noqa: F401  the nearby-small-offer assets (DU2), loaded with this module
-    mart_nearby_small_offer,
-    mart_nearby_small_offer_pairs,
-)
+from assets.coverage.nearby import mart_nearby_small_offer  # noqa: F401  the DU2 asset, loaded with this module
 from pipeline import db
 from pipeline.checks import checked_asset
 from pipeline.config import Config
@@ -95,54 +92,54 @@ def _result(con: Any, sto: StoResource, table: str, extra: dict[str, Any] | None
 
 
 # ---- offer, origins, distances ------------------------------------------------------------------------------
-# Three steps (each a Dagster step with its own overhead; the tables of a step come from SQL files run in
+# Two steps (each a Dagster step with its own overhead; the tables of a step come from SQL files run in
 # order, every table its own asset key so lineage and checks name it).
 @checked_asset(
     CHECKS,
-    also_writes=[("core_offer_groups", "core.offer_groups"), ("core_offer_rules", "core.offer_rules")],
-    deps=[*PUPIL_DEPS, "core_vmbo_profile", "core_profile_flags"],
-    description="The offer of each vmbo profile (B/K/G bovenbouw) and each configured TL sector per peiljaar × "
-    "location: pupils in leerjaar 3, 4 and both, phasing_out, offered under the SEOR rule and the strict intake "
-    "rule (core.offer); the offer groups (coverage.yaml flag_groups by profile flag, one group per single "
-    "profile, TL sector groups) as offer_group × profile_code (core.offer_groups); the two offer rules "
-    "(core.offer_rules). SQL: assets/coverage/sql/core_offer.sql, core_offer_groups.sql, core_offer_rules.sql.",
-    **CORE,
-)
-def core_offer(sto: StoResource) -> dg.MaterializeResult:
-    with sto.connect() as con:
-        _run(sto, con, "core_offer_rules", "core_offer_groups", "core_offer")
-        return _result(con, sto, "core.offer")
-
-
-@checked_asset(
-    CHECKS,
     also_writes=[
+        ("core_offer", "core.offer"),
+        ("core_offer_groups", "core.offer_groups"),
+        ("core_offer_rules", "core.offer_rules"),
         ("core_coverage_origins", "core.coverage_origins"),
         ("core_coverage_origins_home", "core.coverage_origins_home"),
     ],
     deps=[
-        "core_offer",
-        "core_offer_groups",
-        "core_offer_rules",
         *PUPIL_DEPS,
+        "core_vmbo_profile",
+        "core_profile_flags",
         "core_pupil_locations",
         "raw_sto_region_map",
         "core_duo_vo_pupils_postcode",
         "raw_geonames_pc4",
     ],
-    description="The origins of the coverage distances (core.coverage_origins; basis 'school' = every vmbo "
+    description="The offer of each vmbo profile (B/K/G bovenbouw) and each configured TL sector per peiljaar × "
+    "location: pupils in leerjaar 3, 4 and both, phasing_out, offered under the SEOR rule and the strict intake "
+    "rule (core.offer); the offer groups (coverage.yaml flag_groups by profile flag, one group per single "
+    "profile, TL sector groups) as offer_group × profile_code (core.offer_groups); the two offer rules "
+    "(core.offer_rules). The origins of the coverage distances (core.coverage_origins; basis 'school' = every vmbo "
     "location with B/K/G bovenbouw pupils per peiljaar at its coordinates of that peiljaar, with pupils, bounds "
     "and regions; basis 'home' = every home postcode area (PC4) of the DUO 02 file at its GeoNames centroid with "
     "the estimated B/K/G bovenbouw pupils living there, core.coverage_origins_home) and the distance from each to the nearest location offering each offer group under each "
     "offer rule in the same peiljaar (core.origin_offer_distance): one DuckDB pass, bounding-box prefilter and "
-    "exact haversine, full comparison only for origins with nothing close. SQL: "
-    "assets/coverage/sql/core_coverage_origins_home.sql, core_coverage_origins.sql, core_origin_offer_distance.sql.",
+    "exact haversine, full comparison only for origins with nothing close. One step (each Dagster step has its own "
+    "overhead; every table keeps its own asset key). SQL: assets/coverage/sql/core_offer_rules.sql, "
+    "core_offer_groups.sql, core_offer.sql, core_coverage_origins_home.sql, core_coverage_origins.sql, "
+    "core_origin_offer_distance.sql.",
     **CORE,
 )
 def core_origin_offer_distance(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
         db.run_sql(con, "mart_monitoring_macros")  # haversine_km, named by the header of the distance file
-        _run(sto, con, "core_coverage_origins_home", "core_coverage_origins", "core_origin_offer_distance")
+        _run(
+            sto,
+            con,
+            "core_offer_rules",
+            "core_offer_groups",
+            "core_offer",
+            "core_coverage_origins_home",
+            "core_coverage_origins",
+            "core_origin_offer_distance",
+        )
         return _result(con, sto, "core.origin_offer_distance")
 
 

@@ -1,6 +1,7 @@
 """Coverage domain, STO "duurzaam" DU2: nearby small offer, counted (issue 18 item 6).
 
-Two assets, each running one SQL file of assets/coverage/sql/ with the settings of
+One step (asset mart_nearby_small_offer, also writing marts.nearby_small_offer_pairs) running two SQL files of
+assets/coverage/sql/ with the settings of
 assets/coverage/config/nearby.yaml (schema: pipeline/config_schema/coverage_nearby.py):
 - mart_nearby_small_offer_pairs → marts.nearby_small_offer_pairs: every pair of locations offering the same
   profile (per leerweg) with few pupils within reach, per grid cell, same-instelling pairs flagged (audit).
@@ -198,34 +199,26 @@ CHECKS = [
 # ---------------------------------------------------------------------------------------------- assets
 @checked_asset(
     CHECKS,
-    deps=["mart_profile_offer_location", "core_pupil_locations", "core_duo_vo_students"],
-    description="STO 'duurzaam' DU2, audit table: every pair of locations that both offer the same vmbo profile "
-    "(per leerweg and for B/K/G together) with at most N pupils within D km, for every cell of the configured "
-    "grid (nearby.yaml), same-instelling pairs flagged and, by default, not counted. Offer rule of "
-    "marts.profile_offer_location. SQL: assets/coverage/sql/mart_nearby_small_offer_pairs.sql.",
-    **MARTS,
-)
-def mart_nearby_small_offer_pairs(sto: StoResource) -> dg.MaterializeResult:
-    with sto.connect() as con:
-        build_pairs(con, sto.config)
-        return _result(con, sto, "marts.nearby_small_offer_pairs")
-
-
-@checked_asset(
-    CHECKS,
+    also_writes=[("mart_nearby_small_offer_pairs", "marts.nearby_small_offer_pairs")],
     deps=[
-        "mart_nearby_small_offer_pairs",
         "mart_profile_offer_location",
+        "core_pupil_locations",
+        "core_duo_vo_students",
         "core_scope_membership",
         "core_peiljaar_calendar",
     ],
     description="STO 'duurzaam' DU2, nearby small offer counted: per peiljaar × scope × profile × leerweg × "
     "max_distance_km × max_small_pupils the locations offering the profile, the small ones with another small "
     "one within reach, their clusters (connected components), the pairs (same instelling excluded by default) and "
-    "the change against the baseline peiljaar. SQL: assets/coverage/sql/mart_nearby_small_offer.sql.",
+    "the change against the baseline peiljaar (marts.nearby_small_offer); and the audit table of every pair of "
+    "locations that both offer the same profile (per leerweg and for B/K/G together) with at most N pupils within "
+    "D km, per grid cell, same-instelling pairs flagged and, by default, not counted "
+    "(marts.nearby_small_offer_pairs). One step. SQL: assets/coverage/sql/mart_nearby_small_offer_pairs.sql, "
+    "mart_nearby_small_offer.sql.",
     **MARTS,
 )
 def mart_nearby_small_offer(sto: StoResource) -> dg.MaterializeResult:
     with sto.connect() as con:
+        build_pairs(con, sto.config)
         build_counts(con, sto.config)
         return _result(con, sto, "marts.nearby_small_offer")
