@@ -89,14 +89,15 @@ self_ AS (
     JOIN rules r ON (r.offer_rule = 'default' AND o.offered_default) OR (r.offer_rule = 'strict' AND o.offered_strict)
 )
 SELECT a.peiljaar, a.basis, a.origin_id, g.offer_group, r.offer_rule,
-       CASE WHEN s.vestiging_code IS NOT NULL THEN 0.0 ELSE f.distance_km END AS distance_km,
-       coalesce(s.vestiging_code, f.nearest_vestiging_code) AS nearest_vestiging_code
+       CASE WHEN a.basis = 'school' AND s.vestiging_code IS NOT NULL THEN 0.0 ELSE f.distance_km END AS distance_km,
+       CASE WHEN a.basis = 'school' AND s.vestiging_code IS NOT NULL THEN s.vestiging_code
+            ELSE f.nearest_vestiging_code END AS nearest_vestiging_code
 FROM core.coverage_origins a
 CROSS JOIN groups_ g
 CROSS JOIN rules r
 LEFT JOIN found f
   ON f.peiljaar = a.peiljaar AND f.basis = a.basis AND f.origin_id = a.origin_id
  AND f.offer_group = g.offer_group AND f.offer_rule = r.offer_rule
-LEFT JOIN self_ s
-  ON a.basis = 'school' AND s.peiljaar = a.peiljaar AND s.vestiging_code = a.origin_id
+LEFT JOIN self_ s  -- an equi-join (a condition on a.basis here would make it a nested loop); basis in the CASE
+  ON s.peiljaar = a.peiljaar AND s.vestiging_code = a.origin_id
  AND s.offer_group = g.offer_group AND s.offer_rule = r.offer_rule;
