@@ -325,6 +325,7 @@ def test_sample_materialised(sample_out):
 
 
 @pytest.mark.slow
+@pytest.mark.full  # the fast tier's tests/test_warehouse_life.py sequence compares every mart, coverage included
 def test_year_added_then_dropped_leaves_coverage_as_it_was(sample_out, tmp_path, monkeypatch):
     out = copy_out(sample_out, tmp_path / "out")
     reference = table_hashes(out / "sto.duckdb", ("marts",))

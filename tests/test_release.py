@@ -108,7 +108,15 @@ def test_workbook_opens_and_lists_every_mart(released: release.Outcome) -> None:
     import pandas as pd
 
     path = released.folder / "sto-marts.xlsx"
+    con = duckdb.connect(str(released.folder / "sto.duckdb"), read_only=True)  # one connection for every query
     marts = _marts(released.folder / "sto.duckdb")
+    rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in marts}
+    columns = set(
+        con.execute(
+            "SELECT 'marts.' || table_name, column_name FROM duckdb_columns() WHERE schema_name = 'marts'"
+        ).fetchall()
+    )
+    con.close()
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames[0] == "Contents"
     assert all(len(s) <= 31 for s in wb.sheetnames)
@@ -119,18 +127,18 @@ def test_workbook_opens_and_lists_every_mart(released: release.Outcome) -> None:
     assert sorted(wb.sheetnames[1:]) == sorted(names.values())
     # every column of every mart is described on the first sheet
     described = {(row[0], row[2]) for row in contents if row and len(row) > 4 and row[4]}
-    for t in marts:
-        for (col,) in query(
-            released.folder / "sto.duckdb",
-            f"SELECT column_name FROM duckdb_columns() "
-            f"WHERE schema_name = 'marts' AND table_name = '{t.split('.')[1]}'",
-        ):
-            assert (t, col) in described, (t, col)
+    assert columns <= described, sorted(columns - described)[:5]
+    sheet_files = {n: f"xl/worksheets/sheet{i}.xml" for i, n in enumerate(wb.sheetnames, 1)}  # openpyxl's order
     wb.close()
-    sheets = pd.read_excel(path, sheet_name=None)
-    for t in marts:
-        rows = query(released.folder / "sto.duckdb", f"SELECT count(*) FROM {t}")[0][0]
-        assert len(sheets[names[t]]) == rows, t
+    # every mart's sheet holds its rows under one header row (its <row> elements counted in the sheet's XML; the
+    # full tier reads the real 2019 workbook with pandas cell by cell)
+    with zipfile.ZipFile(path) as zf:
+        for t in marts:
+            assert zf.read(sheet_files[names[t]]).count(b"<row ") - 1 == rows[t], t
+    # pandas opens it too: the first sheet and the smallest mart's sheet
+    smallest = min(marts, key=rows.__getitem__)
+    assert len(pd.read_excel(path, sheet_name="Contents")) > len(marts)
+    assert len(pd.read_excel(path, sheet_name=names[smallest])) == rows[smallest]
     with zipfile.ZipFile(path) as zf:
         core = zf.read("docProps/core.xml").decode()
         assert {i.date_time for i in zf.infolist()} == {zf.infolist()[0].date_time}
