@@ -484,7 +484,12 @@ def render(result: DiffResult, fmt: str = "text") -> str:
     equal = len(result.tables) - len(changed)
     li = "- " if md else ""  # markdown: one list item per line, so the lines do not run into one paragraph
     out.append(f"{h1}sto diff\n\n{li}A (old): {result.a}\n{li}B (new): {result.b}\n")
-    verdict = "DIFFERENT" if result.differs else "EQUAL: no table, row, input, config or code difference"
+    if not result.differs:
+        verdict = "EQUAL: no table, row, input, config or code difference"
+    elif changed:
+        verdict = "DIFFERENT"
+    else:  # the data are the same; what built them is not (exit 1 all the same: the builds are not identical)
+        verdict = "DIFFERENT builds, the same data (see the causes)"
     out.append(f"{verdict}; {len(changed)} table(s) differ, {equal} equal\n")
     for n in result.notes:
         out.append(f"{li}note: {n}")
