@@ -74,23 +74,24 @@ def _core_valid(table: str, raw: str, counts: list[str], extra: list) -> "callab
 
 
 def _uncertain(table: str, n_col: str, label_cols: dict[str, str]) -> "callable":
-    """Warning: the rows (and their count) whose label is mapped by a judgement (mbo.yaml certainty: uncertain)."""
+    """Warning: the labels mapped by a judgement (mbo.yaml certainty: uncertain), one row per column × label with
+    the file rows and the count they carry (not one line per file row: every row of a file can carry one)."""
 
     def run(r: CheckRun) -> None:
         labels = r.frame("SELECT kind, label_key FROM core.mbo_labels WHERE certainty = 'uncertain'")
-        df = r.frame(f"SELECT source_file, source_row, {', '.join(label_cols)}, {n_col} FROM {table}")
-        uncertain = pd.Series(False, index=df.index)
-        listing = []
-        for col, kind in label_cols.items():
+        df = r.frame(f"SELECT {', '.join(label_cols)}, {n_col} FROM {table}")
+        per_label = []
+        for col, kind in label_cols.items():  # one frame per label column (two columns), set-based within each
             keys = set(labels.loc[labels["kind"] == kind, "label_key"])
-            hit = df[col].astype("string").str.strip().str.lower().isin(keys).fillna(False)
-            uncertain |= hit
-            if hit.any():
-                g = df[hit].groupby(col, as_index=False)[n_col].sum()
-                listing += [{"column": col, "label": v, n_col: int(n)} for v, n in zip(g[col], g[n_col], strict=True)]
+            g = df.groupby(col, as_index=False, dropna=False).agg(rows=(n_col, "size"), n=(n_col, "sum"))
+            g = g.rename(columns={col: "label"}).assign(column=col)
+            g["mapping_certain"] = ~g["label"].astype("string").str.strip().str.lower().isin(keys).fillna(False)
+            per_label.append(g[["column", "label", "rows", "n", "mapping_certain"]].rename(columns={"n": n_col}))
+        frame = pd.concat(per_label, ignore_index=True) if per_label else pd.DataFrame(columns=["mapping_certain"])
+        listing = frame.loc[~frame["mapping_certain"].astype(bool)].drop(columns="mapping_certain")
         r.validate(
             "uncertain_mappings",
-            df.assign(mapping_certain=~uncertain),
+            frame,
             [E.ExpectColumnValuesToBeInSet(column="mapping_certain", value_set=[True])],
             extra_metadata={"uncertain_labels": rows_metadata(listing, what="label(s)")},
         )
@@ -164,8 +165,8 @@ CHECKS = [
     CheckDef(
         asset="core_mbo_instroom",
         name="core_mbo_instroom_uncertain_mappings",
-        description="Warning: lists the entrants whose prior education, niveau, leerweg or hoofdgroep label is "
-        "mapped by a judgement (mbo.yaml certainty: uncertain; the label texts were not verified on a real file).",
+        description="Warning: lists the prior-education and hoofdgroep labels mapped by a judgement (mbo.yaml "
+        "certainty: uncertain; the label texts were not verified on a real file), each with its file rows and count.",
         blocking=False,
         severity=WARN,
         run=_uncertain(
